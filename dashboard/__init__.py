@@ -1,0 +1,1 @@
+"""Population and family-planning target dashboard: indicators, charts, exports."""

@@ -1,0 +1,292 @@
+"""Command line: ``python -m dashboard {demo-db,indicators,bench}``.
+
+Every failure the user can cause (bad URL, unreachable or non-contract database, unknown
+period or level, unwritable file) prints one line on stderr and exits non-zero; files are
+written to a temporary name and renamed, so a failure never leaves a half-written file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+
+from dashboard import exports, labels
+from dashboard import indicators as ind
+from dashboard.periods import PeriodError, parse_period
+from dashboard.report import incomplete_after, indicator_report, open_registry
+from data_access.db import RegistryError, normalise_url, safe_url
+
+EXIT_USAGE = 2
+EXIT_DATA = 1
+
+#: The CSV's columns, in order: the first nine are the documented minimum.
+CSV_COLUMNS = [
+    "level",
+    "code",
+    "name",
+    "indicator",
+    "numerator",
+    "denominator",
+    "value",
+    "projection",
+    "status",
+    "indicator_name",
+    "unit",
+    "township_code",
+    "ci_low",
+    "ci_high",
+    "target",
+    "small_numbers",
+    "period",
+    "start",
+    "end",
+]
+
+
+class CliError(Exception):
+    """A user-facing failure: ``message`` is one line, ``code`` the exit status."""
+
+    def __init__(self, message: str, code: int = EXIT_DATA) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def _registry_message(exc: RegistryError) -> str:
+    return labels.t(exc.key, **exc.fields)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse whose usage errors are one line too (and exit 2)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise CliError(f"{self.prog}: {message}", EXIT_USAGE)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="python -m dashboard", description=labels.t("app_title"))
+    parser.add_argument("--lang", choices=labels.LANGUAGES, help="message language (zh, en)")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    demo = sub.add_parser("demo-db", help="build the deterministic demo county registry")
+    where = demo.add_mutually_exclusive_group()
+    where.add_argument("--out", help="SQLite file to create (default data/demo.sqlite)")
+    where.add_argument("--db", help="SQLAlchemy URL of an empty database to fill")
+    demo.add_argument("--scale", type=float, default=1.0, help="population scale (1 ≈ 370k)")
+    demo.add_argument("--seed", type=int, default=20240601)
+    demo.add_argument("--today", help=argparse.SUPPRESS)  # fixes 'today' for reproducible tests
+    demo.add_argument("--force", action="store_true", help="replace an existing SQLite file")
+
+    indic = sub.add_parser("indicators", help="indicators per unit as CSV or xlsx")
+    indic.add_argument("--db", required=True, help="SQLAlchemy URL or SQLite file path")
+    indic.add_argument("--period", required=True, help="2024, 2024-Q2, 2024-06, 2024-01..2024-09")
+    indic.add_argument("--level", default="county", help="county, township or village")
+    indic.add_argument("--format", choices=("csv", "xlsx"), default="csv")
+    indic.add_argument("--out", help="output file (default: CSV on stdout)")
+    indic.add_argument("--indicator", action="append", help="only these indicator codes")
+
+    bench = sub.add_parser("bench", help="build the scale-1 county and time the hot paths")
+    bench.add_argument("--scale", type=float, default=1.0)
+    bench.add_argument("--repeat", type=int, default=5)
+    bench.add_argument("--db", action="append", help="also time these database URLs")
+    bench.add_argument("--keep", help="keep the built SQLite file at this path")
+    return parser
+
+
+# --------------------------------------------------------------------------- indicators
+
+
+def _number(x: float) -> object:
+    """Integers without '.0' (counts), other values unrounded; NaN as empty."""
+    if x is None or pd.isna(x):
+        return ""
+    return int(x) if float(x).is_integer() else float(x)
+
+
+def indicators_frame(result: pd.DataFrame, period_label: str, start: date, end: date) -> pd.DataFrame:
+    """The CLI/CSV shape of an indicator result (see :data:`CSV_COLUMNS`)."""
+    out = pd.DataFrame(
+        {
+            "level": result["level"],
+            "code": result["code"],
+            "name": result["name"],
+            "indicator": result["indicator"],
+            "numerator": [_number(v) for v in result["numerator"]],
+            "denominator": [_number(v) for v in result["denominator"]],
+            "value": result["value"],
+            "projection": result["projection"],
+            "status": result["status"],
+            "indicator_name": result["indicator_name"],
+            "unit": result["unit"],
+            "township_code": result["township_code"].fillna(""),
+            "ci_low": result["ci_low"],
+            "ci_high": result["ci_high"],
+            "target": result["target"],
+            "small_numbers": result["small_numbers"].astype(bool),
+            "period": period_label,
+            "start": start.isoformat(),
+            "end": end.isoformat(),
+        }
+    )
+    return out[CSV_COLUMNS]
+
+
+def _atomic_write(path: str, data: bytes) -> None:
+    target = Path(path)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    except OSError as exc:
+        raise CliError(labels.t("err_write", path=path, reason=exc.strerror or exc)) from exc
+
+
+def run_indicators(args: argparse.Namespace) -> int:
+    try:
+        period = parse_period(args.period)
+    except PeriodError as exc:
+        raise CliError(str(exc), EXIT_USAGE) from exc
+    if args.level not in ind.LEVELS:
+        raise CliError(labels.t("err_level", text=args.level), EXIT_USAGE)
+    if args.format == "xlsx" and not args.out:
+        raise CliError(labels.t("err_xlsx_needs_out"), EXIT_USAGE)
+    chosen = ind.HEADLINE
+    if args.indicator:
+        unknown = [c for c in args.indicator if c not in ind.BY_CODE]
+        if unknown:
+            known = ", ".join(ind.BY_CODE)
+            raise CliError(f"unknown indicator {', '.join(unknown)}: use {known}", EXIT_USAGE)
+        chosen = tuple(ind.BY_CODE[c] for c in args.indicator)
+    try:
+        engine = open_registry(args.db)
+        report = indicator_report(engine, period, args.level, chosen)
+    except RegistryError as exc:
+        raise CliError(_registry_message(exc)) from exc
+    as_of = incomplete_after(period, date.today())
+    if as_of:
+        print(labels.t("warn_incomplete", as_of=as_of.isoformat()), file=sys.stderr)
+    frame = indicators_frame(report.result, period.label, period.start, period.end)
+    if args.format == "csv":
+        text = frame.to_csv(index=False, lineterminator="\n")
+        if args.out:
+            _atomic_write(args.out, text.encode("utf-8"))
+        else:
+            sys.stdout.write(text)
+        return 0
+    level_word = labels.t(f"level_{args.level}")
+    context = exports.ExportContext(
+        title=f"{ind.county().short_name}{level_word}指标",
+        scope=ind.county().name,
+        period=period.label,
+        number_formats={c: "0.0000" for c in ("value", "projection", "ci_low", "ci_high")},
+        status_column="status",
+        notes=tuple((i.code, f"{i.name_zh}（{i.unit_label}）") for i in chosen),
+    )
+    _atomic_write(args.out, exports.to_xlsx_bytes(frame, context))
+    return 0
+
+
+# --------------------------------------------------------------------------- demo
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    from dashboard.targets import default_target_rows
+    from data_access import demo
+    from data_access.db import DEFAULT_DEMO_PATH, make_engine
+
+    if args.scale <= 0:
+        raise CliError(labels.t("err_scale", text=args.scale), EXIT_USAGE)
+    today = date.fromisoformat(args.today) if args.today else date.today()
+    if args.db:
+        url = normalise_url(args.db)
+        tmp_path: Path | None = None
+        final_path: Path | None = None
+    else:
+        final_path = Path(args.out or DEFAULT_DEMO_PATH).expanduser().resolve()
+        if final_path.exists() and not args.force:
+            raise CliError(labels.t("err_db_exists", url=final_path))
+        final_path.parent.mkdir(parents=True, exist_ok=True)
+        tmp_path = final_path.with_name(f".{final_path.name}.building")
+        tmp_path.unlink(missing_ok=True)
+        url = f"sqlite:///{tmp_path}"
+    years = range(2019, today.year + 1)
+    target_rows = [row for y in years for row in default_target_rows(y)]
+
+    def progress(step: str) -> None:
+        print("\r" + labels.t("demo_progress", step=step).ljust(60), end="", file=sys.stderr, flush=True)
+
+    try:
+        engine = make_engine(url)
+        summary = demo.build_demo(
+            engine, scale=args.scale, seed=args.seed, today=today, target_rows=target_rows, progress=progress
+        )
+        engine.dispose()
+    except RegistryError as exc:
+        raise CliError(_registry_message(exc)) from exc
+    except ValueError as exc:
+        raise CliError(str(exc)) from exc
+    except Exception as exc:  # noqa: BLE001 - a database refusing the load: one line, no traceback
+        from data_access.db import one_line
+
+        if tmp_path:
+            tmp_path.unlink(missing_ok=True)
+        raise CliError(labels.t("err_query", reason=one_line(exc))) from exc
+    if tmp_path and final_path:
+        os.replace(tmp_path, final_path)
+        url = f"sqlite:///{final_path}"
+    print(file=sys.stderr)
+    print(
+        labels.t(
+            "demo_done",
+            url=safe_url(url),
+            persons=summary.persons,
+            births=summary.births,
+            seconds=summary.seconds,
+        ),
+        file=sys.stderr,
+    )
+    return 0
+
+
+# --------------------------------------------------------------------------- main
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        if args.lang:
+            labels.set_language(args.lang)
+        if args.command == "indicators":
+            return run_indicators(args)
+        if args.command == "demo-db":
+            return run_demo(args)
+        if args.command == "bench":
+            from dashboard import bench
+
+            return bench.run(args)
+    except CliError as exc:
+        print(str(exc), file=sys.stderr)
+        return exc.code
+    except KeyboardInterrupt:
+        return 130
+    return EXIT_USAGE
+
+
+def timed(fn, *args, **kwargs) -> tuple[float, object]:  # type: ignore[no-untyped-def]
+    """Wall-clock seconds of one call and its result (for the benchmark)."""
+    t0 = time.perf_counter()
+    result = fn(*args, **kwargs)
+    return time.perf_counter() - t0, result

@@ -1,0 +1,362 @@
+"""The indicator catalogue and engine: roll-up, values, projection, intervals, status.
+
+The catalogue is data: each :class:`Indicator` names its numerator and denominator as
+weighted sums of additive base counts, so a new indicator (the service work of the plan) is
+one more row, not new code. Roll-up to township and county sums the base counts first and
+divides afterwards — a ratio of sums, never a mean of ratios.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from dashboard import intervals, labels
+from dashboard import targets as target_rules
+from dashboard.periods import Period
+
+Unit = Literal["permille", "percent", "ratio", "count"]
+IntervalKind = Literal["poisson", "poisson_difference", "wilson", "sex_ratio", "none"]
+Terms = tuple[tuple[str, float], ...]
+
+LEVELS: tuple[str, ...] = ("county", "township", "village")
+
+COUNTY_CONFIG = Path(__file__).resolve().parent.parent / "config" / "county.toml"
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """One row of the catalogue.
+
+    ``value = Σ numerator terms ÷ Σ denominator terms × scale``; ``projected`` marks a rate
+    over time (per-mille rates, quota completion) that gets a full-year projection
+    (× days in year ÷ days in period) and is judged on it for a partial year.
+    """
+
+    code: str
+    name_zh: str
+    name_en: str
+    short_zh: str
+    short_en: str
+    unit: Unit
+    numerator: Terms
+    denominator: Terms
+    scale: float
+    interval: IntervalKind
+    projected: bool
+    group: Literal["headline", "service"] = "headline"
+    decimals: int = 2
+
+    @property
+    def name(self) -> str:
+        return self.name_en if labels.language() == "en" else self.name_zh
+
+    @property
+    def short(self) -> str:
+        return self.short_en if labels.language() == "en" else self.short_zh
+
+    @property
+    def unit_label(self) -> str:
+        return labels.t(f"unit_{self.unit}")
+
+    @property
+    def count_columns(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(c for c, _ in self.numerator + self.denominator))
+
+
+CATALOGUE: tuple[Indicator, ...] = (
+    Indicator(
+        code="birth_rate",
+        name_zh="人口出生率",
+        name_en="Crude birth rate",
+        short_zh="出生率",
+        short_en="Birth rate",
+        unit="permille",
+        numerator=(("births", 1.0),),
+        denominator=(("pop_start", 0.5), ("pop_end", 0.5)),
+        scale=1000.0,
+        interval="poisson",
+        projected=True,
+    ),
+    Indicator(
+        code="natural_growth_rate",
+        name_zh="人口自然增长率",
+        name_en="Natural growth rate",
+        short_zh="自然增长率",
+        short_en="Natural growth",
+        unit="permille",
+        numerator=(("births", 1.0), ("deaths", -1.0)),
+        denominator=(("pop_start", 0.5), ("pop_end", 0.5)),
+        scale=1000.0,
+        interval="poisson_difference",
+        projected=True,
+    ),
+    Indicator(
+        code="planned_birth_rate",
+        name_zh="计划生育率（政策符合率）",
+        name_en="Planned-birth rate (policy compliance)",
+        short_zh="计划生育率",
+        short_en="Planned births",
+        unit="percent",
+        numerator=(("births_compliant", 1.0),),
+        denominator=(("births", 1.0),),
+        scale=100.0,
+        interval="wilson",
+        projected=False,
+    ),
+    Indicator(
+        code="sex_ratio_at_birth",
+        name_zh="出生人口性别比",
+        name_en="Sex ratio at birth",
+        short_zh="出生性别比",
+        short_en="Sex ratio",
+        unit="ratio",
+        numerator=(("births_male", 1.0),),
+        denominator=(("births_female", 1.0),),
+        scale=100.0,
+        interval="sex_ratio",
+        projected=False,
+        decimals=1,
+    ),
+    Indicator(
+        code="long_acting_rate",
+        name_zh="长效节育率",
+        name_en="Long-acting contraception rate",
+        short_zh="长效节育率",
+        short_en="Long-acting",
+        unit="percent",
+        numerator=(("long_acting", 1.0),),
+        denominator=(("married_wcba", 1.0),),
+        scale=100.0,
+        interval="wilson",
+        projected=False,
+    ),
+)
+
+BY_CODE: dict[str, Indicator] = {i.code: i for i in CATALOGUE}
+HEADLINE: tuple[Indicator, ...] = tuple(i for i in CATALOGUE if i.group == "headline")
+
+
+def get(code: str) -> Indicator:
+    return BY_CODE[code]
+
+
+@dataclass(frozen=True)
+class County:
+    code: str
+    name: str
+    short_name: str
+    name_en: str
+
+    @property
+    def display_name(self) -> str:
+        return self.name_en if labels.language() == "en" else self.name
+
+
+@lru_cache(maxsize=1)
+def county() -> County:
+    """The county's own code and names (``config/county.toml``)."""
+    with open(COUNTY_CONFIG, "rb") as fh:
+        section = tomllib.load(fh)["county"]
+    return County(
+        code=str(section["code"]),
+        name=section["name"],
+        short_name=section.get("short_name", section["name"]),
+        name_en=section.get("name_en", section["name"]),
+    )
+
+
+# --------------------------------------------------------------------------- roll-up
+
+UNIT_COLUMNS = ["level", "unit_id", "code", "name", "township_id", "township_code", "township_name"]
+
+
+def roll_up(counts: pd.DataFrame, units: pd.DataFrame, level: str) -> pd.DataFrame:
+    """Sum per-village base counts to ``level`` ('county', 'township' or 'village').
+
+    ``counts`` is indexed by village id (``data_access.queries.base_counts``), ``units`` by
+    village id (``load_units``). Returns one row per unit with :data:`UNIT_COLUMNS` and the
+    count columns, in township-code / village-code order. Every unit appears, with zeros when
+    it had nothing.
+    """
+    if level not in LEVELS:
+        raise ValueError(labels.t("err_level", text=level))
+    count_cols = list(counts.columns)
+    joined = units.join(counts, how="left")
+    joined[count_cols] = joined[count_cols].fillna(0).astype("int64")
+    if level == "village":
+        out = pd.DataFrame(
+            {
+                "level": "village",
+                "unit_id": joined.index.astype("int64"),
+                "code": joined["village_code"].to_numpy(),
+                "name": joined["village_name"].to_numpy(),
+                "township_id": joined["township_id"].to_numpy(),
+                "township_code": joined["township_code"].to_numpy(),
+                "township_name": joined["township_name"].to_numpy(),
+            }
+        )
+        out[count_cols] = joined[count_cols].to_numpy()
+        return out.reset_index(drop=True)
+    if level == "township":
+        grouped = joined.groupby(
+            ["township_id", "township_code", "township_name"], sort=False, dropna=False
+        )[count_cols].sum()
+        grouped = grouped.reset_index().sort_values("township_code", kind="stable")
+        out = pd.DataFrame(
+            {
+                "level": "township",
+                "unit_id": grouped["township_id"].astype("int64").to_numpy(),
+                "code": grouped["township_code"].to_numpy(),
+                "name": grouped["township_name"].to_numpy(),
+                "township_id": grouped["township_id"].astype("int64").to_numpy(),
+                "township_code": grouped["township_code"].to_numpy(),
+                "township_name": grouped["township_name"].to_numpy(),
+            }
+        )
+        out[count_cols] = grouped[count_cols].to_numpy()
+        return out.reset_index(drop=True)
+    c = county()
+    out = pd.DataFrame(
+        {
+            "level": ["county"],
+            "unit_id": [0],
+            "code": [c.code],
+            "name": [c.display_name],
+            "township_id": [None],
+            "township_code": [None],
+            "township_name": [None],
+        }
+    )
+    for col in count_cols:
+        out[col] = int(joined[col].sum())
+    return out
+
+
+# --------------------------------------------------------------------------- engine
+
+RESULT_COLUMNS = [
+    *UNIT_COLUMNS,
+    "indicator",
+    "indicator_name",
+    "unit",
+    "numerator",
+    "denominator",
+    "value",
+    "projection",
+    "ci_low",
+    "ci_high",
+    "projection_ci_low",
+    "projection_ci_high",
+    "target_op",
+    "target_value",
+    "target_low",
+    "target_high",
+    "target_amber",
+    "target",
+    "status",
+    "small_numbers",
+]
+
+
+def _weighted(frame: pd.DataFrame, terms: Terms) -> pd.Series:
+    total = pd.Series(0.0, index=frame.index)
+    for column, weight in terms:
+        total = total + frame[column].astype("float64") * weight
+    return total
+
+
+def _interval(
+    ind: Indicator, frame: pd.DataFrame, num: pd.Series, den: pd.Series
+) -> tuple[np.ndarray, np.ndarray]:
+    if ind.interval == "wilson":
+        low, high = intervals.wilson(num, den)
+        return low * ind.scale, high * ind.scale
+    if ind.interval == "sex_ratio":
+        return intervals.sex_ratio(num, den)
+    if ind.interval == "poisson":
+        return intervals.poisson_rate(num, den, ind.scale)
+    if ind.interval == "poisson_difference":
+        (plus, _), (minus, _) = ind.numerator[0], ind.numerator[1]
+        return intervals.poisson_difference_rate(frame[plus], frame[minus], den, ind.scale)
+    nan = np.full(len(frame), np.nan)
+    return nan, nan
+
+
+def compute(
+    rolled: pd.DataFrame,
+    period: Period,
+    targets: pd.DataFrame,
+    indicators: tuple[Indicator, ...] = HEADLINE,
+) -> pd.DataFrame:
+    """Every indicator for every unit of ``rolled`` (output of :func:`roll_up`), long format.
+
+    One row per unit × indicator with :data:`RESULT_COLUMNS`: the numerator and denominator
+    behind the number, ``value`` (cumulative over the period, not annualised), ``projection``
+    (full-year projection for projected indicators, else equal to ``value``), the 95 %
+    intervals of both, the target that applies (township override, else county-wide), the
+    status of the projection and whether the interval is too wide to judge (``small_numbers``).
+    An empty denominator gives NaN value and status ``no_data``.
+    """
+    township_ids = rolled["township_id"].where(rolled["level"] != "county", None)
+    factor = period.projection_factor
+    parts = []
+    for ind in indicators:
+        num = _weighted(rolled, ind.numerator)
+        den = _weighted(rolled, ind.denominator)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            value = pd.Series(np.where(den > 0, num / den * ind.scale, np.nan), index=rolled.index)
+        ci_low, ci_high = _interval(ind, rolled, num, den)
+        ci_low = pd.Series(np.where(den > 0, ci_low, np.nan), index=rolled.index)
+        ci_high = pd.Series(np.where(den > 0, ci_high, np.nan), index=rolled.index)
+        f = factor if ind.projected else 1.0
+        projection = value * f
+        rules = target_rules.resolve(targets, ind.code, township_ids)
+        rules.index = rolled.index
+        status = target_rules.status(projection, rules)
+        small = target_rules.inconclusive(ci_low * f, ci_high * f, rules)
+        part = rolled[UNIT_COLUMNS].copy()
+        part["indicator"] = ind.code
+        part["indicator_name"] = ind.name
+        part["unit"] = ind.unit
+        part["numerator"] = num
+        part["denominator"] = den
+        part["value"] = value
+        part["projection"] = projection
+        part["ci_low"] = ci_low
+        part["ci_high"] = ci_high
+        part["projection_ci_low"] = ci_low * f
+        part["projection_ci_high"] = ci_high * f
+        part["target_op"] = rules["op"]
+        part["target_value"] = rules["value"]
+        part["target_low"] = rules["low"]
+        part["target_high"] = rules["high"]
+        part["target_amber"] = rules["amber"]
+        part["target"] = [
+            target_rules.target_text(o, v, lo, hi)
+            for o, v, lo, hi in zip(rules["op"], rules["value"], rules["low"], rules["high"])
+        ]
+        part["status"] = status
+        part["small_numbers"] = small & (status != target_rules.NO_DATA)
+        part["_unit_order"] = np.arange(len(rolled))
+        parts.append(part)
+    order = {ind.code: i for i, ind in enumerate(indicators)}
+    result = pd.concat(parts, ignore_index=True)
+    result["_ind_order"] = result["indicator"].map(order)
+    result = result.sort_values(["_unit_order", "_ind_order"], kind="stable")
+    return result.drop(columns=["_unit_order", "_ind_order"]).reset_index(drop=True)[RESULT_COLUMNS]
+
+
+def wide(result: pd.DataFrame, field: str = "value") -> pd.DataFrame:
+    """Unit × indicator table of one field of :func:`compute`'s output, in catalogue order."""
+    table = result.pivot_table(
+        index=["code", "name"], columns="indicator", values=field, aggfunc="first", sort=False
+    )
+    ordered = [i.code for i in CATALOGUE if i.code in table.columns]
+    return table[ordered]

@@ -1,0 +1,169 @@
+"""Every user-facing string: Chinese first, English available.
+
+``t(key, **fields)`` formats the string for the active language. The language is
+``DASHBOARD_LANG`` (``zh`` by default, ``en`` for English) or whatever :func:`set_language`
+chose last.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Final
+
+_LANG: list[str] = [os.environ.get("DASHBOARD_LANG", "zh").lower()[:2] or "zh"]
+
+LANGUAGES: Final = ("zh", "en")
+
+# key: (Chinese, English)
+_TEXT: Final[dict[str, tuple[str, str]]] = {
+    # --- application ---
+    "app_title": ("人口计生目标监测看板", "Population & Family-Planning Target Monitor"),
+    "county_name": ("景东彝族自治县", "Jingdong Yi Autonomous County"),
+    "county_short": ("景东县", "Jingdong"),
+    "page_overview": ("总览", "Overview"),
+    "sidebar_period": ("统计期", "Period"),
+    "period_year": ("年份", "Year"),
+    "period_kind": ("期间", "Span"),
+    "period_kind_year": ("全年", "Full year"),
+    "period_kind_ytd": ("年初至今", "Year to date"),
+    "period_kind_quarter": ("季度", "Quarter"),
+    "period_kind_month": ("月份", "Month"),
+    "period_quarter": ("季度", "Quarter"),
+    "period_month": ("月份", "Month"),
+    "period_through": ("截至月份", "Through month"),
+    "quarter_n": ("第{n}季度", "Q{n}"),
+    "month_n": ("{n}月", "Month {n}"),
+    "period_caption": ("{start} 至 {end}，共 {days} 天", "{start} to {end}, {days} days"),
+    "period_partial": (
+        "非全年：判定按全年预测值（× {factor:.3f}）",
+        "Part of a year: judged on the full-year projection (× {factor:.3f})",
+    ),
+    "period_incomplete": (
+        "统计期超出最近完整月份（{as_of}），数据不完整",
+        "The period runs past the last complete month ({as_of}); counts are incomplete",
+    ),
+    "data_source": ("数据源", "Data source"),
+    "demo_building": ("正在生成演示数据库（约 20 秒）…", "Building the demo database (about 20 s)…"),
+    # --- indicator words ---
+    "target": ("目标", "Target"),
+    "value": ("数值", "Value"),
+    "projection": ("全年预测", "Full-year projection"),
+    "projection_short": ("预测", "proj."),
+    "numerator": ("分子", "Numerator"),
+    "denominator": ("分母", "Denominator"),
+    "interval": ("95% 区间", "95% interval"),
+    "status": ("状态", "Status"),
+    "level": ("层级", "Level"),
+    "code": ("代码", "Code"),
+    "name": ("名称", "Name"),
+    "indicator": ("指标", "Indicator"),
+    "unit": ("单位", "Unit"),
+    "township": ("乡镇", "Township"),
+    "village": ("村/社区", "Village"),
+    "county": ("全县", "County"),
+    "level_county": ("县", "county"),
+    "level_township": ("乡镇", "township"),
+    "level_village": ("村", "village"),
+    "status_green": ("达标", "met"),
+    "status_amber": ("接近", "near"),
+    "status_red": ("未达标", "missed"),
+    "status_no_data": ("无数据", "no data"),
+    "small_numbers": ("数量少，仅供参考", "small numbers, indicative only"),
+    "yoy": ("同比", "vs last year"),
+    "n_births": ("出生 {n} 人", "{n} births"),
+    "n_behind": ("{num} / {den}", "{num} / {den}"),
+    "target_le": ("≤ {v}", "≤ {v}"),
+    "target_ge": ("≥ {v}", "≥ {v}"),
+    "target_eq": ("= {v}", "= {v}"),
+    "target_band": ("{low}–{high}（约 {v}）", "{low}–{high} (≈ {v})"),
+    "unit_permille": ("‰", "‰"),
+    "unit_percent": ("%", "%"),
+    "unit_ratio": ("女=100", "per 100 girls"),
+    "unit_count": ("个", "count"),
+    "target_source_default": (
+        "本年度目标表无记录，使用默认目标",
+        "No target rows for this year: default targets used",
+    ),
+    # --- overview ---
+    "overview_heading": ("{county} {period} 人口计生目标完成情况", "{county}: targets, {period}"),
+    "overview_matrix": ("乡镇 × 指标 完成情况", "Townships × indicators"),
+    "overview_population": (
+        "户籍人口 {pop:,}（期末），流动人口 {floating:,}（不计入分母）",
+        "Registered population {pop:,} (end), floating {floating:,} (not in the rate base)",
+    ),
+    "legend_status": (
+        "颜色与符号：✔ 达标　▲ 接近　✖ 未达标　— 无数据　? 数量少，仅供参考",
+        "Colours and symbols: ✔ met  ▲ near  ✖ missed  — no data  ? small numbers",
+    ),
+    "card_help": (
+        "分子 {num} / 分母 {den}；95% 区间 {lo} – {hi}",
+        "numerator {num} / denominator {den}; 95% interval {lo} – {hi}",
+    ),
+    # --- errors (one line each) ---
+    "err_period": (
+        "无法识别的统计期“{text}”：可用 2024、2024-Q2、2024-06 或 2024-01..2024-09",
+        "unknown period '{text}': use 2024, 2024-Q2, 2024-06 or 2024-01..2024-09",
+    ),
+    "err_period_span": (
+        "统计期“{text}”跨年：月份区间须在同一年内",
+        "period '{text}' spans two years: a month range must lie within one year",
+    ),
+    "err_period_order": (
+        "统计期“{text}”的结束月份早于开始月份",
+        "period '{text}' ends before it starts",
+    ),
+    "err_level": (
+        "未知层级“{text}”：可用 county、township 或 village",
+        "unknown level '{text}': use county, township or village",
+    ),
+    "err_connect": ("无法连接数据库 {url}：{reason}", "cannot connect to database {url}: {reason}"),
+    "err_url": ("数据库地址无效“{url}”：{reason}", "invalid database URL '{url}': {reason}"),
+    "err_missing_tables": (
+        "数据库 {url} 缺少约定的表：{tables}",
+        "database {url} lacks the contract tables: {tables}",
+    ),
+    "err_missing_columns": (
+        "数据库 {url} 的表缺少约定的列：{columns}",
+        "database {url} lacks contract columns: {columns}",
+    ),
+    "err_query": ("查询数据库失败：{reason}", "database query failed: {reason}"),
+    "err_xlsx_needs_out": (
+        "xlsx 格式需要用 --out 指定输出文件",
+        "the xlsx format needs --out FILE",
+    ),
+    "err_write": ("无法写入文件 {path}：{reason}", "cannot write {path}: {reason}"),
+    "err_scale": ("规模须大于 0：{text}", "scale must be greater than 0: {text}"),
+    "err_db_exists": (
+        "目标数据库已有人口表；请换一个路径或先删除：{url}",
+        "the target database already holds registry tables; choose another or remove it: {url}",
+    ),
+    "warn_incomplete": (
+        "注意：统计期超出最近完整月份 {as_of}，数据不完整",
+        "warning: the period runs past the last complete month {as_of}; counts are incomplete",
+    ),
+    "demo_progress": ("生成演示数据：{step}", "demo data: {step}"),
+    "demo_done": (
+        "已生成 {url}：{persons:,} 人，{births:,} 条出生记录，用时 {seconds:.1f} 秒",
+        "built {url}: {persons:,} persons, {births:,} births in {seconds:.1f} s",
+    ),
+}
+
+
+def set_language(lang: str) -> None:
+    """Switch every later ``t`` call to ``lang`` ('zh' or 'en')."""
+    _LANG[0] = lang if lang in LANGUAGES else "zh"
+
+
+def language() -> str:
+    return _LANG[0]
+
+
+def t(key: str, /, **fields: object) -> str:
+    """The string for ``key`` in the active language, formatted with ``fields``."""
+    zh, en = _TEXT[key]
+    text = en if _LANG[0] == "en" else zh
+    return text.format(**fields) if fields else text
+
+
+def has(key: str) -> bool:
+    return key in _TEXT

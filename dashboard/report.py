@@ -1,0 +1,86 @@
+"""From a registry and a period to the indicator table: the one call pages and the CLI make.
+
+``load_inputs`` runs the queries (one grouped base-count query per period, the units, the
+year's targets); ``build`` is pure and turns those inputs into the indicator frame for a
+level. The app caches ``load_inputs`` per (database, period); the CLI calls it once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import pandas as pd
+import sqlalchemy as sa
+
+from dashboard import indicators as ind
+from dashboard import targets as target_rules
+from dashboard.periods import Period
+from data_access import queries
+from data_access.db import RegistryError, check_contract, make_engine, one_line
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """What the queries return for one period: units, per-village counts, targets."""
+
+    period: Period
+    units: pd.DataFrame
+    counts: pd.DataFrame
+    targets: pd.DataFrame
+    default_targets_used: bool
+
+
+@dataclass(frozen=True)
+class Report:
+    """The indicator table of one level for one period."""
+
+    period: Period
+    level: str
+    rolled: pd.DataFrame  # one row per unit: unit columns + base counts
+    result: pd.DataFrame  # long: one row per unit × indicator (indicators.RESULT_COLUMNS)
+    default_targets_used: bool
+
+
+def open_registry(url: str) -> sa.Engine:
+    """An engine for ``url`` whose database carries the contract; RegistryError otherwise."""
+    engine = make_engine(url)
+    check_contract(engine)
+    return engine
+
+
+def load_inputs(engine: sa.Engine, period: Period) -> Inputs:
+    """Run the period's queries: units, base counts per village, the year's targets."""
+    try:
+        with engine.connect() as conn:
+            units = queries.load_units(conn)
+            counts = queries.base_counts(conn, period)
+            year_targets = queries.load_targets(conn, period.year)
+    except sa.exc.SQLAlchemyError as exc:
+        raise RegistryError("err_query", reason=one_line(exc)) from exc
+    targets, used_defaults = target_rules.with_defaults(year_targets)
+    return Inputs(period, units, counts, targets, used_defaults)
+
+
+def build(
+    inputs: Inputs, level: str, indicators: tuple[ind.Indicator, ...] = ind.HEADLINE
+) -> Report:
+    """The indicator table for ``level`` from already loaded inputs (pure)."""
+    rolled = ind.roll_up(inputs.counts, inputs.units, level)
+    result = ind.compute(rolled, inputs.period, inputs.targets, indicators)
+    return Report(inputs.period, level, rolled, result, inputs.default_targets_used)
+
+
+def indicator_report(
+    engine: sa.Engine, period: Period, level: str, indicators: tuple[ind.Indicator, ...] = ind.HEADLINE
+) -> Report:
+    """Query and compute in one go (the CLI's path)."""
+    return build(load_inputs(engine, period), level, indicators)
+
+
+def incomplete_after(period: Period, today: date) -> date | None:
+    """The last complete month's end when ``period`` runs past it (counts incomplete), else None."""
+    from dashboard.periods import last_complete_month_end
+
+    as_of = last_complete_month_end(today)
+    return as_of if period.end > as_of else None

@@ -1,0 +1,269 @@
+"""Targets and status rules (DESIGN.md §2).
+
+Targets are data: the registry's ``target`` table (per year, optionally per township — a
+township row overrides the county-wide row). ``config/targets.toml`` holds the defaults that
+seed a new registry and apply to a year with no rows. Status of a value v against a row:
+
+=======  =================  ==============================  =========
+op       green              amber                           red
+=======  =================  ==============================  =========
+``<=``   v ≤ value          v ≤ value + amber               otherwise
+``>=``   v ≥ value          v ≥ value − amber               otherwise
+``=``    v = value          |v − value| ≤ amber             otherwise
+band     low ≤ v ≤ high     low − amber ≤ v ≤ high + amber  otherwise
+=======  =================  ==============================  =========
+
+A missing value (empty denominator) has status ``no_data``.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+CONFIG_PATH = Path(__file__).resolve().parent.parent / "config" / "targets.toml"
+
+GREEN, AMBER, RED, NO_DATA = "green", "amber", "red", "no_data"
+STATUSES: tuple[str, ...] = (GREEN, AMBER, RED, NO_DATA)
+OPS: tuple[str, ...] = ("<=", ">=", "=", "band")
+
+# Values are floats from divisions; a hair's breadth of rounding must not flip a status
+# (12 births per 1000 is exactly on target, whatever the last bit says).
+_EPS = 1e-9
+
+TARGET_COLUMNS = ["indicator", "township_id", "op", "value", "low", "high", "amber"]
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """Assessment-score settings: points per indicator and the veto line."""
+
+    points: dict[str, float]
+    veto_indicator: str
+    veto_below: float
+
+
+def config_path() -> Path:
+    return Path(os.environ.get("DASHBOARD_TARGETS", CONFIG_PATH))
+
+
+@lru_cache(maxsize=4)
+def _load_config(path: str) -> dict[str, Any]:
+    with open(path, "rb") as fh:
+        return tomllib.load(fh)
+
+
+def config() -> dict[str, Any]:
+    """The parsed targets/assessment configuration file."""
+    return _load_config(str(config_path()))
+
+
+def default_targets() -> pd.DataFrame:
+    """County-wide default targets from the config file (township_id is null)."""
+    rows = []
+    for code, spec in config().get("targets", {}).items():
+        rows.append(
+            {
+                "indicator": code,
+                "township_id": None,
+                "op": spec["op"],
+                "value": float(spec["value"]),
+                "low": float(spec["low"]) if "low" in spec else None,
+                "high": float(spec["high"]) if "high" in spec else None,
+                "amber": float(spec.get("amber", 0.0)),
+            }
+        )
+    return pd.DataFrame(rows, columns=TARGET_COLUMNS)
+
+
+def default_target_rows(year: int) -> list[dict[str, object]]:
+    """Rows for the ``target`` table seeding ``year`` with the defaults."""
+    return [{"year": year, **row} for row in default_targets().to_dict("records")]
+
+
+def assessment() -> Assessment:
+    section = config().get("assessment", {})
+    return Assessment(
+        points={k: float(v) for k, v in section.get("points", {}).items()},
+        veto_indicator=str(section.get("veto_indicator", "planned_birth_rate")),
+        veto_below=float(section.get("veto_below", 82)),
+    )
+
+
+def with_defaults(year_rows: pd.DataFrame) -> tuple[pd.DataFrame, bool]:
+    """The year's target rows, completed by the defaults for indicators the year lacks.
+
+    Returns the rows and whether any default was used (the UI says so).
+    """
+    defaults = default_targets()
+    rows = year_rows[TARGET_COLUMNS] if not year_rows.empty else year_rows
+    county_rows = rows[rows["township_id"].isna()] if not rows.empty else rows
+    have = set(county_rows["indicator"]) if not rows.empty else set()
+    missing = defaults[~defaults["indicator"].isin(have)]
+    used_defaults = not missing.empty
+    combined = pd.concat([df for df in (rows, missing) if not df.empty], ignore_index=True)
+    if combined.empty:
+        combined = pd.DataFrame(columns=TARGET_COLUMNS)
+    return combined, used_defaults
+
+
+def resolve(
+    targets: pd.DataFrame, indicator: str, township_ids: pd.Series | None
+) -> pd.DataFrame:
+    """The target row that applies to each unit: the township's own row, else county-wide.
+
+    ``township_ids`` is one entry per unit (None for the county). Returns a frame aligned to
+    it with columns op, value, low, high, amber (NaN/None where no target exists).
+    """
+    rows = targets[targets["indicator"] == indicator]
+    county = rows[rows["township_id"].isna()]
+    fallback = county.iloc[-1] if not county.empty else None
+    overrides = {
+        int(r.township_id): r for r in rows[rows["township_id"].notna()].itertuples(index=False)
+    }
+    ids = township_ids if township_ids is not None else pd.Series([None])
+    out = []
+    for tid in ids:
+        row = overrides.get(int(tid)) if tid is not None and not pd.isna(tid) else None
+        row = row if row is not None else fallback
+        if row is None:
+            out.append({"op": None, "value": np.nan, "low": np.nan, "high": np.nan, "amber": np.nan})
+        else:
+            out.append(
+                {
+                    "op": row.op,
+                    "value": _num(row.value),
+                    "low": _num(row.low),
+                    "high": _num(row.high),
+                    "amber": _num(row.amber) if not pd.isna(row.amber) else 0.0,
+                }
+            )
+    return pd.DataFrame(out, index=ids.index)
+
+
+def _num(x: object) -> float:
+    return float(x) if x is not None and not pd.isna(x) else np.nan
+
+
+def _green_amber(
+    v: NDArray[np.float64],
+    op: NDArray[np.object_],
+    value: NDArray[np.float64],
+    low: NDArray[np.float64],
+    high: NDArray[np.float64],
+    amber: NDArray[np.float64],
+) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
+    """Boolean masks: v is green; v is at most amber (green or amber)."""
+    with np.errstate(invalid="ignore"):
+        green = np.select(
+            [op == "<=", op == ">=", op == "=", op == "band"],
+            [
+                v <= value + _EPS,
+                v >= value - _EPS,
+                np.abs(v - value) <= _EPS,
+                (v >= low - _EPS) & (v <= high + _EPS),
+            ],
+            default=False,
+        )
+        within_amber = np.select(
+            [op == "<=", op == ">=", op == "=", op == "band"],
+            [
+                v <= value + amber + _EPS,
+                v >= value - amber - _EPS,
+                np.abs(v - value) <= amber + _EPS,
+                (v >= low - amber - _EPS) & (v <= high + amber + _EPS),
+            ],
+            default=False,
+        )
+    return green.astype(bool), within_amber.astype(bool)
+
+
+def status(values: pd.Series, rules: pd.DataFrame) -> pd.Series:
+    """Status of each value against its aligned target row (``resolve`` output)."""
+    v = values.to_numpy(dtype="float64")
+    op = rules["op"].to_numpy(dtype=object)
+    green, amber = _green_amber(
+        v,
+        op,
+        rules["value"].to_numpy(dtype="float64"),
+        rules["low"].to_numpy(dtype="float64"),
+        rules["high"].to_numpy(dtype="float64"),
+        rules["amber"].to_numpy(dtype="float64"),
+    )
+    result = np.where(green, GREEN, np.where(amber, AMBER, RED)).astype(object)
+    no_target = pd.isna(rules["op"]).to_numpy()
+    result[np.isnan(v) | no_target] = NO_DATA
+    return pd.Series(result, index=values.index, dtype=object)
+
+
+def inconclusive(low: pd.Series, high: pd.Series, rules: pd.DataFrame) -> pd.Series:
+    """True where the interval [low, high] reaches both a green and a red value.
+
+    Such a value cannot tell whether the target is met: "数量少，仅供参考".
+    """
+    lo = low.to_numpy(dtype="float64")
+    hi = high.to_numpy(dtype="float64")
+    op = rules["op"].to_numpy(dtype=object)
+    value = rules["value"].to_numpy(dtype="float64")
+    tl = rules["low"].to_numpy(dtype="float64")
+    th = rules["high"].to_numpy(dtype="float64")
+    am = rules["amber"].to_numpy(dtype="float64")
+    with np.errstate(invalid="ignore"):
+        reaches_green = np.select(
+            [op == "<=", op == ">=", op == "=", op == "band"],
+            [lo <= value, hi >= value, (lo <= value) & (hi >= value), (lo <= th) & (hi >= tl)],
+            default=False,
+        )
+        reaches_red = np.select(
+            [op == "<=", op == ">=", op == "=", op == "band"],
+            [
+                hi > value + am,
+                lo < value - am,
+                (lo < value - am) | (hi > value + am),
+                (lo < tl - am) | (hi > th + am),
+            ],
+            default=False,
+        )
+    out = reaches_green.astype(bool) & reaches_red.astype(bool)
+    out &= ~(np.isnan(lo) | np.isnan(hi))
+    return pd.Series(out, index=low.index)
+
+
+def target_text(op: object, value: float, low: float, high: float, decimals: int = 0) -> str:
+    """Human form of a target row: '≤ 12', '≥ 92', '= 100', '103–107'."""
+    from dashboard import labels
+
+    if op is None or pd.isna(op):
+        return "—"
+
+    def fmt(x: float) -> str:
+        return f"{x:.{decimals}f}" if x != int(x) or decimals else f"{int(x)}"
+
+    if op == "band":
+        return labels.t("target_band", low=fmt(low), high=fmt(high), v=fmt(value))
+    key = {"<=": "target_le", ">=": "target_ge", "=": "target_eq"}[str(op)]
+    return labels.t(key, v=fmt(value))
+
+
+def validate_rule(op: str, value: float, low: float | None, high: float | None, amber: float) -> str | None:
+    """A one-line reason why a target row is invalid, or None when it is valid."""
+    if op not in OPS:
+        return f"op must be one of {', '.join(OPS)}"
+    if value is None or pd.isna(value):
+        return "value is required"
+    if amber is None or pd.isna(amber) or amber < 0:
+        return "amber tolerance must be ≥ 0"
+    if op == "band":
+        if low is None or high is None or pd.isna(low) or pd.isna(high):
+            return "a band needs low and high"
+        if low > high:
+            return "a band needs low ≤ high"
+    return None

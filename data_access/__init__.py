@@ -1,0 +1,1 @@
+"""Registry access: schema contract, grouped queries, demo data."""

@@ -1,0 +1,121 @@
+"""Opening a registry database and checking that it carries the schema contract.
+
+Every failure here raises :class:`RegistryError` whose message is one line meant for a
+person: the CLI prints it on stderr, the app shows it in ``st.error``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+
+from data_access.schema import REQUIRED_COLUMNS
+
+DEFAULT_DEMO_PATH = Path(__file__).resolve().parent.parent / "data" / "demo.sqlite"
+
+
+class RegistryError(RuntimeError):
+    """A database problem worth one line to the user (unreachable, not the contract, …).
+
+    ``key`` names the message in ``dashboard.labels`` and ``fields`` fill it in; the data layer
+    does not know the UI language, the layer that shows the error formats it.
+    """
+
+    def __init__(self, key: str, **fields: object) -> None:
+        super().__init__(f"{key}: " + ", ".join(f"{k}={v}" for k, v in fields.items()))
+        self.key = key
+        self.fields = fields
+
+
+def normalise_url(url_or_path: str) -> str:
+    """Accept a SQLAlchemy URL, or a plain file path that means a SQLite file."""
+    text = url_or_path.strip()
+    if "://" in text:
+        return text
+    return f"sqlite:///{Path(text).expanduser().resolve()}"
+
+
+def safe_url(url: str) -> str:
+    """The URL with any password hidden, fit for messages and logs."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 - an unparsable URL is shown as given minus credentials
+        return url.split("@")[-1]
+
+
+def make_engine(url: str) -> sa.Engine:
+    """Create an engine for ``url`` (a URL or SQLite path) with the settings each dialect needs."""
+    url = normalise_url(url)
+    try:
+        parsed = make_url(url)
+    except Exception as exc:  # noqa: BLE001
+        raise RegistryError("err_url", url=safe_url(url), reason=_one_line(exc)) from exc
+    kwargs: dict[str, object] = {"pool_pre_ping": True}
+    if parsed.get_backend_name() == "sqlite":
+        kwargs = {}
+    elif parsed.get_backend_name() in ("mysql", "mariadb"):
+        # Registries are mostly utf8mb4 Chinese text; a short connect timeout keeps errors quick.
+        kwargs["connect_args"] = {"connect_timeout": 10, "charset": "utf8mb4"}
+        kwargs["pool_recycle"] = 3600
+    elif parsed.get_backend_name() == "postgresql":
+        kwargs["connect_args"] = {"connect_timeout": 10}
+    try:
+        return sa.create_engine(parsed, **kwargs)
+    except Exception as exc:  # noqa: BLE001 - a missing driver, a bad option: one line
+        raise RegistryError("err_url", url=safe_url(url), reason=_one_line(exc)) from exc
+
+
+def check_contract(engine: sa.Engine) -> None:
+    """Connect and check the headline contract tables and columns exist.
+
+    Raises :class:`RegistryError` naming what is unreachable or missing.
+    """
+    url = safe_url(engine.url.render_as_string(hide_password=False))
+    if engine.url.get_backend_name() == "sqlite":
+        database = engine.url.database or ""
+        if database and database != ":memory:" and not Path(database).exists():
+            raise RegistryError("err_connect", url=url, reason=f"no such file {database}")
+    try:
+        with engine.connect() as conn:
+            inspector = sa.inspect(conn)
+            present = set(inspector.get_table_names())
+            missing = [name for name in REQUIRED_COLUMNS if name not in present]
+            if missing:
+                raise RegistryError("err_missing_tables", url=url, tables=", ".join(missing))
+            lacking: list[str] = []
+            for table, needed in REQUIRED_COLUMNS.items():
+                have = {c["name"].lower() for c in inspector.get_columns(table)}
+                lacking.extend(f"{table}.{c}" for c in needed if c not in have)
+            if lacking:
+                raise RegistryError("err_missing_columns", url=url, columns=", ".join(lacking))
+    except RegistryError:
+        raise
+    except sa.exc.SQLAlchemyError as exc:
+        raise RegistryError("err_connect", url=url, reason=_one_line(exc)) from exc
+
+
+def has_table(engine: sa.Engine, name: str) -> bool:
+    with engine.connect() as conn:
+        return sa.inspect(conn).has_table(name)
+
+
+def configured_url(secrets_url: str | None = None) -> str:
+    """The registry URL: ``REGISTRY_DB_URL``, else the secrets entry, else the demo SQLite file."""
+    return os.environ.get("REGISTRY_DB_URL") or secrets_url or f"sqlite:///{DEFAULT_DEMO_PATH}"
+
+
+def _one_line(exc: BaseException) -> str:
+    """The first meaningful line of a driver error, without SQLAlchemy's background link."""
+    original = getattr(exc, "orig", None) or exc
+    text = str(original).strip().splitlines()
+    first = next((line.strip() for line in text if line.strip()), type(original).__name__)
+    return first[:300]
+
+
+def one_line(exc: BaseException) -> str:
+    """Public form of the one-line summary of an exception."""
+    return _one_line(exc)
+
