@@ -35,8 +35,8 @@ GREEN, AMBER, RED, NO_DATA = "green", "amber", "red", "no_data"
 STATUSES: tuple[str, ...] = (GREEN, AMBER, RED, NO_DATA)
 OPS: tuple[str, ...] = ("<=", ">=", "=", "band")
 
-# Values are floats from divisions; a hair's breadth of rounding must not flip a status
-# (12 births per 1000 is exactly on target, whatever the last bit says).
+# Values are floats from divisions and weighted sums (e.g. 0.07 × 100 = 7.000000000000001):
+# the last bit of rounding must never flip a value that is exactly on a target.
 _EPS = 1e-9
 
 TARGET_COLUMNS = ["indicator", "township_id", "op", "value", "low", "high", "amber"]

@@ -30,12 +30,26 @@ class RegistryError(RuntimeError):
         self.fields = fields
 
 
+# The drivers this project installs, for URLs that name only the database kind.
+_DEFAULT_DRIVERS = {
+    "postgresql": "postgresql+psycopg",
+    "postgres": "postgresql+psycopg",
+    "mysql": "mysql+pymysql",
+    "mariadb": "mariadb+pymysql",
+}
+
+
 def normalise_url(url_or_path: str) -> str:
-    """Accept a SQLAlchemy URL, or a plain file path that means a SQLite file."""
+    """Accept a SQLAlchemy URL, or a plain file path that means a SQLite file.
+
+    ``postgresql://`` and ``mysql://`` without a driver get the installed drivers
+    (psycopg 3, PyMySQL).
+    """
     text = url_or_path.strip()
-    if "://" in text:
-        return text
-    return f"sqlite:///{Path(text).expanduser().resolve()}"
+    if "://" not in text:
+        return f"sqlite:///{Path(text).expanduser().resolve()}"
+    scheme, rest = text.split("://", 1)
+    return f"{_DEFAULT_DRIVERS.get(scheme.lower(), scheme)}://{rest}"
 
 
 def safe_url(url: str) -> str:
