@@ -8,9 +8,13 @@ chose last.
 from __future__ import annotations
 
 import os
+from contextvars import ContextVar
 from typing import Final
 
-_LANG: list[str] = [os.environ.get("DASHBOARD_LANG", "zh").lower()[:2] or "zh"]
+# Per thread (each Streamlit session runs in its own): one user's English never leaks into
+# another's page.
+_DEFAULT_LANG = os.environ.get("DASHBOARD_LANG", "zh").lower()[:2] or "zh"
+_LANG: ContextVar[str] = ContextVar("dashboard_lang", default=_DEFAULT_LANG)
 
 LANGUAGES: Final = ("zh", "en")
 
@@ -99,6 +103,15 @@ _TEXT: Final[dict[str, tuple[str, str]]] = {
         "分子 {num} / 分母 {den}；95% 区间 {lo} – {hi}",
         "numerator {num} / denominator {den}; 95% interval {lo} – {hi}",
     ),
+    "export_xlsx": ("导出 Excel", "Export Excel"),
+    "export_csv": ("导出 CSV", "Export CSV"),
+    "language": ("语言 / Language", "Language / 语言"),
+    "export_matrix_title": ("乡镇指标", "Township indicators"),
+    "overview_caption": (
+        "数值为统计期累计值；非全年的出生率、自然增长率按全年预测值判定。n = 分子 / 分母。",
+        "Values are cumulative over the period; part-year birth and growth rates are judged on the full-year projection. n = numerator / denominator.",
+    ),
+    "no_registry": ("数据库无法使用", "The registry cannot be used"),
     # --- errors (one line each) ---
     "err_period": (
         "无法识别的统计期“{text}”：可用 2024、2024-Q2、2024-06 或 2024-01..2024-09",
@@ -151,17 +164,17 @@ _TEXT: Final[dict[str, tuple[str, str]]] = {
 
 def set_language(lang: str) -> None:
     """Switch every later ``t`` call to ``lang`` ('zh' or 'en')."""
-    _LANG[0] = lang if lang in LANGUAGES else "zh"
+    _LANG.set(lang if lang in LANGUAGES else "zh")
 
 
 def language() -> str:
-    return _LANG[0]
+    return _LANG.get()
 
 
 def t(key: str, /, **fields: object) -> str:
     """The string for ``key`` in the active language, formatted with ``fields``."""
     zh, en = _TEXT[key]
-    text = en if _LANG[0] == "en" else zh
+    text = en if _LANG.get() == "en" else zh
     return text.format(**fields) if fields else text
 
 

@@ -222,3 +222,16 @@ def load_targets(conn: sa.Connection, year: int) -> pd.DataFrame:
     stmt = sa.select(*(target.c[c] for c in columns)).where(target.c.year == year)
     rows = conn.execute(stmt).mappings().all()
     return pd.DataFrame(rows, columns=columns)
+
+
+def year_span(conn: sa.Connection) -> tuple[int, int] | None:
+    """First and last calendar year with a recorded birth; None if there are none."""
+    low, high = conn.execute(sa.select(sa.func.min(birth.c.birth_date), sa.func.max(birth.c.birth_date))).one()
+    if low is None or high is None:
+        return None
+    return _year_of(low), _year_of(high)
+
+
+def _year_of(value: object) -> int:
+    # SQLite may hand back text; the other dialects give dates.
+    return value.year if hasattr(value, "year") else int(str(value)[:4])

@@ -1,0 +1,20 @@
+"""Streamlit entry point: page navigation and the shared sidebar."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import labels
+from dashboard.components import sidebar
+from dashboard.components.errors import stop_on_registry_error
+
+st.set_page_config(page_title=labels.t("app_title"), page_icon="📊", layout="wide")
+
+PAGES = [
+    st.Page("pages/overview.py", title=labels.t("page_overview"), icon=":material/dashboard:", default=True),
+]
+
+navigation = st.navigation(PAGES)
+with stop_on_registry_error():
+    sidebar.render()
+navigation.run()

@@ -1,0 +1,76 @@
+"""Cached access to the registry for the app: one engine per database, one query set per period.
+
+Only language-independent query results are cached (per database URL and period label, with
+a TTL so that registry changes show up); everything derived from them is recomputed per run,
+which takes milliseconds.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import sqlalchemy as sa
+import streamlit as st
+
+from dashboard import report
+from dashboard.periods import Period, parse_period
+from data_access import queries
+from data_access.db import DEFAULT_DEMO_PATH, RegistryError, normalise_url, one_line
+
+CACHE_TTL_SECONDS = 600
+
+
+def ensure_demo_database(url: str) -> None:
+    """Build the demo registry the first time the app runs on its default SQLite file."""
+    if normalise_url(url) != f"sqlite:///{DEFAULT_DEMO_PATH}" or DEFAULT_DEMO_PATH.exists():
+        return
+    from datetime import date
+
+    from dashboard.targets import default_target_rows
+    from data_access import demo
+    from data_access.db import make_engine
+
+    tmp = DEFAULT_DEMO_PATH.with_name(f".{DEFAULT_DEMO_PATH.name}.building")
+    tmp.parent.mkdir(parents=True, exist_ok=True)
+    tmp.unlink(missing_ok=True)
+    today = date.today()
+    rows = [r for y in range(2019, today.year + 1) for r in default_target_rows(y)]
+    engine = make_engine(f"sqlite:///{tmp}")
+    try:
+        demo.build_demo(engine, scale=1.0, today=today, target_rows=rows)
+    finally:
+        engine.dispose()
+    Path(tmp).replace(DEFAULT_DEMO_PATH)
+
+
+@st.cache_resource(show_spinner=False)
+def engine(url: str) -> sa.Engine:
+    """A validated engine for ``url`` (RegistryError is raised, not cached)."""
+    return report.open_registry(url)
+
+
+@st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False, max_entries=128)
+def inputs(url: str, period_label: str) -> report.Inputs:
+    """Units, per-village base counts and targets for one period."""
+    return report.load_inputs(engine(url), parse_period(period_label))
+
+
+@st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False)
+def year_span(url: str) -> tuple[int, int] | None:
+    """First and last year with births or registrations (None for an empty registry)."""
+    try:
+        with engine(url).connect() as conn:
+            return queries.year_span(conn)
+    except sa.exc.SQLAlchemyError as exc:
+        raise RegistryError("err_query", reason=one_line(exc)) from exc
+
+
+def report_for(url: str, period: Period, level: str) -> report.Report:
+    """The indicator report for a level, from the cached inputs."""
+    return report.build(inputs(url, period.label), level)
+
+
+def clear() -> None:
+    """Forget every cached query result (tests; a 'refresh data' button)."""
+    inputs.clear()
+    year_span.clear()

@@ -1,0 +1,54 @@
+"""Status-coloured tables and their export buttons."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import exports, labels, style
+
+
+def status_styler(table: pd.DataFrame, status: pd.DataFrame) -> "pd.io.formats.style.Styler":
+    """Tint each cell by its status (the symbol in the text carries it for colour-blind eyes)."""
+
+    def css(_: pd.DataFrame) -> pd.DataFrame:
+        return status.apply(
+            lambda col: col.map(
+                lambda s: f"background-color: {style.STATUS_TINTS[s]}; color: #111" if s in style.STATUS_TINTS else ""
+            )
+        )
+
+    return table.style.apply(css, axis=None)
+
+
+def status_table(table: pd.DataFrame, status: pd.DataFrame, *, key: str) -> None:
+    st.dataframe(status_styler(table, status), hide_index=True, key=key)
+
+
+def export_buttons(
+    build: Callable[[], pd.DataFrame], context: exports.ExportContext, *, stem: tuple[str, ...], key: str
+) -> None:
+    """An .xlsx and a .csv button for exactly the table shown; files are built on click only."""
+    left, right, _ = st.columns([1, 1, 6])
+    with left:
+        st.download_button(
+            labels.t("export_xlsx"),
+            data=lambda: exports.to_xlsx_bytes(build(), context),
+            file_name=exports.safe_filename(*stem, suffix="xlsx"),
+            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            key=f"{key}-xlsx",
+            on_click="ignore",
+            icon=":material/download:",
+        )
+    with right:
+        st.download_button(
+            labels.t("export_csv"),
+            data=lambda: exports.to_csv_bytes(build()),
+            file_name=exports.safe_filename(*stem, suffix="csv"),
+            mime="text/csv",
+            key=f"{key}-csv",
+            on_click="ignore",
+            icon=":material/download:",
+        )

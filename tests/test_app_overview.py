@@ -1,0 +1,101 @@
+"""AppTest of the overview: the cards and the matrix show exactly what the engine computes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from dashboard import indicators as ind
+from dashboard import style
+from dashboard.periods import parse_period
+from dashboard.report import indicator_report, open_registry
+from tests import boundary_registry as br
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def registry_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    path = tmp_path_factory.mktemp("app") / "boundary.sqlite"
+    engine = sa.create_engine(f"sqlite:///{path}")
+    br.create(engine)
+    engine.dispose()
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture
+def app(registry_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppTest]:
+    monkeypatch.setenv("REGISTRY_DB_URL", registry_url)
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+@pytest.mark.parametrize("period", ["2024", "2024-01..2024-02", "2024-Q4", "2023-12"])
+def test_cards_show_the_engine_values(app: AppTest, registry_url: str, period: str) -> None:
+    app.query_params["period"] = period
+    app.run()
+    assert not app.exception
+    assert not app.error
+    expected = indicator_report(open_registry(registry_url), parse_period(period), "county").result
+    metrics = {m.label: m.value for m in app.metric}
+    assert len(metrics) == 5
+    for _, row in expected.iterrows():
+        indicator = ind.get(row["indicator"])
+        assert metrics[indicator.name] == style.fmt_value(row["value"], indicator)
+    assert app.query_params["period"] in (parse_period(period).label, [parse_period(period).label])
+
+
+def test_partial_period_shows_projection_and_warning(app: AppTest, registry_url: str) -> None:
+    app.query_params["period"] = "2024-01..2024-02"
+    app.run()
+    assert any("× 6.100" in w.value for w in app.warning)
+    expected = indicator_report(open_registry(registry_url), parse_period("2024-01..2024-02"), "county").result
+    birth = expected.set_index("indicator").loc["birth_rate"]
+    projection_text = style.fmt_value(birth["projection"], ind.get("birth_rate"))
+    assert any(projection_text in md.value for md in app.markdown)
+
+
+def test_status_matrix_rows_and_cells(app: AppTest, registry_url: str) -> None:
+    app.query_params["period"] = "2024"
+    app.run()
+    table = app.dataframe[0].value
+    assert list(table.iloc[:, 0]) == [ind.county().name, "甲镇", "乙乡"]
+    expected = indicator_report(open_registry(registry_url), parse_period("2024"), "township").result
+    t1 = expected[(expected["code"] == "530823101") & (expected["indicator"] == "long_acting_rate")].iloc[0]
+    cell = table.iloc[1]["长效节育率（%）"]
+    assert cell.startswith(style.fmt_number(t1["value"])) and style.STATUS_SYMBOLS[t1["status"]] in cell
+    # No births in 乙乡: planned births and sex ratio have no data, not 0.
+    assert table.iloc[2]["计划生育率（%）"].startswith("—")
+
+
+def test_default_targets_are_announced(app: AppTest) -> None:
+    app.query_params["period"] = "2024"
+    app.run()
+    assert any("默认目标" in w.value for w in app.warning)
+
+
+def test_bad_period_in_url_falls_back_with_a_message(app: AppTest) -> None:
+    app.query_params["period"] = "2024-13"
+    app.run()
+    assert not app.exception
+    assert any("2024-13" in w.value for w in app.sidebar.warning)
+    assert len(app.metric) == 5
+
+
+def test_unreachable_database_is_one_error_line(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("REGISTRY_DB_URL", f"sqlite:///{tmp_path / 'missing.sqlite'}")
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.run()
+    assert not at.exception
+    assert len(at.error) == 1 and "missing.sqlite" in at.error[0].value
+    assert len(at.metric) == 0
