@@ -235,3 +235,206 @@ def year_span(conn: sa.Connection) -> tuple[int, int] | None:
 def _year_of(value: object) -> int:
     # SQLite may hand back text; the other dialects give dates.
     return value.year if hasattr(value, "year") else int(str(value)[:4])
+
+
+# --------------------------------------------------------------------------- monthly counts
+
+
+def month_starts(year: int, months: int) -> list[date]:
+    """First days of months 1..months+1 of ``year`` (the last is the day after the range)."""
+    return [date(year + (m - 1) // 12, (m - 1) % 12 + 1, 1) for m in range(1, months + 2)]
+
+
+_NEVER = 99  # bucket of a missing date or one after the range
+
+
+def _month_bucket(column: sa.ColumnElement[date], starts: list[date], prefix: str) -> sa.Case[int]:
+    """0 before the first month, k within month k, 99 after the range or when NULL.
+
+    Plain comparisons with bound month starts: no dialect's date functions involved.
+    """
+    whens: list[tuple[sa.ColumnElement[bool], int]] = [(column.is_(None), _NEVER)]
+    for k, start in enumerate(starts):
+        whens.append((column < sa.bindparam(f"{prefix}{k}", start, type_=sa.Date), k))
+    return sa.case(*whens, else_=_NEVER)
+
+
+def monthly_counts(conn: sa.Connection, year: int, months: int = 12) -> pd.DataFrame:
+    """Base counts of each single month 1..``months`` of ``year``, per village, exactly as
+    :func:`base_counts` would give for that month, from three grouped queries.
+
+    Indexed by (village_id, month). ``pop_start`` of month k is the stock at the end of
+    month k−1 (month 0 = the end of the previous year). Summing births/deaths over months
+    1..k and taking month 1's ``pop_start`` with month k's stocks gives year to date.
+    """
+    starts = month_starts(year, months)
+    reg = _month_bucket(person.c.registered_on, starts, "r").label("reg_b")
+    left = _month_bucket(person.c.left_on, starts, "l").label("left_b")
+    died = _month_bucket(person.c.death_date, starts, "d").label("death_b")
+    stock_stmt = (
+        sa.select(person.c.village_id, person.c.hukou, reg, left, died, sa.func.count().label("n"))
+        .where(person.c.village_id.is_not(None))
+        .group_by(person.c.village_id, person.c.hukou, reg, left, died)
+    )
+    stock = pd.DataFrame(conn.execute(stock_stmt).mappings().all(),
+                         columns=["village_id", "hukou", "reg_b", "left_b", "death_b", "n"])
+
+    born = _month_bucket(birth.c.birth_date, starts, "b").label("birth_b")
+    compliant = sa.case((birth.c.policy_compliant == sa.true(), 1), else_=0).label("ok")
+    birth_stmt = (
+        sa.select(birth.c.village_id, birth.c.hukou, birth.c.sex, compliant, born, sa.func.count().label("n"))
+        .where(
+            birth.c.birth_date >= starts[0],
+            birth.c.birth_date < starts[-1],
+            birth.c.village_id.is_not(None),
+        )
+        .group_by(birth.c.village_id, birth.c.hukou, birth.c.sex, compliant, born)
+    )
+    births = pd.DataFrame(conn.execute(birth_stmt).mappings().all(),
+                          columns=["village_id", "hukou", "sex", "ok", "birth_b", "n"])
+
+    wcba_cols = []
+    params: dict[str, date] = {}
+    for k in range(1, months + 1):
+        d = starts[k] - timedelta(days=1)
+        end_next = sa.bindparam(f"e{k}", type_=sa.Date)
+        born_before = sa.bindparam(f"y{k}", type_=sa.Date)
+        born_after = sa.bindparam(f"o{k}", type_=sa.Date)
+        p = wcba_bind_params(d)
+        params.update({f"e{k}": p["end_next"], f"y{k}": p["born_on_or_before"], f"o{k}": p["born_after"]})
+        wcba = married_wcba_condition(end_next, born_before, born_after)
+        wcba_cols.append(_count_if(wcba, f"wcba_{k}"))
+        wcba_cols.append(_count_if(sa.and_(wcba, method_in_use(LONG_ACTING_METHODS, end_next)), f"la_{k}"))
+    wcba_stmt = (
+        sa.select(person.c.village_id, *wcba_cols)
+        .where(
+            person.c.hukou == "local",
+            person.c.sex == "F",
+            person.c.marital_status == "married",
+            person.c.village_id.is_not(None),
+        )
+        .group_by(person.c.village_id)
+    )
+    wcba_frame = pd.DataFrame(conn.execute(wcba_stmt, params).mappings().all())
+
+    village_ids = conn.execute(sa.select(village.c.id).order_by(village.c.id)).scalars().all()
+    index = pd.MultiIndex.from_product([village_ids, range(1, months + 1)], names=["village_id", "month"])
+    out = pd.DataFrame(0, index=index, columns=list(BASE_COUNT_COLUMNS), dtype="int64")
+    known = set(village_ids)
+
+    if not stock.empty:
+        stock = stock[stock["village_id"].isin(known)]
+        exit_b = stock[["left_b", "death_b"]].min(axis=1)
+        for k in range(0, months + 1):
+            present = (stock["reg_b"] <= k) & (exit_b > k)
+            for hukou, column in (("local", "pop"), ("floating", "floating")):
+                sums = stock.loc[present & (stock["hukou"] == hukou)].groupby("village_id")["n"].sum()
+                if column == "pop":
+                    if k >= 1:
+                        _put(out, sums, k, "pop_end")
+                    if k < months:
+                        _put(out, sums, k + 1, "pop_start")
+                elif k >= 1:
+                    _put(out, sums, k, "floating_pop_end")
+        local = stock[stock["hukou"] == "local"]
+        for k in range(1, months + 1):
+            _put(out, local.loc[local["death_b"] == k].groupby("village_id")["n"].sum(), k, "deaths")
+    if not births.empty:
+        births = births[births["village_id"].isin(known)]
+        for k in range(1, months + 1):
+            month = births[births["birth_b"] == k]
+            local = month[month["hukou"] == "local"]
+            by = lambda frame: frame.groupby("village_id")["n"].sum()  # noqa: E731
+            _put(out, by(local), k, "births")
+            _put(out, by(local[local["sex"] == "M"]), k, "births_male")
+            _put(out, by(local[local["sex"] == "F"]), k, "births_female")
+            _put(out, by(local[local["ok"] == 1]), k, "births_compliant")
+            _put(out, by(month[month["hukou"] == "floating"]), k, "floating_births")
+    if not wcba_frame.empty:
+        wcba_frame = wcba_frame[wcba_frame["village_id"].isin(known)].set_index("village_id")
+        for k in range(1, months + 1):
+            _put(out, wcba_frame[f"wcba_{k}"], k, "married_wcba")
+            _put(out, wcba_frame[f"la_{k}"], k, "long_acting")
+    return out
+
+
+def _put(out: pd.DataFrame, values: pd.Series, month: int, column: str) -> None:
+    if values.empty:
+        return
+    idx = pd.MultiIndex.from_arrays([values.index.astype("int64"), [month] * len(values)])
+    out.loc[idx, column] = values.astype("int64").to_numpy()
+
+
+# --------------------------------------------------------------------------- records
+
+
+def births_list(conn: sa.Connection, period: DayRange, village_ids: list[int]) -> pd.DataFrame:
+    """The local births counted for ``period`` in these villages, with the mother's identity.
+
+    Columns: birth_id, village_id, birth_date, sex, parity, policy_compliant, mother_name,
+    mother_id_number, mother_birth_date. Unmasked: the caller masks personal data.
+    """
+    bounds = Bounds.of(period)
+    mother = person.alias("mother")
+    stmt = (
+        sa.select(
+            birth.c.id.label("birth_id"),
+            birth.c.village_id,
+            birth.c.birth_date,
+            birth.c.sex,
+            birth.c.parity,
+            birth.c.policy_compliant,
+            mother.c.name.label("mother_name"),
+            mother.c.id_number.label("mother_id_number"),
+            mother.c.birth_date.label("mother_birth_date"),
+        )
+        .select_from(birth.outerjoin(mother, birth.c.mother_id == mother.c.id))
+        .where(
+            birth.c.hukou == "local",
+            birth.c.birth_date >= bounds.start,
+            birth.c.birth_date < bounds.end_next,
+            birth.c.village_id.in_(village_ids),
+        )
+        .order_by(birth.c.birth_date, birth.c.id)
+    )
+    columns = [c.name for c in stmt.selected_columns]
+    return pd.DataFrame(conn.execute(stmt).mappings().all(), columns=columns)
+
+
+def wcba_without_long_acting(conn: sa.Connection, d: date, village_ids: list[int]) -> pd.DataFrame:
+    """Married women 15–49 at ``d`` in these villages who use no long-acting method at ``d``.
+
+    Columns: person_id, village_id, name, id_number, birth_date, married_on, method (a
+    short-acting or other method in use at d, or None). Unmasked: the caller masks.
+    """
+    p = wcba_bind_params(d)
+    end_next = sa.bindparam("end_next", p["end_next"], type_=sa.Date)
+    wcba = married_wcba_condition(
+        end_next,
+        sa.bindparam("born_on_or_before", p["born_on_or_before"], type_=sa.Date),
+        sa.bindparam("born_after", p["born_after"], type_=sa.Date),
+    )
+    in_use = (
+        sa.select(sa.func.min(contraception.c.method))
+        .where(
+            contraception.c.woman_id == person.c.id,
+            contraception.c.start_date < end_next,
+            sa.or_(contraception.c.end_date.is_(None), contraception.c.end_date >= end_next),
+        )
+        .scalar_subquery()
+    )
+    stmt = (
+        sa.select(
+            person.c.id.label("person_id"),
+            person.c.village_id,
+            person.c.name,
+            person.c.id_number,
+            person.c.birth_date,
+            person.c.married_on,
+            in_use.label("method"),
+        )
+        .where(wcba, ~method_in_use(LONG_ACTING_METHODS, end_next), person.c.village_id.in_(village_ids))
+        .order_by(person.c.village_id, person.c.birth_date, person.c.id)
+    )
+    columns = [c.name for c in stmt.selected_columns]
+    return pd.DataFrame(conn.execute(stmt).mappings().all(), columns=columns)

@@ -1,0 +1,109 @@
+"""``python -m dashboard bench``: build the county and time the hot paths (medians).
+
+Timings:
+- demo build: ``demo-db`` into a fresh SQLite file;
+- cold, per level: a new engine, the contract check, the period's queries and the roll-up —
+  what the first page view after a restart costs;
+- warm query, per level: the period's queries again on an open engine, plus the roll-up;
+- warm cached, per level: the roll-up and indicators from already loaded counts (the app's
+  path once ``st.cache_data`` holds the period);
+- CLI end to end: ``python -m dashboard indicators --level village`` as a new process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+from dashboard import report
+from dashboard.periods import parse_period
+from dashboard.targets import default_target_rows
+
+ROOT = Path(__file__).resolve().parent.parent
+LEVELS = ("county", "township", "village")
+
+
+def _median(fn: Callable[[], object], repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def _build(path: Path, scale: float, today: date) -> float:
+    from data_access import demo
+    from data_access.db import make_engine
+
+    path.unlink(missing_ok=True)
+    rows = [r for y in range(2019, today.year + 1) for r in default_target_rows(y)]
+    engine = make_engine(f"sqlite:///{path}")
+    t0 = time.perf_counter()
+    demo.build_demo(engine, scale=scale, today=today, target_rows=rows)
+    elapsed = time.perf_counter() - t0
+    engine.dispose()
+    return elapsed
+
+
+def time_queries(url: str, period_label: str, repeat: int) -> dict[str, float]:
+    """Median seconds of the cold, warm-query and warm-cached paths per level."""
+    period = parse_period(period_label)
+    out: dict[str, float] = {}
+    for level in LEVELS:
+
+        def cold() -> None:
+            engine = report.open_registry(url)
+            report.build(report.load_inputs(engine, period), level)
+            engine.dispose()
+
+        out[f"cold {level}"] = _median(cold, repeat)
+        engine = report.open_registry(url)
+        report.load_inputs(engine, period)  # prime the connection pool and page cache
+        out[f"warm query {level}"] = _median(lambda: report.build(report.load_inputs(engine, period), level), repeat)
+        inputs = report.load_inputs(engine, period)
+        out[f"warm cached {level}"] = _median(lambda: report.build(inputs, level), repeat)
+        engine.dispose()
+    return out
+
+
+def run(args: argparse.Namespace) -> int:
+    today = date.today()
+    period_label = str(today.year - 1)
+    results: list[tuple[str, str, float]] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(args.keep) if args.keep else Path(tmp) / "bench.sqlite"
+        builds = []
+        for i in range(max(1, min(args.repeat, 3))):
+            seconds = _build(path, args.scale, today)
+            builds.append(seconds)
+            print(f"bench: demo build {i + 1}: {seconds:.1f} s", file=sys.stderr)
+        results.append(("sqlite", f"demo build (scale {args.scale:g})", statistics.median(builds)))
+        url = f"sqlite:///{path}"
+        for name, seconds in time_queries(url, period_label, args.repeat).items():
+            results.append(("sqlite", f"{name} ({period_label})", seconds))
+        cli = [sys.executable, "-m", "dashboard", "indicators", "--db", url, "--period", period_label,
+               "--level", "village"]
+
+        def run_cli() -> None:
+            subprocess.run(cli, cwd=ROOT, check=True, capture_output=True)
+
+        results.append(("sqlite", "CLI end to end, village level", _median(run_cli, args.repeat)))
+        for extra in args.db or []:
+            from data_access.db import safe_url
+
+            for name, seconds in time_queries(extra, period_label, args.repeat).items():
+                results.append((safe_url(extra).split("://")[0], f"{name} ({period_label})", seconds))
+    width = max(len(r[1]) for r in results)
+    print(f"{'database':<12} {'what':<{width}}  median")
+    for db, what, seconds in results:
+        shown = f"{seconds * 1000:8.1f} ms" if seconds < 1 else f"{seconds:8.2f} s "
+        print(f"{db:<12} {what:<{width}}  {shown}")
+    return 0
