@@ -12,6 +12,8 @@ st.set_page_config(page_title=labels.t("app_title"), page_icon="📊", layout="w
 
 PAGES = [
     st.Page("pages/overview.py", title=labels.t("page_overview"), icon=":material/dashboard:", default=True),
+    st.Page("pages/ranking.py", title=labels.t("page_ranking"), icon=":material/leaderboard:"),
+    st.Page("pages/drilldown.py", title=labels.t("page_drill"), icon=":material/account_tree:"),
 ]
 
 navigation = st.navigation(PAGES)

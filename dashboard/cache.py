@@ -72,5 +72,49 @@ def report_for(url: str, period: Period, level: str) -> report.Report:
 
 def clear() -> None:
     """Forget every cached query result (tests; a 'refresh data' button)."""
-    inputs.clear()
-    year_span.clear()
+    st.cache_data.clear()
+
+
+@st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False, max_entries=64)
+def monthly(url: str, year: int, months: int):  # type: ignore[no-untyped-def]
+    """Single-month base counts per village for months 1..months of ``year``."""
+    try:
+        with engine(url).connect() as conn:
+            return queries.monthly_counts(conn, year, months)
+    except sa.exc.SQLAlchemyError as exc:
+        raise RegistryError("err_query", reason=one_line(exc)) from exc
+
+
+@st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False, max_entries=16)
+def yearly(url: str, first: int, last: int):  # type: ignore[no-untyped-def]
+    """Full-year base counts per village for the years first..last."""
+    try:
+        with engine(url).connect() as conn:
+            return queries.yearly_counts(conn, first, last)
+    except sa.exc.SQLAlchemyError as exc:
+        raise RegistryError("err_query", reason=one_line(exc)) from exc
+
+
+@st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False, max_entries=64)
+def targets(url: str, year: int):  # type: ignore[no-untyped-def]
+    """The year's target rows completed by the defaults."""
+    from dashboard.targets import with_defaults
+
+    try:
+        with engine(url).connect() as conn:
+            return with_defaults(queries.load_targets(conn, year))[0]
+    except sa.exc.SQLAlchemyError as exc:
+        raise RegistryError("err_query", reason=one_line(exc)) from exc
+
+
+@st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False, max_entries=64)
+def records(url: str, kind: str, period_label: str, village_ids: tuple[int, ...]):  # type: ignore[no-untyped-def]
+    """Registry rows behind a number (unmasked; the caller masks): 'births' or 'wcba'."""
+    period = parse_period(period_label)
+    try:
+        with engine(url).connect() as conn:
+            if kind == "births":
+                return queries.births_list(conn, period, list(village_ids))
+            return queries.wcba_without_long_acting(conn, period.end, list(village_ids))
+    except sa.exc.SQLAlchemyError as exc:
+        raise RegistryError("err_query", reason=one_line(exc)) from exc

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import math
 
+import pandas as pd
+
 from dashboard import labels
 from dashboard.indicators import Indicator
 
@@ -71,3 +73,21 @@ def fmt_signed(x: float | None, indicator: Indicator) -> str:
         indicator.unit, ""
     )
     return f"{x:+,.{indicator.decimals}f}{suffix}"
+
+
+def decorate(result: pd.DataFrame) -> pd.DataFrame:
+    """Add display columns to an indicator result: value_text, projection_text, n_text,
+    interval_text, status_word, badge (status symbol + word + small-numbers mark)."""
+    from dashboard import indicators as ind
+
+    out = result.copy()
+    specs = [ind.get(code) for code in out["indicator"]]
+    out["value_text"] = [fmt_value(v, spec) for v, spec in zip(out["value"], specs)]
+    out["projection_text"] = [fmt_value(v, spec) for v, spec in zip(out["projection"], specs)]
+    out["n_text"] = [f"{fmt_count(a)} / {fmt_count(b)}" for a, b in zip(out["numerator"], out["denominator"])]
+    out["interval_text"] = [
+        f"{fmt_value(lo, spec)} – {fmt_value(hi, spec)}" for lo, hi, spec in zip(out["ci_low"], out["ci_high"], specs)
+    ]
+    out["status_word"] = out["status"].map(status_word)
+    out["badge"] = [status_badge(s, bool(m)) for s, m in zip(out["status"], out["small_numbers"])]
+    return out

@@ -261,13 +261,31 @@ def _month_bucket(column: sa.ColumnElement[date], starts: list[date], prefix: st
 
 def monthly_counts(conn: sa.Connection, year: int, months: int = 12) -> pd.DataFrame:
     """Base counts of each single month 1..``months`` of ``year``, per village, exactly as
-    :func:`base_counts` would give for that month, from three grouped queries.
+    :func:`base_counts` would give for that month. Indexed by (village_id, month).
 
-    Indexed by (village_id, month). ``pop_start`` of month k is the stock at the end of
-    month k−1 (month 0 = the end of the previous year). Summing births/deaths over months
-    1..k and taking month 1's ``pop_start`` with month k's stocks gives year to date.
+    ``pop_start`` of month k is the stock at the end of month k−1 (month 0 = the end of the
+    previous year). Summing births/deaths over months 1..k and taking month 1's
+    ``pop_start`` with month k's stocks gives year to date.
     """
-    starts = month_starts(year, months)
+    return interval_counts(conn, month_starts(year, months)).rename_axis(["village_id", "month"])
+
+
+def yearly_counts(conn: sa.Connection, first: int, last: int) -> pd.DataFrame:
+    """Base counts of each full calendar year first..last per village, indexed (village_id, year)."""
+    starts = [date(y, 1, 1) for y in range(first, last + 2)]
+    frame = interval_counts(conn, starts)
+    years = frame.index.get_level_values(1) + first - 1
+    frame.index = pd.MultiIndex.from_arrays([frame.index.get_level_values(0), years], names=["village_id", "year"])
+    return frame
+
+
+def interval_counts(conn: sa.Connection, starts: list[date]) -> pd.DataFrame:
+    """Base counts for each of the consecutive periods [starts[k−1], starts[k]) per village.
+
+    Three grouped queries whatever the number of periods; the result for period k equals
+    :func:`base_counts` for that period. Indexed by (village_id, k), k = 1..len(starts)−1.
+    """
+    months = len(starts) - 1  # number of periods
     reg = _month_bucket(person.c.registered_on, starts, "r").label("reg_b")
     left = _month_bucket(person.c.left_on, starts, "l").label("left_b")
     died = _month_bucket(person.c.death_date, starts, "d").label("death_b")
@@ -318,7 +336,7 @@ def monthly_counts(conn: sa.Connection, year: int, months: int = 12) -> pd.DataF
     wcba_frame = pd.DataFrame(conn.execute(wcba_stmt, params).mappings().all())
 
     village_ids = conn.execute(sa.select(village.c.id).order_by(village.c.id)).scalars().all()
-    index = pd.MultiIndex.from_product([village_ids, range(1, months + 1)], names=["village_id", "month"])
+    index = pd.MultiIndex.from_product([village_ids, range(1, months + 1)], names=["village_id", "k"])
     out = pd.DataFrame(0, index=index, columns=list(BASE_COUNT_COLUMNS), dtype="int64")
     known = set(village_ids)
 

@@ -142,3 +142,12 @@ def test_record_lists_are_the_rows_behind_the_counts(registry: sa.Engine) -> Non
     # married WCBA minus long-acting users: village 11 9 − 6, village 12 2 − 1, village 21 1 − 1
     assert sorted(women["person_id"]) == [30, 32, 34, 52]
     assert women.set_index("person_id").loc[32, "method"] == "oral"
+
+
+def test_yearly_counts_equal_year_base_counts(registry: sa.Engine) -> None:
+    with registry.connect() as conn:
+        yearly = queries.yearly_counts(conn, 2023, 2025)
+        for year in (2023, 2024, 2025):
+            single = queries.base_counts(conn, parse_period(str(year)))
+            for village_id in single.index:
+                assert yearly.loc[(village_id, year)].to_dict() == single.loc[village_id].to_dict(), (year, village_id)

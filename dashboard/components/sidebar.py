@@ -26,6 +26,7 @@ class Context:
     url: str
     period: Period
     as_of: date
+    mine: str | None = None  # "my township" code, highlighted everywhere (?mine=…)
 
 
 def registry_url() -> str:
@@ -128,6 +129,29 @@ def period_picker(years: list[int], default: Period) -> Period:
     return period
 
 
+def my_township_picker(url: str, period: Period) -> str | None:
+    """'My township': highlighted in every table and chart, remembered as ``?mine=<code>``."""
+    units = cache.inputs(url, period.label).units
+    townships = units.drop_duplicates("township_code").set_index("township_code")["township_name"]
+    options = [""] + list(townships.index)
+    wanted = st.query_params.get("mine", "")
+    if "my_township" not in st.session_state or wanted != st.session_state.get("_mine_seen"):
+        st.session_state["my_township"] = wanted if wanted in options else ""
+    code = st.sidebar.selectbox(
+        labels.t("my_township"),
+        options,
+        key="my_township",
+        format_func=lambda c: townships.get(c, labels.t("my_township_none")) if c else labels.t("my_township_none"),
+    )
+    st.session_state["_mine_seen"] = code
+    if code:
+        if st.query_params.get("mine") != code:
+            st.query_params["mine"] = code
+    elif "mine" in st.query_params:
+        del st.query_params["mine"]
+    return code or None
+
+
 def render(today: date | None = None) -> Context:
     """Render the shared sidebar and remember the context for the page."""
     today = today or date.today()
@@ -141,9 +165,10 @@ def render(today: date | None = None) -> Context:
     first_year = span[0] if span else last_year
     years = list(range(last_year, first_year - 1, -1))
     period = period_picker(years, year_to_date(today))
+    mine = my_township_picker(url, period)
     st.sidebar.divider()
     st.sidebar.caption(f"{labels.t('data_source')}：{safe_url(url)}")
-    context = Context(url=url, period=period, as_of=as_of)
+    context = Context(url=url, period=period, as_of=as_of, mine=mine)
     st.session_state[_STATE] = context
     return context
 

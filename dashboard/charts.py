@@ -1,0 +1,246 @@
+"""Altair chart builders. Every chart uses the one status palette plus a shape per status, so
+status is readable without colour; values with small numbers are drawn muted."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+from dashboard import labels, style
+from dashboard import targets as tr
+from dashboard.indicators import Indicator
+
+FONT = '"Noto Sans CJK SC", "Noto Sans SC", "Microsoft YaHei", "PingFang SC", sans-serif'
+STATUS_SHAPES = {"green": "circle", "amber": "triangle-up", "red": "cross", "no_data": "square"}
+
+
+def _status_scales() -> tuple[alt.Scale, alt.Scale, list[str]]:
+    words = [style.status_word(s) for s in tr.STATUSES]
+    colour = alt.Scale(domain=words, range=[style.STATUS_COLOURS[s] for s in tr.STATUSES])
+    shape = alt.Scale(domain=words, range=[STATUS_SHAPES[s] for s in tr.STATUSES])
+    return colour, shape, words
+
+
+def _with_status_words(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame.copy()
+    out["status_word"] = out["status"].map(style.status_word)
+    out["muted"] = out.get("small_numbers", False)
+    return out
+
+
+def configure(chart: alt.TopLevelMixin, *, big: bool = False) -> alt.TopLevelMixin:
+    """Fonts and sizes: Chinese-capable font; larger type for the projector."""
+    size = 20 if big else 13
+    return (
+        chart.configure(font=FONT)
+        .configure_axis(labelFontSize=size, titleFontSize=size + 1, labelLimit=260)
+        .configure_legend(labelFontSize=size, titleFontSize=size, orient="bottom")
+        .configure_title(fontSize=size + 4, anchor="start")
+        .configure_view(strokeWidth=0)
+    )
+
+
+def _target_rules(indicator: Indicator, target: dict[str, object], axis: str) -> list[alt.Chart]:
+    """The target as a rule (or the band's two ends), labelled."""
+    op = target.get("op")
+    if op is None or pd.isna(op):
+        return []
+    if op == "band":
+        lines = [(float(target["low"]), labels.t("target")), (float(target["high"]), "")]
+    else:
+        lines = [(float(target["value"]), f"{labels.t('target')} {target.get('text', '')}")]
+    frame = pd.DataFrame([{"v": v, "label": text} for v, text in lines])
+    enc = {axis: alt.X("v:Q") if axis == "x" else alt.Y("v:Q")}
+    rule = alt.Chart(frame).mark_rule(color="#333", strokeDash=[6, 3], strokeWidth=2).encode(**enc)
+    return [rule]
+
+
+def funnel_chart(
+    points: pd.DataFrame,
+    curve: pd.DataFrame,
+    indicator: Indicator,
+    target: dict[str, object],
+    *,
+    x_title: str,
+    highlight: str | None = None,
+    big: bool = False,
+    height: int = 420,
+) -> alt.TopLevelMixin:
+    """Value (projection) against size, the target line and 95 % / 99.8 % control limits.
+
+    ``points``: name, code, n, projection, status, small_numbers, value_text, n_text.
+    ``curve``: n, lo95, hi95, lo998, hi998 (``funnel.limits``).
+    """
+    colour, shape, _ = _status_scales()
+    data = _with_status_words(points[points["n"] > 0].dropna(subset=["projection"]))
+    data["highlight"] = data["code"] == highlight if highlight else False
+    x = alt.X("n:Q", title=x_title, scale=alt.Scale(type="log", nice=False))
+    y_title = f"{indicator.name}（{indicator.unit_label}）"
+    limit_layers = []
+    for name, dash, width in (("998", [4, 4], 1.5), ("95", [], 1.5)):
+        for side in ("lo", "hi"):
+            limit_layers.append(
+                alt.Chart(curve)
+                .mark_line(color="#6b6b6b", strokeDash=dash, strokeWidth=width)
+                .encode(x=x, y=alt.Y(f"{side}{name}:Q", title=y_title))
+            )
+    target_rule = alt.Chart(pd.DataFrame({"t": [float(target["value"])]})).mark_rule(
+        color="#222", strokeWidth=2
+    ).encode(y="t:Q")
+    dots = (
+        alt.Chart(data)
+        .mark_point(filled=True, size=140 if not big else 260, strokeWidth=2)
+        .encode(
+            x=x,
+            y=alt.Y("projection:Q", title=y_title, scale=alt.Scale(zero=False)),
+            color=alt.Color("status_word:N", scale=colour, title=labels.t("status")),
+            shape=alt.Shape("status_word:N", scale=shape, title=labels.t("status")),
+            opacity=alt.condition("datum.muted", alt.value(style.MUTED_OPACITY), alt.value(0.95)),
+            size=alt.condition("datum.highlight", alt.value(420 if not big else 600), alt.value(140 if not big else 260)),
+            tooltip=[
+                alt.Tooltip("name:N", title=labels.t("name")),
+                alt.Tooltip("value_text:N", title=labels.t("value")),
+                alt.Tooltip("n_text:N", title="n"),
+                alt.Tooltip("status_word:N", title=labels.t("status")),
+            ],
+        )
+    )
+    names = (
+        alt.Chart(data)
+        .mark_text(align="left", dx=9, dy=-8, fontSize=12 if not big else 18, color="#222")
+        .encode(x=x, y="projection:Q", text="name:N",
+                opacity=alt.condition("datum.muted", alt.value(0.55), alt.value(1.0)))
+    )
+    layers = [*limit_layers, target_rule, dots, names]
+    if indicator.interval == "sex_ratio" and target.get("op") == "band":
+        band = pd.DataFrame({"t": [float(target["low"]), float(target["high"])]})
+        layers.append(alt.Chart(band).mark_rule(color="#1b7837", strokeDash=[2, 2]).encode(y="t:Q"))
+    return alt.layer(*layers).properties(height=height, width="container")
+
+
+def ranking_bars(
+    ranked: pd.DataFrame,
+    indicator: Indicator,
+    target: dict[str, object],
+    *,
+    highlight: str | None = None,
+    big: bool = False,
+    height: int | None = None,
+) -> alt.TopLevelMixin:
+    """Horizontal bars of the judged value in rank order, coloured by status, target rule."""
+    colour, _, _ = _status_scales()
+    data = _with_status_words(ranked.dropna(subset=["projection"]))
+    if "bar_text" not in data:
+        data["bar_text"] = data["value_text"]
+    data["label"] = data["name"] + data["small_numbers"].map({True: " ?", False: ""})
+    data["highlight"] = data["code"] == highlight if highlight else False
+    order = list(data["label"])
+    y = alt.Y("label:N", sort=order, title=None)
+    bars = (
+        alt.Chart(data)
+        .mark_bar()
+        .encode(
+            y=y,
+            x=alt.X("projection:Q", title=f"{indicator.name}（{indicator.unit_label}）"),
+            color=alt.Color("status_word:N", scale=colour, title=labels.t("status")),
+            opacity=alt.condition("datum.muted", alt.value(style.MUTED_OPACITY), alt.value(1.0)),
+            stroke=alt.condition("datum.highlight", alt.value("#000"), alt.value(None)),
+            strokeWidth=alt.condition("datum.highlight", alt.value(3), alt.value(0)),
+            tooltip=[
+                alt.Tooltip("name:N", title=labels.t("name")),
+                alt.Tooltip("value_text:N", title=labels.t("value")),
+                alt.Tooltip("n_text:N", title="n"),
+                alt.Tooltip("status_word:N", title=labels.t("status")),
+            ],
+        )
+    )
+    text = (
+        alt.Chart(data)
+        .mark_text(align="left", dx=4, fontSize=12 if not big else 18)
+        .encode(y=y, x="projection:Q", text="bar_text:N")
+    )
+    layers = [bars, text, *_target_rules(indicator, target, "x")]
+    rows = max(len(data), 1)
+    return alt.layer(*layers).properties(
+        height=height or max(160, rows * (26 if not big else 40)), width="container"
+    )
+
+
+def score_bars(table: pd.DataFrame, *, highlight: str | None = None, big: bool = False) -> alt.TopLevelMixin:
+    """Assessment score per township in rank order; vetoed townships marked and greyed."""
+    data = table.copy()
+    data["label"] = data["rank"].astype(str) + ". " + data["name"] + data["veto"].map(
+        {True: f"（{labels.t('veto')}）", False: ""}
+    )
+    data["highlight"] = data["code"] == highlight if highlight else False
+    data["veto_word"] = data["veto"].map({True: labels.t("veto"), False: labels.t("no_veto")})
+    order = list(data["label"])
+    y = alt.Y("label:N", sort=order, title=None)
+    bars = (
+        alt.Chart(data)
+        .mark_bar()
+        .encode(
+            y=y,
+            x=alt.X("score:Q", title=labels.t("score"), scale=alt.Scale(domain=[0, float(data["max_score"].max())])),
+            color=alt.Color(
+                "veto_word:N",
+                scale=alt.Scale(domain=[labels.t("no_veto"), labels.t("veto")], range=["#1f4e79", "#b2182b"]),
+                title=None,
+            ),
+            stroke=alt.condition("datum.highlight", alt.value("#000"), alt.value(None)),
+            strokeWidth=alt.condition("datum.highlight", alt.value(3), alt.value(0)),
+            tooltip=[alt.Tooltip("name:N", title=labels.t("name")), alt.Tooltip("score:Q", title=labels.t("score"))],
+        )
+    )
+    text = alt.Chart(data).mark_text(align="left", dx=4, fontSize=12 if not big else 18).encode(
+        y=y, x="score:Q", text=alt.Text("score:Q", format=".1f")
+    )
+    return alt.layer(bars, text).properties(height=max(160, len(data) * (26 if not big else 44)), width="container")
+
+
+def series_chart(
+    series: pd.DataFrame,
+    indicator: Indicator,
+    target: dict[str, object],
+    *,
+    x_field: str,
+    x_title: str,
+    colour_field: str | None = None,
+    y_field: str = "projection",
+    big: bool = False,
+    height: int = 340,
+) -> alt.TopLevelMixin:
+    """A line per series over time against the target; points carry the status colour/shape.
+
+    ``series``: x_field, y_field, status, small_numbers, value_text, n_text (+ colour_field).
+    """
+    colour, shape, _ = _status_scales()
+    data = _with_status_words(series.dropna(subset=[y_field]))
+    y = alt.Y(f"{y_field}:Q", title=f"{indicator.name}（{indicator.unit_label}）", scale=alt.Scale(zero=False))
+    x = alt.X(f"{x_field}:O", title=x_title, axis=alt.Axis(labelAngle=0))
+    line_enc: dict[str, object] = {"x": x, "y": y}
+    if colour_field:
+        line_enc["strokeDash"] = alt.StrokeDash(f"{colour_field}:N", title=None)
+        line_enc["detail"] = f"{colour_field}:N"
+    line = alt.Chart(data).mark_line(color="#1f4e79", strokeWidth=2.5).encode(**line_enc)
+    dots = (
+        alt.Chart(data)
+        .mark_point(filled=True, size=110 if not big else 220)
+        .encode(
+            x=x,
+            y=y,
+            color=alt.Color("status_word:N", scale=colour, title=labels.t("status")),
+            shape=alt.Shape("status_word:N", scale=shape, title=labels.t("status")),
+            opacity=alt.condition("datum.muted", alt.value(style.MUTED_OPACITY), alt.value(1.0)),
+            tooltip=[
+                alt.Tooltip(f"{x_field}:O", title=x_title),
+                *( [alt.Tooltip(f"{colour_field}:N", title="")] if colour_field else [] ),
+                alt.Tooltip("value_text:N", title=labels.t("value")),
+                alt.Tooltip("n_text:N", title="n"),
+                alt.Tooltip("status_word:N", title=labels.t("status")),
+            ],
+        )
+    )
+    return alt.layer(line, dots, *_target_rules(indicator, target, "y")).properties(
+        height=height, width="container"
+    )

@@ -1,0 +1,119 @@
+"""Township rankings: the assessment score (考核得分) with 一票否决, and per-indicator ranks.
+
+Assessment score (DESIGN.md §2): each indicator carries points (``config/targets.toml``);
+green earns the full points, amber half, red and no data none. A township whose veto
+indicator (planned-birth rate) is below the veto line is marked 一票否决 and ranks below every
+township without a veto, whatever its points. Equal scores share a rank (1, 2, 2, 4).
+
+Per-indicator ranking: conclusive values first, best first (lowest for ≤ targets, highest for
+≥, closest for = and bands — judged on the projection like the status), then the values whose
+interval cannot tell green from red (数量少，仅供参考), then no data.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from dashboard import targets as tr
+
+STATUS_SHARE = {tr.GREEN: 1.0, tr.AMBER: 0.5, tr.RED: 0.0, tr.NO_DATA: 0.0}
+
+
+def _competition_rank(keys: pd.DataFrame) -> pd.Series:
+    """1, 2, 2, 4 ranking over already sorted rows with identical keys tied."""
+    ranks: list[int] = []
+    previous: tuple[object, ...] | None = None
+    for position, row in enumerate(keys.itertuples(index=False, name=None), start=1):
+        if previous is not None and row == previous:
+            ranks.append(ranks[-1])
+        else:
+            ranks.append(position)
+        previous = row
+    return pd.Series(ranks, index=keys.index, dtype="int64")
+
+
+def assessment(result: pd.DataFrame, settings: tr.Assessment | None = None) -> pd.DataFrame:
+    """Score and rank each unit of a long indicator result (one level, e.g. townships).
+
+    Returns one row per unit in rank order with: code, name, score, max_score, veto,
+    veto_value, rank, and per indicator ``points:<code>`` and ``status:<code>``.
+    """
+    settings = settings or tr.assessment()
+    codes = [c for c in dict.fromkeys(result["indicator"]) if c in settings.points]
+    rows = []
+    for (code, name), unit in result.groupby(["code", "name"], sort=False):
+        by_ind = unit.set_index("indicator")
+        row: dict[str, object] = {"code": code, "name": name}
+        score = 0.0
+        for ind_code in codes:
+            status = by_ind.loc[ind_code, "status"] if ind_code in by_ind.index else tr.NO_DATA
+            points = settings.points[ind_code] * STATUS_SHARE[str(status)]
+            row[f"status:{ind_code}"] = status
+            row[f"points:{ind_code}"] = points
+            score += points
+        veto_value = (
+            float(by_ind.loc[settings.veto_indicator, "value"])
+            if settings.veto_indicator in by_ind.index
+            else np.nan
+        )
+        row["score"] = score
+        row["max_score"] = float(sum(settings.points[c] for c in codes))
+        row["veto_value"] = veto_value
+        row["veto"] = bool(not np.isnan(veto_value) and veto_value < settings.veto_below)
+        rows.append(row)
+    table = pd.DataFrame(rows)
+    if table.empty:
+        return table
+    table = table.sort_values(["veto", "score", "code"], ascending=[True, False, True], kind="stable")
+    table["rank"] = _competition_rank(table[["veto", "score"]])
+    return table.reset_index(drop=True)
+
+
+def _badness(sub: pd.DataFrame) -> pd.Series:
+    """Distance from the target in the direction that matters (0 or less is on target)."""
+    v = sub["projection"].astype("float64")
+    op = sub["target_op"]
+    value = sub["target_value"].astype("float64")
+    low = sub["target_low"].astype("float64")
+    high = sub["target_high"].astype("float64")
+    out = np.select(
+        [op == "<=", op == ">=", op == "=", op == "band"],
+        [
+            v - value,
+            value - v,
+            (v - value).abs(),
+            # inside the band: closeness to the ideal value breaks ties
+            np.where(v < low, low - v, np.where(v > high, v - high, 0)) + (v - value).abs() * 1e-6,
+        ],
+        default=np.nan,
+    )
+    return pd.Series(out, index=sub.index)
+
+
+def indicator_ranking(result: pd.DataFrame, indicator: str) -> pd.DataFrame:
+    """The units ranked on one indicator: conclusive best-first, then small numbers, then no data.
+
+    Adds ``rank`` (1…n over the rows that have a value, in that order; NaN for no data) and
+    ``group`` ('conclusive', 'small_numbers' or 'no_data').
+    """
+    sub = result[result["indicator"] == indicator].copy()
+    sub["badness"] = _badness(sub)
+    sub["group"] = np.where(
+        sub["status"] == tr.NO_DATA, "no_data", np.where(sub["small_numbers"], "small_numbers", "conclusive")
+    )
+    order = {"conclusive": 0, "small_numbers": 1, "no_data": 2}
+    sub["_g"] = sub["group"].map(order)
+    sub = sub.sort_values(["_g", "badness", "code"], kind="stable").drop(columns="_g")
+    has_value = sub["group"] != "no_data"
+    sub["rank"] = np.nan
+    sub.loc[has_value, "rank"] = np.arange(1, int(has_value.sum()) + 1)
+    return sub.reset_index(drop=True)
+
+
+def rank_change(now: pd.DataFrame, before: pd.DataFrame | None) -> pd.Series:
+    """Places gained since ``before`` (positive = moved up), aligned to ``now``; NaN if unknown."""
+    if before is None or before.empty:
+        return pd.Series(np.nan, index=now.index)
+    earlier = before.set_index("code")["rank"]
+    return now["code"].map(earlier).astype("float64") - now["rank"].astype("float64")

@@ -1,0 +1,107 @@
+"""乡镇/村 Drill-down: county → township → village, all state in the URL."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import drilldown, labels
+from dashboard import indicators as ind
+from dashboard.components import sidebar, tables
+from dashboard.components.errors import stop_on_registry_error
+
+context = sidebar.current()
+
+
+def go(township: str | None, village: str | None = None) -> None:
+    """Move to a level: the URL changes (a browser history entry), the page follows."""
+    for key, value in (("township", township), ("village", village)):
+        if value:
+            st.query_params[key] = value
+        elif key in st.query_params:
+            del st.query_params[key]
+
+
+indicator_code = st.selectbox(
+    labels.t("indicator"),
+    [i.code for i in ind.HEADLINE],
+    key="drill_indicator",
+    format_func=lambda c: ind.get(c).name,
+)
+with stop_on_registry_error():
+    view = drilldown.page(
+        context.url,
+        context.period,
+        st.query_params.get("township"),
+        st.query_params.get("village"),
+        indicator_code,
+    )
+
+crumbs = st.columns([1, 1, 6])
+if view.level != "county":
+    crumbs[0].button(labels.t("drill_back_county"), on_click=go, args=(None,), key="back-county")
+if view.level == "village" and view.township:
+    crumbs[1].button(
+        labels.t("drill_back_township", name=view.township[1]), on_click=go, args=(view.township[0],), key="back-township"
+    )
+st.title(view.heading)
+for note in view.notes:
+    st.caption(note)
+
+if view.level == "county":
+    choice = st.selectbox(
+        labels.t("drill_choose_township"),
+        list(view.township_options),
+        index=None,
+        key="drill_township_choice",
+        format_func=view.township_options.get,
+        placeholder=labels.t("drill_choose_township"),
+    )
+    if choice:
+        go(choice)
+        st.rerun()
+elif view.level == "township":
+    choice = st.selectbox(
+        labels.t("drill_choose_village"),
+        list(view.village_options),
+        index=None,
+        key="drill_village_choice",
+        format_func=view.village_options.get,
+        placeholder=labels.t("drill_choose_village"),
+    )
+    if choice and view.township:
+        go(view.township[0], choice)
+        st.rerun()
+
+if view.table is not None:
+    if view.table.status is not None:
+        tables.status_table(view.table.display, view.table.status, key=f"drill-{view.level}-table")
+    else:
+        st.dataframe(view.table.display, hide_index=True)
+    tables.export_buttons(lambda: view.table.export, view.table.context, stem=view.table.stem, key=f"drill-{view.level}")
+
+if view.chart is not None:
+    st.altair_chart(view.chart, width="stretch")
+
+if view.pull_down:
+    st.subheader(labels.t("drill_pull_down"))
+    columns = st.columns(len(view.pull_down))
+    for column, (code, frame) in zip(columns, view.pull_down.items()):
+        with column:
+            st.markdown(f"**{ind.get(code).short}**")
+            if frame.empty:
+                st.caption(labels.t("drill_no_gap"))
+            else:
+                st.dataframe(frame, hide_index=True, key=f"pull-{code}")
+
+if view.trend is not None:
+    st.subheader(labels.t("drill_monthly_trend"))
+    st.altair_chart(view.trend, width="stretch")
+
+if view.births is not None and view.wcba is not None:
+    st.subheader(labels.t("drill_records"))
+    st.markdown(labels.t("drill_records_births", n=len(view.births.display)))
+    st.dataframe(view.births.display, hide_index=True, key="records-births")
+    tables.export_buttons(lambda: view.births.export, view.births.context, stem=view.births.stem, key="records-births")
+    st.markdown(labels.t("drill_records_wcba", n=len(view.wcba.display), d=context.period.end.isoformat()))
+    st.dataframe(view.wcba.display, hide_index=True, key="records-wcba")
+    tables.export_buttons(lambda: view.wcba.export, view.wcba.context, stem=view.wcba.stem, key="records-wcba")

@@ -1,0 +1,56 @@
+"""乡镇排名 Ranking: assessment score with 一票否决, per-indicator ranks, funnel plot."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import indicators as ind
+from dashboard import labels, ranking_view
+from dashboard.components import sidebar, tables
+from dashboard.components.errors import stop_on_registry_error
+
+context = sidebar.current()
+options = ["score", *[i.code for i in ind.HEADLINE]]
+choice = st.segmented_control(
+    labels.t("ranking_by"),
+    options,
+    default="score",
+    required=True,
+    key="ranking_choice",
+    format_func=lambda c: labels.t("ranking_score_option") if c == "score" else ind.get(c).short,
+)
+with stop_on_registry_error():
+    view = ranking_view.page(
+        context.url,
+        context.period,
+        choice=choice or "score",
+        funnel_level=st.session_state.get("funnel_level", "township"),
+        mine=context.mine,
+    )
+
+if view.indicator is None:
+    st.header(labels.t("score_title"))
+    st.altair_chart(view.score.chart, width="stretch")
+    st.dataframe(view.score.table, hide_index=True, key="score-table")
+    tables.export_buttons(lambda: view.score.export, view.score.context, stem=view.score.stem, key="score")
+else:
+    iv = view.indicator
+    st.header(f"{iv.indicator.name}{labels.t('ranking_suffix')}")
+    left, right = st.columns([1, 1])
+    with left:
+        st.altair_chart(iv.chart, width="stretch")
+    with right:
+        st.subheader(labels.t("funnel_title", indicator=iv.indicator.short))
+        st.radio(
+            labels.t("funnel_points"),
+            ["township", "village"],
+            key="funnel_level",
+            horizontal=True,
+            format_func=lambda v: labels.t("level_townships") if v == "township" else labels.t("level_villages"),
+        )
+        st.altair_chart(iv.funnel, width="stretch")
+        st.caption(iv.funnel_note)
+    st.dataframe(iv.table, hide_index=True, key="indicator-ranking-table")
+    tables.export_buttons(lambda: iv.export, iv.context, stem=iv.stem, key="indicator-ranking")
+for note in view.notes:
+    st.caption(note)
