@@ -14,6 +14,7 @@ PAGES = [
     st.Page("pages/overview.py", title=labels.t("page_overview"), icon=":material/dashboard:", default=True),
     st.Page("pages/ranking.py", title=labels.t("page_ranking"), icon=":material/leaderboard:"),
     st.Page("pages/drilldown.py", title=labels.t("page_drill"), icon=":material/account_tree:"),
+    st.Page("pages/trends.py", title=labels.t("page_trends"), icon=":material/trending_up:"),
 ]
 
 navigation = st.navigation(PAGES)
