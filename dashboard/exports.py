@@ -133,10 +133,14 @@ _STATUS_WORDS = {
 
 
 def _status_key(word: object) -> str | None:
+    """The status a cell names: 'red', '未达标', '✖ 未达标 ?' → 'red'.
+
+    Longer words are tried first: '未达标' contains '达标'.
+    """
     text = str(word).strip()
-    for prefix, key in _STATUS_WORDS.items():
-        if text == prefix or text.endswith(prefix) or text.startswith(prefix):
-            return key
+    for name in sorted(_STATUS_WORDS, key=len, reverse=True):
+        if name in text:
+            return _STATUS_WORDS[name]
     return None
 
 

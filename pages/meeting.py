@@ -1,0 +1,67 @@
+"""会议 Meeting mode: full-screen slides for the projector, by button or automatically."""
+
+from __future__ import annotations
+
+import time
+
+import streamlit as st
+
+from dashboard import cache, labels, mapview, meeting
+from dashboard.components import sidebar
+from dashboard.components.errors import stop_on_registry_error
+
+context = sidebar.current()
+st.html(meeting.CSS)
+
+slides = meeting.SLIDES
+if "meeting_slide" not in st.session_state:
+    wanted = st.query_params.get("slide", "1")
+    st.session_state["meeting_slide"] = (int(wanted) - 1) % len(slides) if wanted.isdigit() else 0
+
+
+def step(delta: int) -> None:
+    st.session_state["meeting_slide"] = (st.session_state["meeting_slide"] + delta) % len(slides)
+    st.session_state["meeting_last_advance"] = time.monotonic()
+
+
+controls = st.columns([1, 1, 1.2, 1.2, 4])
+controls[0].button(labels.t("meeting_prev"), on_click=step, args=(-1,), key="meeting-prev")
+controls[1].button(labels.t("meeting_next"), on_click=step, args=(1,), key="meeting-next")
+auto = controls[2].toggle(labels.t("meeting_auto"), key="meeting_auto")
+seconds = controls[3].number_input(labels.t("meeting_seconds"), 5, 600, 30, step=5, key="meeting_seconds")
+
+
+@st.fragment(run_every=float(seconds) if auto else None)
+def show() -> None:
+    now = time.monotonic()
+    last = st.session_state.setdefault("meeting_last_advance", now)
+    if auto and now - last >= float(seconds) - 0.5:
+        step(1)
+        if st.session_state["meeting_slide"] == 0:
+            cache.clear()  # a full cycle done: the next round shows fresh registry data
+    index = st.session_state["meeting_slide"]
+    with stop_on_registry_error():
+        deck = meeting.deck(context.url, context.period)
+    kind = slides[index]
+    st.markdown(f'<div class="meeting-title">{labels.t(f"meeting_slide_{kind}")}</div>', unsafe_allow_html=True)
+    st.markdown(f'<div class="meeting-sub">{deck.title}</div>', unsafe_allow_html=True)
+    if kind == "status":
+        for column, card in zip(st.columns(len(deck.cards)), deck.cards):
+            column.markdown(meeting.card_html(card), unsafe_allow_html=True)
+    elif kind == "ranking":
+        st.altair_chart(deck.score_chart, width="stretch")
+    elif kind == "map":
+        with stop_on_registry_error():
+            view = mapview.page(context.url, context.period, "birth_rate", height=760, overall=True)
+        st.pydeck_chart(view.deck, height=760, key="meeting-map")
+        st.html(view.legend)
+    else:
+        st.markdown(meeting.table_html(deck.laggards), unsafe_allow_html=True)
+    st.markdown(
+        f'<div class="meeting-footer">{labels.t("meeting_page_of", n=index + 1, total=len(slides))} · '
+        f'{labels.t("meeting_refreshed", time=time.strftime("%H:%M:%S"))}</div>',
+        unsafe_allow_html=True,
+    )
+
+
+show()
