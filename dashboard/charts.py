@@ -41,18 +41,16 @@ def configure(chart: alt.TopLevelMixin, *, big: bool = False) -> alt.TopLevelMix
 
 
 def _target_rules(indicator: Indicator, target: dict[str, object], axis: str) -> list[alt.Chart]:
-    """The target as a rule (or the band's two ends), labelled."""
+    """The target as a dashed rule (both ends of a band), its value written into the spec."""
     op = target.get("op")
     if op is None or pd.isna(op):
         return []
-    if op == "band":
-        lines = [(float(target["low"]), labels.t("target")), (float(target["high"]), "")]
-    else:
-        lines = [(float(target["value"]), f"{labels.t('target')} {target.get('text', '')}")]
-    frame = pd.DataFrame([{"v": v, "label": text} for v, text in lines])
-    enc = {axis: alt.X("v:Q") if axis == "x" else alt.Y("v:Q")}
-    rule = alt.Chart(frame).mark_rule(color="#333", strokeDash=[6, 3], strokeWidth=2).encode(**enc)
-    return [rule]
+    values = [float(target["low"]), float(target["high"])] if op == "band" else [float(target["value"])]
+    rules = []
+    for v in values:
+        enc = {"x": alt.datum(v)} if axis == "x" else {"y": alt.datum(v)}
+        rules.append(alt.Chart().mark_rule(color="#333", strokeDash=[6, 3], strokeWidth=2).encode(**enc))
+    return rules
 
 
 def funnel_chart(
@@ -84,9 +82,7 @@ def funnel_chart(
                 .mark_line(color="#6b6b6b", strokeDash=dash, strokeWidth=width)
                 .encode(x=x, y=alt.Y(f"{side}{name}:Q", title=y_title))
             )
-    target_rule = alt.Chart(pd.DataFrame({"t": [float(target["value"])]})).mark_rule(
-        color="#222", strokeWidth=2
-    ).encode(y="t:Q")
+    target_rule = alt.Chart().mark_rule(color="#222", strokeWidth=2).encode(y=alt.datum(float(target["value"])))
     dots = (
         alt.Chart(data)
         .mark_point(filled=True, size=140 if not big else 260, strokeWidth=2)
@@ -113,8 +109,8 @@ def funnel_chart(
     )
     layers = [*limit_layers, target_rule, dots, names]
     if indicator.interval == "sex_ratio" and target.get("op") == "band":
-        band = pd.DataFrame({"t": [float(target["low"]), float(target["high"])]})
-        layers.append(alt.Chart(band).mark_rule(color="#1b7837", strokeDash=[2, 2]).encode(y="t:Q"))
+        for end in (float(target["low"]), float(target["high"])):
+            layers.append(alt.Chart().mark_rule(color="#1b7837", strokeDash=[2, 2]).encode(y=alt.datum(end)))
     return alt.layer(*layers).properties(height=height, width="container")
 
 

@@ -1,0 +1,127 @@
+"""AppTest of ranking, drill-down and trends: what is shown equals what the engine computes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from dashboard import indicators as ind
+from dashboard import style
+from dashboard.periods import parse_period
+from dashboard.report import indicator_report, open_registry
+from tests import boundary_registry as br
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def registry_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    path = tmp_path_factory.mktemp("pages") / "boundary.sqlite"
+    engine = sa.create_engine(f"sqlite:///{path}")
+    br.create(engine)
+    engine.dispose()
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture
+def app(registry_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppTest]:
+    monkeypatch.setenv("REGISTRY_DB_URL", registry_url)
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+def open_page(app: AppTest, page: str, **params: str) -> AppTest:
+    for key, value in params.items():
+        app.query_params[key] = value
+    app.run()
+    app.switch_page(page).run()
+    assert not app.exception, [e.value for e in app.exception]
+    return app
+
+
+def test_ranking_score_table_puts_the_vetoed_township_last(app: AppTest) -> None:
+    open_page(app, "pages/ranking.py", period="2024")
+    table = app.dataframe[0].value
+    # 甲镇's planned-birth rate is 75 % (< 82 %): vetoed, ranked after 乙乡 whatever the points.
+    assert list(table["乡镇"]) == ["乙乡", "甲镇"]
+    assert list(table["排名"]) == [1, 2]
+    assert table.iloc[1]["一票否决"].endswith("一票否决")
+    # 乙乡: birth rate and natural growth green (20 + 10), long-acting green (20), no births → 0 + 0.
+    assert table.iloc[0]["考核得分"] == 50.0
+    assert len(app.get("vega_lite_chart")) == 1
+
+
+def test_ranking_by_indicator_shows_engine_values_and_funnel(app: AppTest, registry_url: str) -> None:
+    open_page(app, "pages/ranking.py", period="2024")
+    app.segmented_control(key="ranking_choice").set_value("long_acting_rate").run()
+    assert not app.exception
+    table = app.dataframe[0].value
+    expected = indicator_report(open_registry(registry_url), parse_period("2024"), "township").result
+    la = expected[expected["indicator"] == "long_acting_rate"].set_index("name")
+    for _, row in table.iterrows():
+        name = row["乡镇"].replace(" ★", "")
+        assert row["数值"] == style.fmt_value(la.loc[name, "value"], ind.get("long_acting_rate"))
+    charts = app.get("vega_lite_chart")
+    assert len(charts) == 2
+    funnel_spec = charts[1].proto.spec
+    assert "lo95" in funnel_spec and "hi998" in funnel_spec  # the control limits are drawn
+    assert '"datum":76.0' in funnel_spec.replace(" ", "")  # the target line at 76 %
+
+
+def test_my_township_is_highlighted_and_kept_in_the_url(app: AppTest) -> None:
+    open_page(app, "pages/ranking.py", period="2024", mine="530823101")
+    names = list(app.dataframe[0].value["乡镇"])
+    assert "甲镇 ★" in names
+    assert app.query_params["mine"] in ("530823101", ["530823101"])
+
+
+def test_drilldown_query_parameters_open_the_village_view(app: AppTest, registry_url: str) -> None:
+    open_page(app, "pages/drilldown.py", period="2024", township="530823101", village="530823101201")
+    assert app.title[0].value.startswith("甲镇 · 一村")
+    indicators = app.dataframe[0].value
+    expected = indicator_report(open_registry(registry_url), parse_period("2024"), "village").result
+    one = expected[expected["code"] == "530823101201"].set_index("indicator_name")
+    for _, row in indicators.iterrows():
+        spec = ind.get(one.loc[row["指标"], "indicator"])
+        assert row["数值"] == style.fmt_value(one.loc[row["指标"], "value"], spec)
+    births, women = app.dataframe[1].value, app.dataframe[2].value
+    assert len(births) == 6  # the village's 6 births in 2024
+    assert len(women) == 3  # 9 married WCBA − 6 long-acting users
+    assert all("*" in name for name in women["姓名"])  # names masked
+    assert len(app.get("vega_lite_chart")) == 1  # the monthly trend
+
+
+def test_drilldown_township_view_and_back_to_county(app: AppTest) -> None:
+    open_page(app, "pages/drilldown.py", period="2024", township="530823101")
+    assert app.title[0].value.startswith("甲镇")
+    villages = app.dataframe[0].value
+    assert list(villages["名称"]) == ["甲镇", "一村", "二村"]
+    app.button(key="back-county").click().run()
+    assert "township" not in app.query_params
+    assert app.title[0].value.startswith(ind.county().name)
+
+
+def test_drilldown_unknown_codes_fall_back_to_the_county(app: AppTest) -> None:
+    open_page(app, "pages/drilldown.py", period="2024", township="999999999")
+    assert app.title[0].value.startswith(ind.county().name)
+
+
+def test_trends_monthly_table_matches_year_to_date_reports(app: AppTest, registry_url: str) -> None:
+    open_page(app, "pages/trends.py", period="2024-01..2024-03")
+    table = app.dataframe[0].value
+    assert list(table["月份"]) == ["1月", "2月", "3月"]
+    engine = open_registry(registry_url)
+    for month in (1, 2, 3):
+        period = parse_period(f"2024-01..2024-{month:02d}") if month > 1 else parse_period("2024-01")
+        county = indicator_report(engine, period, "county").result.set_index("indicator").loc["birth_rate"]
+        assert table.iloc[month - 1]["数值"] == style.fmt_value(county["value"], ind.get("birth_rate"))
+        assert table.iloc[month - 1]["全年预测"] == style.fmt_value(county["projection"], ind.get("birth_rate"))
+    assert len(app.get("vega_lite_chart")) == 2  # by year, and year to date against last year
