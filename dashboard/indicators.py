@@ -52,6 +52,8 @@ class Indicator:
     projected: bool
     group: Literal["headline", "service"] = "headline"
     decimals: int = 2
+    formula_zh: str = ""
+    formula_en: str = ""
 
     @property
     def name(self) -> str:
@@ -60,6 +62,10 @@ class Indicator:
     @property
     def short(self) -> str:
         return self.short_en if labels.language() == "en" else self.short_zh
+
+    @property
+    def formula(self) -> str:
+        return self.formula_en if labels.language() == "en" else self.formula_zh
 
     @property
     def unit_label(self) -> str:
@@ -83,6 +89,8 @@ CATALOGUE: tuple[Indicator, ...] = (
         scale=1000.0,
         interval="poisson",
         projected=True,
+        formula_zh="出生人数 ÷ 平均人口 × 1000；平均人口 = (期初户籍人口 + 期末户籍人口) ÷ 2；非全年为累计值，全年预测 = 累计值 × 全年天数 ÷ 统计期天数",
+        formula_en="births ÷ average population × 1000; average = (population at start + at end) ÷ 2; part years cumulative, projection × days in year ÷ days in period",
     ),
     Indicator(
         code="natural_growth_rate",
@@ -96,6 +104,8 @@ CATALOGUE: tuple[Indicator, ...] = (
         scale=1000.0,
         interval="poisson_difference",
         projected=True,
+        formula_zh="(出生人数 − 死亡人数) ÷ 平均人口 × 1000；非全年按全年预测判定",
+        formula_en="(births − deaths) ÷ average population × 1000; part years judged on the projection",
     ),
     Indicator(
         code="planned_birth_rate",
@@ -109,6 +119,8 @@ CATALOGUE: tuple[Indicator, ...] = (
         scale=100.0,
         interval="wilson",
         projected=False,
+        formula_zh="政策内出生数 ÷ 出生数 × 100；政策符合情况不详的出生不计入分子",
+        formula_en="policy-compliant births ÷ births × 100; births of unknown compliance are not compliant",
     ),
     Indicator(
         code="sex_ratio_at_birth",
@@ -123,6 +135,8 @@ CATALOGUE: tuple[Indicator, ...] = (
         interval="sex_ratio",
         projected=False,
         decimals=1,
+        formula_zh="男婴数 ÷ 女婴数 × 100（女婴 = 100）；性别不详者不计",
+        formula_en="male births ÷ female births × 100; births of unknown sex excluded",
     ),
     Indicator(
         code="long_acting_rate",
@@ -136,6 +150,8 @@ CATALOGUE: tuple[Indicator, ...] = (
         scale=100.0,
         interval="wilson",
         projected=False,
+        formula_zh="期末采取长效措施（上环、女扎、男扎、皮下埋植）的已婚育龄妇女 ÷ 期末已婚育龄妇女（15–49 岁）× 100",
+        formula_en="married women 15–49 at the period's end using IUD, sterilisation (either partner) or implant ÷ married women 15–49 × 100",
     ),
 )
 
