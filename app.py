@@ -15,6 +15,7 @@ PAGES = [
     st.Page("pages/ranking.py", title=labels.t("page_ranking"), icon=":material/leaderboard:"),
     st.Page("pages/drilldown.py", title=labels.t("page_drill"), icon=":material/account_tree:"),
     st.Page("pages/trends.py", title=labels.t("page_trends"), icon=":material/trending_up:"),
+    st.Page("pages/export.py", title=labels.t("page_export"), icon=":material/download:"),
 ]
 
 navigation = st.navigation(PAGES)

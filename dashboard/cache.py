@@ -109,12 +109,18 @@ def targets(url: str, year: int):  # type: ignore[no-untyped-def]
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False, max_entries=64)
 def records(url: str, kind: str, period_label: str, village_ids: tuple[int, ...]):  # type: ignore[no-untyped-def]
-    """Registry rows behind a number (unmasked; the caller masks): 'births' or 'wcba'."""
+    """Registry rows behind a number (unmasked; the caller masks).
+
+    ``kind``: 'births' (births in the period), 'wcba' or 'wcba_without_long_acting' (married
+    women 15–49 at the period's end without a long-acting method), 'wcba_long_acting',
+    'wcba_all'.
+    """
     period = parse_period(period_label)
+    long_acting = {"wcba": False, "wcba_without_long_acting": False, "wcba_long_acting": True, "wcba_all": None}
     try:
         with engine(url).connect() as conn:
             if kind == "births":
                 return queries.births_list(conn, period, list(village_ids))
-            return queries.wcba_without_long_acting(conn, period.end, list(village_ids))
+            return queries.married_wcba_list(conn, period.end, list(village_ids), long_acting=long_acting[kind])
     except sa.exc.SQLAlchemyError as exc:
         raise RegistryError("err_query", reason=one_line(exc)) from exc

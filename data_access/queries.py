@@ -386,7 +386,7 @@ def _put(out: pd.DataFrame, values: pd.Series, month: int, column: str) -> None:
 # --------------------------------------------------------------------------- records
 
 
-def births_list(conn: sa.Connection, period: DayRange, village_ids: list[int]) -> pd.DataFrame:
+def births_list(conn: sa.Connection, period: DayRange, village_ids: list[int] | None = None) -> pd.DataFrame:
     """The local births counted for ``period`` in these villages, with the mother's identity.
 
     Columns: birth_id, village_id, birth_date, sex, parity, policy_compliant, mother_name,
@@ -411,7 +411,7 @@ def births_list(conn: sa.Connection, period: DayRange, village_ids: list[int]) -
             birth.c.hukou == "local",
             birth.c.birth_date >= bounds.start,
             birth.c.birth_date < bounds.end_next,
-            birth.c.village_id.in_(village_ids),
+            birth.c.village_id.in_(village_ids) if village_ids is not None else birth.c.village_id.is_not(None),
         )
         .order_by(birth.c.birth_date, birth.c.id)
     )
@@ -422,8 +422,19 @@ def births_list(conn: sa.Connection, period: DayRange, village_ids: list[int]) -
 def wcba_without_long_acting(conn: sa.Connection, d: date, village_ids: list[int]) -> pd.DataFrame:
     """Married women 15–49 at ``d`` in these villages who use no long-acting method at ``d``.
 
-    Columns: person_id, village_id, name, id_number, birth_date, married_on, method (a
-    short-acting or other method in use at d, or None). Unmasked: the caller masks.
+    Columns as :func:`married_wcba_list`. Unmasked: the caller masks.
+    """
+    return married_wcba_list(conn, d, village_ids, long_acting=False)
+
+
+def married_wcba_list(
+    conn: sa.Connection, d: date, village_ids: list[int] | None = None, *, long_acting: bool | None = None
+) -> pd.DataFrame:
+    """Married women 15–49 at ``d`` (optionally only those with / without a long-acting method).
+
+    Columns: person_id, village_id, name, id_number, birth_date, married_on, method (the
+    method in use at d — a long-acting one first if any — or None). ``village_ids`` None
+    means the whole county. Unmasked: the caller masks.
     """
     p = wcba_bind_params(d)
     end_next = sa.bindparam("end_next", p["end_next"], type_=sa.Date)
@@ -432,15 +443,25 @@ def wcba_without_long_acting(conn: sa.Connection, d: date, village_ids: list[int
         sa.bindparam("born_on_or_before", p["born_on_or_before"], type_=sa.Date),
         sa.bindparam("born_after", p["born_after"], type_=sa.Date),
     )
-    in_use = (
-        sa.select(sa.func.min(contraception.c.method))
-        .where(
+
+    def in_use(methods: tuple[str, ...] | None) -> sa.ScalarSelect[str]:
+        conditions = [
             contraception.c.woman_id == person.c.id,
             contraception.c.start_date < end_next,
             sa.or_(contraception.c.end_date.is_(None), contraception.c.end_date >= end_next),
-        )
-        .scalar_subquery()
-    )
+        ]
+        if methods:
+            conditions.append(contraception.c.method.in_(methods))
+        return sa.select(sa.func.min(contraception.c.method)).where(*conditions).scalar_subquery()
+
+    method = sa.func.coalesce(in_use(LONG_ACTING_METHODS), in_use(None))
+    conditions = [wcba]
+    if village_ids is not None:
+        conditions.append(person.c.village_id.in_(village_ids))
+    if long_acting is True:
+        conditions.append(method_in_use(LONG_ACTING_METHODS, end_next))
+    elif long_acting is False:
+        conditions.append(~method_in_use(LONG_ACTING_METHODS, end_next))
     stmt = (
         sa.select(
             person.c.id.label("person_id"),
@@ -449,9 +470,9 @@ def wcba_without_long_acting(conn: sa.Connection, d: date, village_ids: list[int
             person.c.id_number,
             person.c.birth_date,
             person.c.married_on,
-            in_use.label("method"),
+            method.label("method"),
         )
-        .where(wcba, ~method_in_use(LONG_ACTING_METHODS, end_next), person.c.village_id.in_(village_ids))
+        .where(*conditions)
         .order_by(person.c.village_id, person.c.birth_date, person.c.id)
     )
     columns = [c.name for c in stmt.selected_columns]

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import sqlalchemy as sa
 
@@ -151,3 +152,17 @@ def test_yearly_counts_equal_year_base_counts(registry: sa.Engine) -> None:
             single = queries.base_counts(conn, parse_period(str(year)))
             for village_id in single.index:
                 assert yearly.loc[(village_id, year)].to_dict() == single.loc[village_id].to_dict(), (year, village_id)
+
+
+def test_married_wcba_list_by_method(registry: sa.Engine) -> None:
+    with registry.connect() as conn:
+        everyone = queries.married_wcba_list(conn, date(2024, 12, 31))
+        with_la = queries.married_wcba_list(conn, date(2024, 12, 31), long_acting=True)
+        births = queries.births_list(conn, parse_period("2024"))
+    assert len(everyone) == 9 + 2 + 1  # married WCBA per village, summed
+    assert sorted(with_la["person_id"]) == [21, 24, 26, 31, 33, 35, 51, 63]
+    methods = everyone.set_index("person_id")["method"]
+    assert methods[33] in ("implant", "iud") and methods[35] == "male_sterilization"
+    assert methods[32] == "oral"
+    assert pd.isna(methods[34])  # her IUD starts only the next day
+    assert len(births) == 8
