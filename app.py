@@ -13,9 +13,11 @@ st.set_page_config(page_title=labels.t("app_title"), page_icon="📊", layout="w
 PAGES = [
     st.Page("pages/overview.py", title=labels.t("page_overview"), icon=":material/dashboard:", default=True),
     st.Page("pages/ranking.py", title=labels.t("page_ranking"), icon=":material/leaderboard:"),
+    st.Page("pages/map.py", title=labels.t("page_map"), icon=":material/map:"),
     st.Page("pages/drilldown.py", title=labels.t("page_drill"), icon=":material/account_tree:"),
     st.Page("pages/trends.py", title=labels.t("page_trends"), icon=":material/trending_up:"),
     st.Page("pages/export.py", title=labels.t("page_export"), icon=":material/download:"),
+    st.Page("pages/meeting.py", title=labels.t("page_meeting"), icon=":material/co_present:"),
 ]
 
 navigation = st.navigation(PAGES)

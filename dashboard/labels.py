@@ -146,6 +146,25 @@ _TEXT: Final[dict[str, tuple[str, str]]] = {
     "map_colour_value": ("数值", "Value"),
     "map_select_hint": ("点击地图上的乡镇，或在下方选择，进入乡镇详情", "Click a township on the map, or choose below, to drill down"),
     "map_open_township": ("进入乡镇", "Open township"),
+    "map_boundary_fallback": ("边界文件无法使用，改用示意图：{reason}", "Boundary file unusable, showing the schematic map: {reason}"),
+    "map_schematic": (
+        "示意图：乡镇边界按乡镇政府驻地近似划分，位置为近似值，不作为行政区划界线",
+        "Schematic: township boundaries are approximated from the township seats; not official boundaries",
+    ),
+    "map_bubbles": ("圆点为村（社区），大小表示户籍人口", "Dots are villages, sized by registered population"),
+    "map_muted": ("颜色浅淡", "faded"),
+    "map_selected": ("深色粗边框为所选乡镇", "Dark thick outline: the selected township"),
+    "map_population": ("户籍人口", "Population"),
+    "map_n": ("分子 / 分母", "Numerator / denominator"),
+    "map_value_scale": ("数值（浅→深）", "Value (light → dark)"),
+    "err_boundaries_read": (
+        "无法读取乡镇边界文件 {path}：{reason}",
+        "cannot read the township boundary file {path}: {reason}",
+    ),
+    "err_boundaries_match": (
+        "乡镇边界文件 {path} 中没有要素带有匹配的乡镇代码（属性 code 或 township_code）",
+        "no feature of the township boundary file {path} carries a matching township code (property code or township_code)",
+    ),
     # --- drill-down ---
     "page_drill": ("乡镇/村", "Drill-down"),
     "drill_county": ("全县", "County"),

@@ -24,6 +24,7 @@ class MapView:
     table: pd.DataFrame  # what the map shows, as a table (for export and screen readers)
     context: ExportContext
     stem: tuple[str, ...]
+    warning: str | None = None  # a configured boundary file that could not be used
 
 
 def township_frame(townships: Report, code: str) -> pd.DataFrame:
@@ -84,7 +85,12 @@ def build(
         .rename(columns={"township_code": "code", "township_name": "name", "township_lat": "lat", "township_lon": "lon"})
         .reset_index(drop=True)
     )
-    boundaries, schematic = maps.load_boundaries(seats, os.environ.get("DASHBOARD_BOUNDARIES"))
+    warning = None
+    try:
+        boundaries, schematic = maps.load_boundaries(seats, os.environ.get("DASHBOARD_BOUNDARIES"))
+    except ValueError as exc:  # an unusable boundary file: say so, show the schematic map
+        warning = labels.t("map_boundary_fallback", reason=str(exc))
+        boundaries, schematic = maps.schematic_boundaries(seats), True
     t_frame = township_frame(townships, code) if township_rows is None else township_rows
     v_frame = village_frame(villages, units, code)
     if township_rows is not None:
@@ -112,6 +118,7 @@ def build(
         deck=deck, legend=legend, schematic=schematic, township_options=options, table=table,
         context=ExportContext(title=title, scope=ind.county().display_name, period=words, status_column=labels.t("status")),
         stem=(ind.county().short_name, title, words),
+        warning=warning,
     )
 
 

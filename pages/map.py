@@ -22,6 +22,8 @@ colour_by = right.radio(
 with stop_on_registry_error():
     view = mapview.page(context.url, context.period, code or "birth_rate", colour_by=colour_by, selected=context.mine)
 
+if view.warning:
+    st.warning(view.warning)
 event = st.pydeck_chart(view.deck, on_select="rerun", selection_mode="single-object", key="county-map", height=640)
 picked = maps.selected_code(event)
 if picked:
