@@ -125,3 +125,64 @@ def test_trends_monthly_table_matches_year_to_date_reports(app: AppTest, registr
         assert table.iloc[month - 1]["数值"] == style.fmt_value(county["value"], ind.get("birth_rate"))
         assert table.iloc[month - 1]["全年预测"] == style.fmt_value(county["projection"], ind.get("birth_rate"))
     assert len(app.get("vega_lite_chart")) == 2  # by year, and year to date against last year
+
+
+def test_map_page_has_offline_deck_with_three_layers(app: AppTest, registry_url: str) -> None:
+    import json
+
+    open_page(app, "pages/map.py", period="2024")
+    decks = app.get("deck_gl_json_chart")
+    assert len(decks) == 1
+    spec = json.loads(decks[0].proto.json)
+    assert {layer["id"] for layer in spec["layers"]} == {"townships", "township-labels", "villages"}
+    assert "carto" not in decks[0].proto.json and "mapbox" not in decks[0].proto.json
+    table = app.dataframe[0].value
+    expected = indicator_report(open_registry(registry_url), parse_period("2024"), "township").result
+    birth = expected[expected["indicator"] == "birth_rate"].set_index("name")
+    for _, row in table.iterrows():
+        assert row["数值"] == style.fmt_value(birth.loc[row["乡镇"], "value"], ind.get("birth_rate"))
+    # The township polygons carry the status colour of their birth rate.
+    townships = next(layer for layer in spec["layers"] if layer["id"] == "townships")
+    assert "530823101" in json.dumps(townships["data"])
+
+
+def test_meeting_slides_advance_and_wrap(app: AppTest) -> None:
+    open_page(app, "pages/meeting.py", period="2024")
+    titles = []
+    for _ in range(5):
+        titles.append(next(m.value for m in app.markdown if "meeting-title" in m.value))
+        app.button(key="meeting-next").click().run()
+        assert not app.exception
+    assert "全县目标完成情况" in titles[0] and "乡镇考核排名" in titles[1]
+    assert "各乡镇达标地图" in titles[2] and "差距最大的村" in titles[3]
+    assert titles[4] == titles[0]  # wraps around forwards
+    # Five clicks from the first slide land on the second; two back wrap to the last.
+    app.button(key="meeting-prev").click().run()
+    app.button(key="meeting-prev").click().run()
+    assert "差距最大的村" in next(m.value for m in app.markdown if "meeting-title" in m.value)
+
+
+def test_meeting_cards_show_engine_values(app: AppTest, registry_url: str) -> None:
+    open_page(app, "pages/meeting.py", period="2024")
+    html = " ".join(m.value for m in app.markdown)
+    county = indicator_report(open_registry(registry_url), parse_period("2024"), "county").result
+    for _, row in county.iterrows():
+        assert style.fmt_value(row["value"], ind.get(row["indicator"])) in html
+
+
+def test_export_page_choices_change_preview_and_count(app: AppTest) -> None:
+    open_page(app, "pages/export.py", period="2024")
+    assert "共 5 行" in app.markdown[0].value  # county: five indicators
+    app.selectbox(key="export_table").set_value("indicators_village").run()
+    assert "共 15 行" in app.markdown[0].value  # 3 villages × 5
+    app.selectbox(key="export_township").set_value("530823101").run()
+    assert "共 10 行" in app.markdown[0].value  # 2 villages × 5
+    app.multiselect(key="export_indicators").set_value(["birth_rate"]).run()
+    assert "共 2 行" in app.markdown[0].value
+    app.selectbox(key="export_table").set_value("births").run()
+    assert "共 8 行" in app.markdown[0].value  # 甲镇's births in 2024 (6 + 2)
+    app.selectbox(key="export_table").set_value("wcba").run()
+    app.radio(key="export_wcba_filter").set_value("without_long_acting").run()
+    assert "共 4 行" in app.markdown[0].value  # 3 in 一村, 1 in 二村
+    preview = app.dataframe[0].value
+    assert all("*" in n for n in preview["姓名"])
