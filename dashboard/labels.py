@@ -96,8 +96,8 @@ _TEXT: Final[dict[str, tuple[str, str]]] = {
         "Registered population {pop:,} (end), floating {floating:,} (not in the rate base)",
     ),
     "legend_status": (
-        "颜色与符号：✔ 达标　▲ 接近　✖ 未达标　— 无数据　? 数量少，仅供参考",
-        "Colours and symbols: ✔ met  ▲ near  ✖ missed  — no data  ? small numbers",
+        "颜色与符号：✔ 达标　▲ 接近　✖ 未达标　— 无数据　? 数量少，仅供参考。卡片中的箭头为与上年同期相比的变化（红色表示变差）。",
+        "Colours and symbols: ✔ met  ▲ near  ✖ missed  — no data  ? small numbers. Card arrows: change against the same months last year (red = worse).",
     ),
     "card_help": (
         "分子 {num} / 分母 {den}；95% 区间 {lo} – {hi}",

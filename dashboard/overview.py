@@ -25,7 +25,8 @@ class Card:
     """One county KPI card."""
 
     code: str
-    title: str
+    title: str  # the short name: five cards share a 1366-pixel row
+    full_name: str
     value: float
     value_text: str
     projection: float
@@ -68,7 +69,8 @@ def county_cards(county: Report, county_last_year: Report | None = None) -> list
         cards.append(
             Card(
                 code=indicator.code,
-                title=indicator.name,
+                title=indicator.short,
+                full_name=indicator.name,
                 value=float(row["value"]),
                 value_text=style.fmt_value(row["value"], indicator),
                 projection=float(row["projection"]),
@@ -88,8 +90,11 @@ def county_cards(county: Report, county_last_year: Report | None = None) -> list
                     num=style.fmt_count(row["numerator"]),
                     den=style.fmt_count(row["denominator"]),
                 ),
-                interval_text=f"{style.fmt_value(row['ci_low'], indicator)} – "
-                f"{style.fmt_value(row['ci_high'], indicator)}",
+                interval_text=(
+                    f"{style.fmt_value(row['ci_low'], indicator)} – {style.fmt_value(row['ci_high'], indicator)}"
+                    if not math.isnan(row["ci_low"])
+                    else "—"
+                ),
                 yoy=yoy,
                 yoy_text=style.fmt_signed(yoy, indicator) if yoy is not None else None,
                 lower_is_better={"<=": True, ">=": False}.get(op),

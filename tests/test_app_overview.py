@@ -49,7 +49,7 @@ def test_cards_show_the_engine_values(app: AppTest, registry_url: str, period: s
     assert len(metrics) == 5
     for _, row in expected.iterrows():
         indicator = ind.get(row["indicator"])
-        assert metrics[indicator.name] == style.fmt_value(row["value"], indicator)
+        assert metrics[indicator.short] == style.fmt_value(row["value"], indicator)
     assert app.query_params["period"] in (parse_period(period).label, [parse_period(period).label])
 
 

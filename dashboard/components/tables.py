@@ -23,16 +23,25 @@ def status_styler(table: pd.DataFrame, status: pd.DataFrame) -> "pd.io.formats.s
     return table.style.apply(css, axis=None)
 
 
+ROW_PX = 35
+
+
+def fit_height(rows: int, limit: int = 30) -> int:
+    """A height that shows every row up to ``limit`` (then the table scrolls)."""
+    return ROW_PX * (min(rows, limit) + 1) + 3
+
+
 def status_table(table: pd.DataFrame, status: pd.DataFrame, *, key: str) -> None:
-    st.dataframe(status_styler(table, status), hide_index=True, key=key)
+    """The whole table, every cell tinted by its status (printouts and screenshots show all rows)."""
+    st.dataframe(status_styler(table, status), hide_index=True, key=key, height=fit_height(len(table)))
 
 
 def export_buttons(
     build: Callable[[], pd.DataFrame], context: exports.ExportContext, *, stem: tuple[str, ...], key: str
 ) -> None:
     """An .xlsx and a .csv button for exactly the table shown; files are built on click only."""
-    left, right, _ = st.columns([1, 1, 6])
-    with left:
+    row = st.container(horizontal=True, gap="small")
+    with row:
         st.download_button(
             labels.t("export_xlsx"),
             data=lambda: exports.to_xlsx_bytes(build(), context),
@@ -42,7 +51,6 @@ def export_buttons(
             on_click="ignore",
             icon=":material/download:",
         )
-    with right:
         st.download_button(
             labels.t("export_csv"),
             data=lambda: exports.to_csv_bytes(build()),

@@ -1,0 +1,1 @@
+"""Real-browser end-to-end tests (``make e2e``)."""

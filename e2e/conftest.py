@@ -1,0 +1,369 @@
+"""Real-browser end-to-end fixtures: a demo registry, a live Streamlit server, Chromium.
+
+The suite runs the app exactly as a user does (``streamlit run app.py``) against a small
+demo county built once per session, and drives it with Playwright's sync API in the
+system Chromium (``/usr/bin/chromium``; ``playwright install`` is never used).
+
+* ``registry_url``   – session: ``python -m dashboard demo-db --scale 0.05`` into a temp
+  file (the hand-made boundary registry of ``tests/boundary_registry.py`` while the demo
+  generator ``data_access.demo`` does not exist).
+* ``app_url``        – session: the Streamlit server on a free port, healthy, stopped with
+  its whole process group at the end; its log is ``artifacts/e2e/streamlit.log``.
+* ``browser``        – session: Chromium; missing → skip (fail loudly under ``CI``).
+* ``new_page``       – factory: ``new_page("1920x1080")`` → a fresh context + page.
+* ``wait_for_app``   – wait until Streamlit finished the run and everything is drawn.
+* ``shot``           – full-page PNG in ``artifacts/screenshots/<viewport>/<name>.png``.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+if str(REPO) not in sys.path:  # `pytest e2e` from anywhere: import the app's packages
+    sys.path.insert(0, str(REPO))
+
+ARTIFACTS = REPO / "artifacts"
+SCREENSHOTS = ARTIFACTS / "screenshots"
+DOWNLOADS = ARTIFACTS / "downloads"
+LOGS = ARTIFACTS / "e2e"
+
+CHROMIUM = os.environ.get("E2E_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+VIEWPORTS: dict[str, dict[str, int]] = {
+    "1920x1080": {"width": 1920, "height": 1080},
+    "1366x768": {"width": 1366, "height": 768},
+}
+DEMO_SCALE = "0.05"
+STARTUP_TIMEOUT_S = 60.0
+APP_TIMEOUT_MS = 60_000
+SETTLE_S = 0.6
+
+
+def _fail_or_skip(reason: str) -> None:
+    """A missing prerequisite: a loud one-line failure under CI, a skip elsewhere."""
+    if os.environ.get("CI"):
+        pytest.fail(f"e2e: {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+# --------------------------------------------------------------------------- registry
+
+
+def demo_generator_available() -> bool:
+    try:
+        return importlib.util.find_spec("data_access.demo") is not None
+    except (ImportError, ValueError):
+        return False
+
+
+@pytest.fixture(scope="session")
+def registry_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A small registry built once: the demo county, else the hand-made boundary registry."""
+    folder = tmp_path_factory.mktemp("e2e-registry")
+    path = folder / "e2e.sqlite"
+    if demo_generator_available():
+        cmd = [sys.executable, "-m", "dashboard", "demo-db", "--out", str(path), "--scale", DEMO_SCALE]
+        done = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=600)
+        if done.returncode != 0 or not path.exists():
+            pytest.fail(
+                f"demo-db failed ({done.returncode}): {' '.join(cmd)}\n{done.stdout[-2000:]}\n{done.stderr[-4000:]}",
+                pytrace=False,
+            )
+    else:
+        import sqlalchemy as sa
+
+        from tests import boundary_registry as br
+
+        engine = sa.create_engine(f"sqlite:///{path}")
+        try:
+            br.create(engine)
+        finally:
+            engine.dispose()
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture(scope="session")
+def registry_kind() -> str:
+    """'demo' (170 villages, 13 townships) or 'boundary' (3 villages, 2 townships)."""
+    return "demo" if demo_generator_available() else "boundary"
+
+
+# --------------------------------------------------------------------------- server
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _tail(path: Path, lines: int = 60) -> str:
+    try:
+        return "\n".join(path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    """Terminate the server's whole process group (Streamlit may have children)."""
+    if proc.poll() is None:
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            return
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            proc.wait(timeout=10)
+    # Children that outlived the leader are still in the group.
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+@pytest.fixture(scope="session")
+def app_url(registry_url: str) -> Iterator[str]:
+    """Base URL of a live ``streamlit run app.py`` on the session registry."""
+    LOGS.mkdir(parents=True, exist_ok=True)
+    log_path = LOGS / "streamlit.log"
+    port = _free_port()
+    cmd = [
+        sys.executable, "-m", "streamlit", "run", "app.py",
+        "--server.headless", "true",
+        "--server.port", str(port),
+        "--server.address", "127.0.0.1",
+        "--browser.gatherUsageStats", "false",
+        # Others edit the repo while we run: a file watcher would pop the 'source changed'
+        # status widget (or rerun) in the middle of a test.
+        "--server.fileWatcherType", "none",
+        "--server.runOnSave", "false",
+    ]
+    env = dict(os.environ, REGISTRY_DB_URL=registry_url, PYTHONUNBUFFERED="1")
+    env.pop("STREAMLIT_SERVER_PORT", None)
+    base = f"http://127.0.0.1:{port}"
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(
+            cmd, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            start_new_session=True,  # its own process group: stopped as a whole
+        )
+    try:
+        deadline = time.monotonic() + STARTUP_TIMEOUT_S
+        last_error = "no answer"
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(
+                    f"streamlit exited with {proc.returncode} before it was healthy; log {log_path}:\n{_tail(log_path)}",
+                    pytrace=False,
+                )
+            try:
+                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as resp:
+                    body = resp.read().decode().strip()
+                if resp.status == 200 and body == "ok":
+                    break
+                last_error = f"HTTP {resp.status}: {body[:80]}"
+            except (urllib.error.URLError, OSError) as exc:
+                last_error = str(exc)
+            if time.monotonic() > deadline:
+                pytest.fail(
+                    f"streamlit not healthy after {STARTUP_TIMEOUT_S:.0f} s ({last_error}); log {log_path}:\n{_tail(log_path)}",
+                    pytrace=False,
+                )
+            time.sleep(0.25)
+        yield base
+    finally:
+        _stop(proc)
+
+
+# --------------------------------------------------------------------------- browser
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    """System Chromium through Playwright (sync API)."""
+    if not (os.path.exists(CHROMIUM) and os.access(CHROMIUM, os.X_OK)) and not shutil.which(CHROMIUM):
+        _fail_or_skip(
+            f"{CHROMIUM} not found (apt-get install -y chromium fonts-noto-cjk); the browser suite cannot run"
+        )
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _fail_or_skip("the playwright package is not installed (pip install -r requirements-dev.txt)")
+    pw = sync_playwright().start()
+    try:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+    except Exception as exc:  # noqa: BLE001 - any launch failure is a prerequisite problem
+        pw.stop()
+        _fail_or_skip(f"Chromium at {CHROMIUM} did not start: {str(exc).splitlines()[0]}")
+    try:
+        yield chromium
+    finally:
+        chromium.close()
+        pw.stop()
+
+
+@pytest.fixture
+def new_page(browser: object, app_url: str) -> Iterator[Callable[..., object]]:
+    """Factory: ``new_page("1366x768")`` → a page in a fresh context of that viewport.
+
+    Every context is Chinese-locale, accepts downloads and is closed after the test. The
+    page's ``base_url`` is the app, so ``page.goto("/?period=2024")`` works. Console
+    errors are collected in ``page.console_errors``.
+    """
+    contexts: list[object] = []
+
+    def make(viewport: str = "1920x1080") -> object:
+        size = VIEWPORTS[viewport]
+        context = browser.new_context(  # type: ignore[attr-defined]
+            viewport=size,
+            base_url=app_url,
+            locale="zh-CN",
+            timezone_id="Asia/Shanghai",
+            accept_downloads=True,
+        )
+        context.set_default_timeout(APP_TIMEOUT_MS)
+        contexts.append(context)
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+        page.on("pageerror", lambda exc: errors.append(f"pageerror: {exc}"))
+        page.console_errors = errors  # type: ignore[attr-defined]
+        page.viewport_name = viewport  # type: ignore[attr-defined]
+        return page
+
+    yield make
+    for context in contexts:
+        try:
+            context.close()  # type: ignore[attr-defined]
+        except Exception:  # noqa: BLE001 - the browser may already be gone
+            pass
+
+
+@pytest.fixture(params=list(VIEWPORTS), ids=list(VIEWPORTS))
+def viewport(request: pytest.FixtureRequest) -> str:
+    """Parametrise a test over both viewports."""
+    return str(request.param)
+
+
+# --------------------------------------------------------------------------- helpers
+
+# True when Streamlit has finished the script run and every element is drawn.
+_APP_IDLE_JS = """
+() => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  if (!app) return false;
+  const state = app.getAttribute('data-test-script-state');
+  if (state !== 'notRunning' && state !== 'compilationError') return false;
+  const conn = app.getAttribute('data-test-connection-state');
+  if (conn && conn !== 'CONNECTED') return false;
+  const visible = (el) => !!el && el.getClientRects().length > 0
+      && getComputedStyle(el).visibility !== 'hidden';
+  for (const w of document.querySelectorAll('[data-testid="stStatusWidget"]')) {
+    if (visible(w)) return false;
+  }
+  if (document.querySelector('[data-testid="stSkeleton"], [data-testid="stAppSkeleton"]')) return false;
+  const main = document.querySelector('[data-testid="stMain"]');
+  if (!main || !main.querySelector('[data-testid="stElementContainer"]')) return false;
+  for (const c of document.querySelectorAll('[data-testid="stVegaLiteChart"]')) {
+    if (!c.querySelector('canvas, svg')) return false;
+  }
+  for (const c of document.querySelectorAll('[data-testid="stDeckGlJsonChart"]')) {
+    if (!c.querySelector('canvas')) return false;
+  }
+  for (const c of document.querySelectorAll('[data-testid="stDataFrame"]')) {
+    if (!c.querySelector('canvas')) return false;
+  }
+  return true;
+}
+"""
+
+
+def wait_for_app(page: object, timeout_ms: int = APP_TIMEOUT_MS, settle_s: float = SETTLE_S) -> None:
+    """Wait until Streamlit finished running and the page is fully drawn, then settle.
+
+    Idle means: the script state is ``notRunning``, the running indicator
+    (``stStatusWidget``) is gone, no ``stSkeleton`` placeholder remains, and every Vega-Lite
+    chart, deck.gl map and dataframe present has its canvas/svg. The condition must still
+    hold after the settle delay (a rerun may start right after a widget change).
+    """
+    deadline = time.monotonic() + timeout_ms / 1000
+    page.wait_for_selector('[data-testid="stApp"]', state="attached", timeout=timeout_ms)  # type: ignore[attr-defined]
+    while True:
+        remaining = max(1, int((deadline - time.monotonic()) * 1000))
+        page.wait_for_function(_APP_IDLE_JS, timeout=remaining, polling=100)  # type: ignore[attr-defined]
+        time.sleep(settle_s)
+        if page.evaluate(_APP_IDLE_JS):  # type: ignore[attr-defined]
+            return
+        if time.monotonic() > deadline:
+            raise TimeoutError("the Streamlit app did not become idle")
+
+
+def _viewport_name(page: object) -> str:
+    name = getattr(page, "viewport_name", None)
+    if name:
+        return str(name)
+    size = page.viewport_size or {"width": 0, "height": 0}  # type: ignore[attr-defined]
+    return f"{size['width']}x{size['height']}"
+
+
+def shot(page: object, name: str) -> Path:
+    """Full-page PNG ``artifacts/screenshots/<viewport>/<name>.png``.
+
+    Streamlit scrolls inside ``stMain``, not the document, so Playwright's ``full_page``
+    alone stops at the viewport: the viewport is stretched to the content's height for the
+    shot and restored afterwards.
+    """
+    out = SCREENSHOTS / _viewport_name(page) / f"{name}.png"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    size = dict(page.viewport_size)  # type: ignore[attr-defined]
+    height = int(
+        page.evaluate(  # type: ignore[attr-defined]
+            """() => Math.max(document.documentElement.scrollHeight, ...Array.from(
+                 document.querySelectorAll('[data-testid="stMain"], [data-testid="stAppViewContainer"],'
+                   + ' [data-testid="stSidebarContent"]'), (el) => el.scrollHeight))"""
+        )
+    )
+    tall = min(max(height, size["height"]), 12_000)
+    if tall > size["height"]:
+        page.set_viewport_size({"width": size["width"], "height": tall})  # type: ignore[attr-defined]
+        try:
+            wait_for_app(page, settle_s=0.4)
+            page.screenshot(path=str(out), full_page=True)  # type: ignore[attr-defined]
+        finally:
+            page.set_viewport_size(size)  # type: ignore[attr-defined]
+    else:
+        page.screenshot(path=str(out), full_page=True)  # type: ignore[attr-defined]
+    return out
+
+
+@pytest.fixture
+def artifacts() -> dict[str, Path]:
+    for folder in (SCREENSHOTS, DOWNLOADS, LOGS):
+        folder.mkdir(parents=True, exist_ok=True)
+    return {"screenshots": SCREENSHOTS, "downloads": DOWNLOADS, "logs": LOGS}
