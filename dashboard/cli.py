@@ -225,8 +225,17 @@ def run_demo(args: argparse.Namespace) -> int:
     years = range(2019, today.year + 1)
     target_rows = [row for y in years for row in default_target_rows(y)]
 
+    interactive = sys.stderr.isatty()
+    last_stage: list[str] = [""]
+
     def progress(step: str) -> None:
-        print("\r" + labels.t("demo_progress", step=step).ljust(60), end="", file=sys.stderr, flush=True)
+        if interactive:  # one line, rewritten in place
+            print("\r" + labels.t("demo_progress", step=step).ljust(60), end="", file=sys.stderr, flush=True)
+            return
+        stage = step.split(" ")[0]  # in a log: one line per stage, not per chunk
+        if stage != last_stage[0]:
+            last_stage[0] = stage
+            print(labels.t("demo_progress", step=stage), file=sys.stderr, flush=True)
 
     try:
         engine = make_engine(url)
@@ -247,7 +256,8 @@ def run_demo(args: argparse.Namespace) -> int:
     if tmp_path and final_path:
         os.replace(tmp_path, final_path)
         url = f"sqlite:///{final_path}"
-    print(file=sys.stderr)
+    if interactive:
+        print(file=sys.stderr)
     print(
         labels.t(
             "demo_done",
