@@ -100,12 +100,10 @@ def wcba_bind_params(d: date) -> dict[str, date]:
     }
 
 
-def _person_counts_statement() -> sa.Select[tuple[int, ...]]:
+def _stock_counts_statement() -> sa.Select[tuple[int, ...]]:
+    """Population stocks and deaths per village: answered from the covering stock index alone."""
     start = sa.bindparam("start", type_=sa.Date)
     end_next = sa.bindparam("end_next", type_=sa.Date)
-    born_on_or_before = sa.bindparam("born_on_or_before", type_=sa.Date)
-    born_after = sa.bindparam("born_after", type_=sa.Date)
-    wcba = married_wcba_condition(end_next, born_on_or_before, born_after)
     return (
         sa.select(
             person.c.village_id,
@@ -115,13 +113,34 @@ def _person_counts_statement() -> sa.Select[tuple[int, ...]]:
                 sa.and_(_local(), person.c.death_date >= start, person.c.death_date < end_next),
                 "deaths",
             ),
-            _count_if(wcba, "married_wcba"),
-            _count_if(sa.and_(wcba, method_in_use(LONG_ACTING_METHODS, end_next)), "long_acting"),
             _count_if(
                 sa.and_(person.c.hukou == "floating", _present_at(end_next)), "floating_pop_end"
             ),
         )
         .where(person.c.village_id.is_not(None))
+        .group_by(person.c.village_id)
+    )
+
+
+def _wcba_counts_statement() -> sa.Select[tuple[int, ...]]:
+    """Married women 15–49 at d and the long-acting users among them, per village.
+
+    A range scan of the covering WCBA index (sex, status, hukou, birth date, …), then one
+    index probe per woman for a long-acting method.
+    """
+    end_next = sa.bindparam("end_next", type_=sa.Date)
+    born_on_or_before = sa.bindparam("born_on_or_before", type_=sa.Date)
+    born_after = sa.bindparam("born_after", type_=sa.Date)
+    return (
+        sa.select(
+            person.c.village_id,
+            sa.func.count().label("married_wcba"),
+            _count_if(method_in_use(LONG_ACTING_METHODS, end_next), "long_acting"),
+        )
+        .where(
+            married_wcba_condition(end_next, born_on_or_before, born_after),
+            person.c.village_id.is_not(None),
+        )
         .group_by(person.c.village_id)
     )
 
@@ -148,7 +167,8 @@ def _birth_counts_statement() -> sa.Select[tuple[int, ...]]:
     )
 
 
-_PERSON_COUNTS = _person_counts_statement()
+_STOCK_COUNTS = _stock_counts_statement()
+_WCBA_COUNTS = _wcba_counts_statement()
 _BIRTH_COUNTS = _birth_counts_statement()
 
 
@@ -193,7 +213,8 @@ def base_counts(conn: sa.Connection, period: DayRange) -> pd.DataFrame:
     """
     bounds = Bounds.of(period)
     params = {"start": bounds.start, **wcba_bind_params(period.end)}
-    persons = pd.DataFrame(conn.execute(_PERSON_COUNTS, params).mappings().all())
+    stocks = pd.DataFrame(conn.execute(_STOCK_COUNTS, params).mappings().all())
+    wcba = pd.DataFrame(conn.execute(_WCBA_COUNTS, params).mappings().all())
     births = pd.DataFrame(
         conn.execute(_BIRTH_COUNTS, {"start": bounds.start, "end_next": bounds.end_next})
         .mappings()
@@ -204,7 +225,7 @@ def base_counts(conn: sa.Connection, period: DayRange) -> pd.DataFrame:
         name="village_id",
     )
     frame = pd.DataFrame(0, index=village_ids, columns=list(BASE_COUNT_COLUMNS), dtype="int64")
-    for part in (persons, births):
+    for part in (stocks, wcba, births):
         if part.empty:
             continue
         part = part.set_index("village_id")
