@@ -74,6 +74,44 @@ def time_queries(url: str, period_label: str, repeat: int) -> dict[str, float]:
     return out
 
 
+PAGES = ("overview", "ranking", "map", "drilldown", "trends", "export", "meeting")
+
+
+def time_pages(url: str, period_label: str, repeat: int) -> dict[str, tuple[float, float]]:
+    """Median (cold, warm) seconds of each page's script run in Streamlit's AppTest.
+
+    Cold: every cache emptied first (a fresh server); warm: the same page run again.
+    The browser's own drawing comes on top and is measured by the browser suite.
+    """
+    import os
+
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    os.environ["REGISTRY_DB_URL"] = url
+    out: dict[str, tuple[float, float]] = {}
+    for page in PAGES:
+        cold, warm = [], []
+        for _ in range(repeat):
+            at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+            at.query_params["period"] = period_label
+            if page != "overview":
+                at.run()
+                at.switch_page(f"pages/{page}.py")
+            st.cache_data.clear()
+            st.cache_resource.clear()
+            t0 = time.perf_counter()
+            at.run()
+            cold.append(time.perf_counter() - t0)
+            if at.exception:
+                raise RuntimeError(f"{page}: {at.exception[0].value}")
+            t0 = time.perf_counter()
+            at.run()
+            warm.append(time.perf_counter() - t0)
+        out[page] = (statistics.median(cold), statistics.median(warm))
+    return out
+
+
 def run(args: argparse.Namespace) -> int:
     today = date.today()
     period_label = str(today.year - 1)
@@ -96,6 +134,9 @@ def run(args: argparse.Namespace) -> int:
             subprocess.run(cli, cwd=ROOT, check=True, capture_output=True)
 
         results.append(("sqlite", "CLI end to end, village level", _median(run_cli, args.repeat)))
+        for page, (cold, warm) in time_pages(url, period_label, args.repeat).items():
+            results.append(("sqlite", f"page {page} cold", cold))
+            results.append(("sqlite", f"page {page} warm", warm))
         for extra in args.db or []:
             from data_access.db import safe_url
 

@@ -7,6 +7,7 @@ which takes milliseconds.
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -24,7 +25,6 @@ def ensure_demo_database(url: str) -> None:
     """Build the demo registry the first time the app runs on its default SQLite file."""
     if normalise_url(url) != f"sqlite:///{DEFAULT_DEMO_PATH}" or DEFAULT_DEMO_PATH.exists():
         return
-    from datetime import date
 
     from dashboard.targets import default_target_rows
     from data_access import demo
@@ -56,6 +56,16 @@ def inputs(url: str, period_label: str) -> report.Inputs:
 
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False)
+def units(url: str):  # type: ignore[no-untyped-def]
+    """Villages with their townships (names, codes, coordinates)."""
+    try:
+        with engine(url).connect() as conn:
+            return queries.load_units(conn)
+    except sa.exc.SQLAlchemyError as exc:
+        raise RegistryError("err_query", reason=one_line(exc)) from exc
+
+
+@st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False)
 def year_span(url: str) -> tuple[int, int] | None:
     """First and last year with births or registrations (None for an empty registry)."""
     try:
@@ -76,21 +86,11 @@ def clear() -> None:
 
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False, max_entries=64)
-def monthly(url: str, year: int, months: int):  # type: ignore[no-untyped-def]
-    """Single-month base counts per village for months 1..months of ``year``."""
+def intervals(url: str, starts: tuple[date, ...], parts: tuple[str, ...]):  # type: ignore[no-untyped-def]
+    """Base counts per village for consecutive periods [starts[k−1], starts[k]) (one pass)."""
     try:
         with engine(url).connect() as conn:
-            return queries.monthly_counts(conn, year, months)
-    except sa.exc.SQLAlchemyError as exc:
-        raise RegistryError("err_query", reason=one_line(exc)) from exc
-
-
-@st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False, max_entries=16)
-def yearly(url: str, first: int, last: int):  # type: ignore[no-untyped-def]
-    """Full-year base counts per village for the years first..last."""
-    try:
-        with engine(url).connect() as conn:
-            return queries.yearly_counts(conn, first, last)
+            return queries.interval_counts(conn, list(starts), parts)
     except sa.exc.SQLAlchemyError as exc:
         raise RegistryError("err_query", reason=one_line(exc)) from exc
 

@@ -307,11 +307,14 @@ def page(url: str, period: Period, township_code: str | None, village_code: str 
     village_name = village_options[village_code]
     village_id = int(in_township.index[in_township["village_code"] == village_code][0])
     own = villages.result[villages.result["code"] == village_code]
-    monthly = cache.monthly(url, period.year, period.end.month)
-    ytd = trends.year_to_date(monthly.loc[[village_id]])
-    series = trends.unit_series(
-        ytd, units, "village", village_code, trends.ytd_period(period.year), lambda p: inputs.targets,
-        (indicator,),
+    from data_access.queries import month_starts
+
+    starts = tuple(month_starts(period.year, period.end.month))
+    monthly = cache.intervals(url, starts, trends.parts_for((indicator,)))
+    per_key = trends.unit_counts(monthly, units, "village", village_code)
+    series = trends.ytd_series(
+        per_key, list(range(1, period.end.month + 1)), period.year,
+        trends.unit_template(units, "village", village_code), lambda p: inputs.targets, (indicator,),
     )
     series = series[series["key"] >= period.start.month] if not series.empty else series
     row = own[own["indicator"] == indicator_code].iloc[0]

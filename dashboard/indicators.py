@@ -310,6 +310,8 @@ def compute(
     period: Period,
     targets: pd.DataFrame,
     indicators: tuple[Indicator, ...] = HEADLINE,
+    *,
+    factors: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Every indicator for every unit of ``rolled`` (output of :func:`roll_up`), long format.
 
@@ -318,10 +320,11 @@ def compute(
     (full-year projection for projected indicators, else equal to ``value``), the 95 %
     intervals of both, the target that applies (township override, else county-wide), the
     status of the projection and whether the interval is too wide to judge (``small_numbers``).
-    An empty denominator gives NaN value and status ``no_data``.
+    An empty denominator gives NaN value and status ``no_data``. ``factors`` gives each row
+    its own projection factor (rows that are different periods of one year: a time series).
     """
     township_ids = rolled["township_id"].where(rolled["level"] != "county", None)
-    factor = period.projection_factor
+    factor = np.asarray(factors, dtype="float64") if factors is not None else period.projection_factor
     parts = []
     for ind in indicators:
         num = _weighted(rolled, ind.numerator)
@@ -331,7 +334,7 @@ def compute(
         ci_low, ci_high = _interval(ind, rolled, num, den)
         ci_low = pd.Series(np.where(den > 0, ci_low, np.nan), index=rolled.index)
         ci_high = pd.Series(np.where(den > 0, ci_high, np.nan), index=rolled.index)
-        f = factor if ind.projected else 1.0
+        f = factor if ind.projected else np.ones(len(rolled)) if factors is not None else 1.0
         projection = value * f
         rules = target_rules.resolve(targets, ind.code, township_ids)
         rules.index = rolled.index

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 
 import altair as alt
+import numpy as np
 import pandas as pd
 
 from dashboard import indicators as ind
@@ -20,49 +22,123 @@ from dashboard.periods import Period, parse_period
 FLOW_COLUMNS = ("births", "births_male", "births_female", "births_compliant", "deaths", "floating_births")
 
 
-def year_to_date(monthly: pd.DataFrame) -> pd.DataFrame:
-    """Cumulative year-to-date base counts from single-month counts, indexed (village_id, month).
+def parts_for(indicators: tuple[ind.Indicator, ...]) -> tuple[str, ...]:
+    """The registry parts (stock, births, wcba) these indicators' counts come from."""
+    from data_access.queries import COUNT_PARTS
 
-    Flows are summed over months 1..k; the starting stock is month 1's; stocks are month k's.
-    """
-    out = monthly.copy()
-    grouped = monthly.groupby(level="village_id", sort=False)
+    wanted = {COUNT_PARTS[c] for i in indicators for c in i.count_columns}
+    return tuple(p for p in ("stock", "births", "wcba") if p in wanted)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """One pass of consecutive periods covering every series of the trends page."""
+
+    starts: tuple[date, ...]
+    years: dict[int, list[int]]  # full year → its period keys
+    months: dict[tuple[int, int], int]  # (year, month) → period key
+
+
+def plan(first_year: int, year: int, last_month: int) -> Plan:
+    """Whole years first_year..year−2, then every month of year−1, then months 1..last_month."""
+    starts: list[date] = []
+    years: dict[int, list[int]] = {}
+    months: dict[tuple[int, int], int] = {}
+    key = 0
+    for y in range(first_year, year - 1):
+        starts.append(date(y, 1, 1))
+        key += 1
+        years[y] = [key]
+    for y, last in ((year - 1, 12), (year, last_month)):
+        if y < first_year:
+            continue
+        keys = []
+        for m in range(1, last + 1):
+            starts.append(date(y, m, 1))
+            key += 1
+            months[(y, m)] = key
+            keys.append(key)
+        if last == 12:
+            years[y] = keys
+    end = date(year, last_month, 1)
+    starts.append(date(end.year + end.month // 12, end.month % 12 + 1, 1))
+    return Plan(tuple(starts), years, months)
+
+
+def unit_counts(counts: pd.DataFrame, units: pd.DataFrame, level: str, unit_code: str | None) -> pd.DataFrame:
+    """The unit's base counts per period key: the sum over its villages (the county: all)."""
+    if level == "village":
+        chosen = units[units["village_code"] == unit_code]
+    elif level == "township":
+        chosen = units[units["township_code"] == unit_code]
+    else:
+        chosen = units
+    in_unit = counts[counts.index.get_level_values(0).isin(chosen.index)]
+    return in_unit.groupby(level=1).sum()
+
+
+def combine_rows(per_key: pd.DataFrame, keys: list[int]) -> pd.Series:
+    """Consecutive periods of one unit taken as one: flows summed, stocks from the ends."""
+    out = per_key.loc[keys[-1]].copy()
     for column in FLOW_COLUMNS:
-        out[column] = grouped[column].cumsum()
-    out["pop_start"] = grouped["pop_start"].transform("first")
+        out[column] = per_key.loc[keys, column].sum()
+    out["pop_start"] = per_key.loc[keys[0], "pop_start"]
     return out
 
 
-def unit_series(
-    counts: pd.DataFrame,
-    units: pd.DataFrame,
-    level: str,
-    unit_code: str | None,
+def evaluate(
+    rows: dict[int, pd.Series],
+    template: pd.DataFrame,
     period_of: Callable[[int], Period],
     targets_of: Callable[[Period], pd.DataFrame],
-    indicators: tuple[ind.Indicator, ...] = ind.HEADLINE,
+    indicators: tuple[ind.Indicator, ...],
 ) -> pd.DataFrame:
-    """Indicator results for one unit (or the county) over the periods in ``counts``.
+    """The engine's results for one unit over several periods (one ``compute`` per year).
 
-    ``counts`` is indexed (village_id, key); ``period_of(key)`` gives each key's period and
-    ``targets_of(period)`` its targets. Returns the engine's long result with a ``key`` column
-    and display columns (``style.decorate``).
+    ``rows`` maps a key to the unit's combined base counts for ``period_of(key)``;
+    ``template`` is the unit's one-row identity (``roll_up`` columns). Each year is judged
+    against its own targets; each row is projected with its own period's factor.
     """
-    parts = []
-    keys = sorted(set(counts.index.get_level_values(1)))
-    for key in keys:
-        period = period_of(key)
-        slice_ = counts.xs(key, level=1)
-        rolled = ind.roll_up(slice_, units, level)
-        if unit_code is not None:
-            rolled = rolled[rolled["code"] == unit_code]
-        result = ind.compute(rolled.reset_index(drop=True), period, targets_of(period), indicators)
-        result.insert(0, "key", key)
-        result.insert(1, "period", period.label)
-        parts.append(result)
-    if not parts:
+    if not rows:
         return pd.DataFrame()
+    keys = sorted(rows)
+    periods = {k: period_of(k) for k in keys}
+    parts = []
+    for year in sorted({p.year for p in periods.values()}):
+        in_year = [k for k in keys if periods[k].year == year]
+        frame = pd.concat([template] * len(in_year), ignore_index=True)
+        for column in rows[in_year[0]].index:
+            frame[column] = [int(rows[k][column]) for k in in_year]
+        factors = np.array([periods[k].projection_factor for k in in_year])
+        first = periods[in_year[0]]
+        result = ind.compute(frame, first, targets_of(first), indicators, factors=factors)
+        n = len(indicators)
+        result.insert(0, "key", np.repeat(in_year, n))
+        result.insert(1, "period", np.repeat([periods[k].label for k in in_year], n))
+        parts.append(result)
     return style.decorate(pd.concat(parts, ignore_index=True))
+
+
+def ytd_series(
+    per_key: pd.DataFrame,
+    month_keys: list[int],
+    year: int,
+    template: pd.DataFrame,
+    targets_of: Callable[[Period], pd.DataFrame],
+    indicators: tuple[ind.Indicator, ...],
+) -> pd.DataFrame:
+    """Year to date through each month: ``month_keys[m−1]`` is month m's period key."""
+    rows = {m: combine_rows(per_key, month_keys[:m]) for m in range(1, len(month_keys) + 1)}
+    return evaluate(rows, template, ytd_period(year), targets_of, indicators)
+
+
+def unit_template(units: pd.DataFrame, level: str, unit_code: str | None) -> pd.DataFrame:
+    """The one-row identity columns of a unit (as ``roll_up`` gives them)."""
+    empty = pd.DataFrame(0, index=units.index, columns=["births"])
+    rolled = ind.roll_up(empty, units, level)
+    if unit_code is not None:
+        rolled = rolled[rolled["code"] == unit_code]
+    return rolled.drop(columns=["births"]).reset_index(drop=True)
 
 
 def ytd_period(year: int) -> Callable[[int], Period]:
@@ -104,7 +180,7 @@ def scope_options(url: str, period: Period, township_code: str | None) -> tuple[
     """Township code → name, and the chosen township's village code → name."""
     from dashboard import cache
 
-    units = cache.inputs(url, period.label).units
+    units = cache.units(url)
     townships = dict(units.drop_duplicates("township_code")[["township_code", "township_name"]].to_numpy())
     villages = units[units["township_code"] == township_code] if township_code else units.iloc[0:0]
     return townships, dict(villages[["village_code", "village_name"]].to_numpy())
@@ -116,7 +192,7 @@ def page(url: str, period: Period, indicator_code: str, township_code: str | Non
     from dashboard.overview import period_words
 
     indicator = ind.get(indicator_code)
-    units = cache.inputs(url, period.label).units
+    units = cache.units(url)
     township_options, village_options = scope_options(url, period, township_code)
     if township_code not in township_options:
         township_code, village_code = None, None
@@ -133,17 +209,23 @@ def page(url: str, period: Period, indicator_code: str, township_code: str | Non
         return cache.targets(url, p.year)
 
     indicators = (indicator,)
-    # Year to date, this year and last year, month by month.
-    months = period.end.month
-    this_year = unit_series(year_to_date(cache.monthly(url, period.year, months)), units, level, code,
-                            ytd_period(period.year), targets_of, indicators)
-    frames = [this_year.assign(year=labels.t("trend_this_year", year=period.year))]
     span = cache.year_span(url)
-    first = span[0] if span else period.year
-    if period.year - 1 >= first:
-        last_year = unit_series(year_to_date(cache.monthly(url, period.year - 1, months)), units, level, code,
-                                ytd_period(period.year - 1), targets_of, indicators)
-        frames.append(last_year.assign(year=labels.t("trend_this_year", year=period.year - 1)))
+    first = min(span[0], period.year) if span else period.year
+    months = period.end.month
+    layout = plan(first, period.year, months)
+    counts = cache.intervals(url, layout.starts, parts_for(indicators))
+    per_key = unit_counts(counts, units, level, code)
+    template = unit_template(units, level, code)
+
+    def ytd(year: int) -> pd.DataFrame:
+        keys = [layout.months[(year, m)] for m in range(1, months + 1)]
+        return ytd_series(per_key, keys, year, template, targets_of, indicators)
+
+    # Year to date, this year and last year, month by month.
+    this_year = ytd(period.year)
+    frames = [this_year.assign(year=labels.t("trend_this_year", year=period.year))]
+    if (period.year - 1, 1) in layout.months:
+        frames.append(ytd(period.year - 1).assign(year=labels.t("trend_this_year", year=period.year - 1)))
     ytd_frame = pd.concat(frames, ignore_index=True)
     ytd_frame["month"] = ytd_frame["key"].map(lambda k: labels.t("month_n", n=k))
     target = _target_of(this_year)
@@ -151,9 +233,9 @@ def page(url: str, period: Period, indicator_code: str, township_code: str | Non
                                     x_title=labels.t("trend_month_col"), colour_field="year")
     # By year: the full years before, then this period (its projection when partial).
     yearly_chart = None
-    if first <= period.year - 1:
-        full = unit_series(cache.yearly(url, first, period.year - 1), units, level, code,
-                           year_period, targets_of, indicators)
+    if layout.years:
+        by_year = {y: combine_rows(per_key, keys) for y, keys in layout.years.items()}
+        full = evaluate(by_year, template, year_period, targets_of, indicators)
         current = this_year.iloc[[-1]].copy()
         current["key"] = period.year
         series = pd.concat([full, current], ignore_index=True)
@@ -163,8 +245,8 @@ def page(url: str, period: Period, indicator_code: str, township_code: str | Non
         yearly_chart = charts.series_chart(series, indicator, target, x_field="year_label",
                                            x_title=labels.t("trend_year_col"))
     # Monthly table for this year.
-    single = unit_series(cache.monthly(url, period.year, months), units, level, code,
-                         month_period(period.year), targets_of, indicators)
+    single = evaluate({m: per_key.loc[layout.months[(period.year, m)]] for m in range(1, months + 1)},
+                      template, month_period(period.year), targets_of, indicators)
     table = pd.DataFrame(
         {
             labels.t("trend_month_col"): this_year["key"].map(lambda k: labels.t("month_n", n=k)),

@@ -8,7 +8,9 @@ only; date bounds come from Python, so one statement runs on SQLite, PostgreSQL 
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
@@ -32,6 +34,12 @@ BASE_COUNT_COLUMNS: tuple[str, ...] = (
     "floating_pop_end",  # floating persons present at b (shown, never a rate base)
     "floating_births",  # floating births in the period (shown, never counted)
 )
+
+def _frame(result: sa.CursorResult[Any], columns: list[str]) -> pd.DataFrame:
+    """A DataFrame from a result, via plain tuples: pandas probing SQLAlchemy rows for
+    attributes costs more than the query itself on large results."""
+    return pd.DataFrame([tuple(row) for row in result], columns=columns)
+
 
 _ONE = sa.literal(1)
 _ZERO = sa.literal(0)
@@ -270,14 +278,19 @@ _NEVER = 99  # bucket of a missing date or one after the range
 
 
 def _month_bucket(column: sa.ColumnElement[date], starts: list[date], prefix: str) -> sa.Case[int]:
-    """0 before the first month, k within month k, 99 after the range or when NULL.
+    """0 before the first period, k within period k, 99 after the range or when NULL.
 
-    Plain comparisons with bound month starts: no dialect's date functions involved.
+    Plain comparisons with bound dates: no dialect's date functions involved. The two range
+    tests come first: most dates lie outside the range and cost two comparisons.
     """
-    whens: list[tuple[sa.ColumnElement[bool], int]] = [(column.is_(None), _NEVER)]
-    for k, start in enumerate(starts):
+    whens: list[tuple[sa.ColumnElement[bool], int]] = [
+        (column.is_(None), _NEVER),
+        (column < sa.bindparam(f"{prefix}0", starts[0], type_=sa.Date), 0),
+        (column >= sa.bindparam(f"{prefix}{len(starts) - 1}", starts[-1], type_=sa.Date), _NEVER),
+    ]
+    for k, start in enumerate(starts[1:-1], start=1):
         whens.append((column < sa.bindparam(f"{prefix}{k}", start, type_=sa.Date), k))
-    return sa.case(*whens, else_=_NEVER)
+    return sa.case(*whens, else_=len(starts) - 1)
 
 
 def monthly_counts(conn: sa.Connection, year: int, months: int = 12) -> pd.DataFrame:
@@ -300,11 +313,30 @@ def yearly_counts(conn: sa.Connection, first: int, last: int) -> pd.DataFrame:
     return frame
 
 
-def interval_counts(conn: sa.Connection, starts: list[date]) -> pd.DataFrame:
+#: Which part of the registry each base count comes from (interval_counts fetches only the
+#: parts an indicator needs).
+COUNT_PARTS: dict[str, str] = {
+    "pop_start": "stock",
+    "pop_end": "stock",
+    "deaths": "stock",
+    "floating_pop_end": "stock",
+    "births": "births",
+    "births_male": "births",
+    "births_female": "births",
+    "births_compliant": "births",
+    "floating_births": "births",
+    "married_wcba": "wcba",
+    "long_acting": "wcba",
+}
+ALL_PARTS: tuple[str, ...] = ("stock", "births", "wcba")
+
+
+def interval_counts(conn: sa.Connection, starts: list[date], parts: tuple[str, ...] = ALL_PARTS) -> pd.DataFrame:
     """Base counts for each of the consecutive periods [starts[k−1], starts[k]) per village.
 
-    Three grouped queries whatever the number of periods; the result for period k equals
-    :func:`base_counts` for that period. Indexed by (village_id, k), k = 1..len(starts)−1.
+    A fixed number of grouped queries whatever the number of periods (which may mix years and
+    months); the result for period k equals :func:`base_counts` for that period. Indexed by
+    (village_id, k), k = 1..len(starts)−1. Columns of parts not asked for stay 0.
     """
     months = len(starts) - 1  # number of periods
     reg = _month_bucket(person.c.registered_on, starts, "r").label("reg_b")
@@ -315,8 +347,8 @@ def interval_counts(conn: sa.Connection, starts: list[date]) -> pd.DataFrame:
         .where(person.c.village_id.is_not(None))
         .group_by(person.c.village_id, person.c.hukou, reg, left, died)
     )
-    stock = pd.DataFrame(conn.execute(stock_stmt).mappings().all(),
-                         columns=["village_id", "hukou", "reg_b", "left_b", "death_b", "n"])
+    stock_columns = ["village_id", "hukou", "reg_b", "left_b", "death_b", "n"]
+    stock = _frame(conn.execute(stock_stmt), stock_columns) if "stock" in parts else pd.DataFrame(columns=stock_columns)
 
     born = _month_bucket(birth.c.birth_date, starts, "b").label("birth_b")
     compliant = sa.case((birth.c.policy_compliant == sa.true(), 1), else_=0).label("ok")
@@ -329,32 +361,10 @@ def interval_counts(conn: sa.Connection, starts: list[date]) -> pd.DataFrame:
         )
         .group_by(birth.c.village_id, birth.c.hukou, birth.c.sex, compliant, born)
     )
-    births = pd.DataFrame(conn.execute(birth_stmt).mappings().all(),
-                          columns=["village_id", "hukou", "sex", "ok", "birth_b", "n"])
+    birth_columns = ["village_id", "hukou", "sex", "ok", "birth_b", "n"]
+    births = _frame(conn.execute(birth_stmt), birth_columns) if "births" in parts else pd.DataFrame(columns=birth_columns)
 
-    wcba_cols = []
-    params: dict[str, date] = {}
-    for k in range(1, months + 1):
-        d = starts[k] - timedelta(days=1)
-        end_next = sa.bindparam(f"e{k}", type_=sa.Date)
-        born_before = sa.bindparam(f"y{k}", type_=sa.Date)
-        born_after = sa.bindparam(f"o{k}", type_=sa.Date)
-        p = wcba_bind_params(d)
-        params.update({f"e{k}": p["end_next"], f"y{k}": p["born_on_or_before"], f"o{k}": p["born_after"]})
-        wcba = married_wcba_condition(end_next, born_before, born_after)
-        wcba_cols.append(_count_if(wcba, f"wcba_{k}"))
-        wcba_cols.append(_count_if(sa.and_(wcba, method_in_use(LONG_ACTING_METHODS, end_next)), f"la_{k}"))
-    wcba_stmt = (
-        sa.select(person.c.village_id, *wcba_cols)
-        .where(
-            person.c.hukou == "local",
-            person.c.sex == "F",
-            person.c.marital_status == "married",
-            person.c.village_id.is_not(None),
-        )
-        .group_by(person.c.village_id)
-    )
-    wcba_frame = pd.DataFrame(conn.execute(wcba_stmt, params).mappings().all())
+    wcba_frame = _interval_wcba(conn, starts) if "wcba" in parts else pd.DataFrame()
 
     village_ids = conn.execute(sa.select(village.c.id).order_by(village.c.id)).scalars().all()
     index = pd.MultiIndex.from_product([village_ids, range(1, months + 1)], names=["village_id", "k"])
@@ -390,11 +400,87 @@ def interval_counts(conn: sa.Connection, starts: list[date]) -> pd.DataFrame:
             _put(out, by(local[local["ok"] == 1]), k, "births_compliant")
             _put(out, by(month[month["hukou"] == "floating"]), k, "floating_births")
     if not wcba_frame.empty:
-        wcba_frame = wcba_frame[wcba_frame["village_id"].isin(known)].set_index("village_id")
+        wcba_frame = wcba_frame[wcba_frame.index.isin(known)]
         for k in range(1, months + 1):
             _put(out, wcba_frame[f"wcba_{k}"], k, "married_wcba")
             _put(out, wcba_frame[f"la_{k}"], k, "long_acting")
     return out
+
+
+def _interval_wcba(conn: sa.Connection, starts: list[date]) -> pd.DataFrame:
+    """Married WCBA and long-acting users at the end of each period, per village.
+
+    Two narrow fetches — the women who could qualify at some period end, and their long-acting
+    intervals — then every period end is a vectorised test of the same definition as
+    :func:`married_wcba_condition` / :func:`method_in_use`. Columns wcba_k, la_k; index village.
+    """
+    ends = [s - timedelta(days=1) for s in starts[1:]]
+    first, last = wcba_bind_params(ends[0]), wcba_bind_params(ends[-1])
+    # Could be married WCBA at some period end: born within the widest age window, married,
+    # registered by the last end, not gone before the first end.
+    candidate = sa.and_(
+        _local(),
+        person.c.sex == "F",
+        person.c.marital_status == "married",
+        person.c.married_on < last["end_next"],
+        person.c.registered_on < last["end_next"],
+        person.c.birth_date < last["born_on_or_before"],
+        person.c.birth_date >= first["born_after"],
+        sa.or_(person.c.left_on.is_(None), person.c.left_on >= first["end_next"]),
+        sa.or_(person.c.death_date.is_(None), person.c.death_date >= first["end_next"]),
+        person.c.village_id.is_not(None),
+    )
+    women = _frame(
+        conn.execute(
+            sa.select(
+                person.c.id, person.c.village_id, person.c.birth_date, person.c.married_on,
+                person.c.registered_on, person.c.left_on, person.c.death_date,
+            ).where(candidate)
+        ),
+        ["id", "village_id", "birth_date", "married_on", "registered_on", "left_on", "death_date"],
+    )
+    spells = _frame(
+        conn.execute(
+            sa.select(contraception.c.woman_id, contraception.c.start_date, contraception.c.end_date)
+            .select_from(contraception.join(person, contraception.c.woman_id == person.c.id))
+            .where(
+                candidate,
+                contraception.c.method.in_(LONG_ACTING_METHODS),
+                contraception.c.start_date < last["end_next"],
+                sa.or_(contraception.c.end_date.is_(None), contraception.c.end_date >= first["end_next"]),
+            )
+        ),
+        ["woman_id", "start_date", "end_date"],
+    )
+    columns = [f"{kind}_{k}" for k in range(1, len(ends) + 1) for kind in ("wcba", "la")]
+    if women.empty:
+        return pd.DataFrame(columns=columns)
+    w = {c: _days(women[c]) for c in ("birth_date", "married_on", "registered_on", "left_on", "death_date")}
+    sp_start, sp_end = _days(spells["start_date"]), _days(spells["end_date"])
+    sp_woman = spells["woman_id"].to_numpy()
+    village_ids = women["village_id"].to_numpy()
+    result: dict[str, pd.Series] = {}
+    for k, d in enumerate(ends, start=1):
+        p = {key: pd.Timestamp(v) for key, v in wcba_bind_params(d).items()}
+        end_next = p["end_next"]
+        is_wcba = (
+            (w["married_on"] < end_next)
+            & (w["registered_on"] < end_next)
+            & (w["left_on"].isna() | (w["left_on"] >= end_next))
+            & (w["death_date"].isna() | (w["death_date"] >= end_next))
+            & (w["birth_date"] < p["born_on_or_before"])
+            & (w["birth_date"] >= p["born_after"])
+        ).to_numpy()
+        in_use = (sp_start < end_next).to_numpy() & (sp_end.isna() | (sp_end >= end_next)).to_numpy()
+        users = np.isin(women["id"].to_numpy(), sp_woman[in_use])
+        result[f"wcba_{k}"] = pd.Series(is_wcba.astype("int64")).groupby(village_ids).sum()
+        result[f"la_{k}"] = pd.Series((is_wcba & users).astype("int64")).groupby(village_ids).sum()
+    return pd.DataFrame(result)[columns].fillna(0).astype("int64")
+
+
+def _days(values: pd.Series) -> pd.Series:
+    """Dates (or SQLite's date text, possibly with a time) as datetime64; missing as NaT."""
+    return pd.to_datetime(values.astype("string").str.slice(0, 10), format="%Y-%m-%d", errors="coerce")
 
 
 def _put(out: pd.DataFrame, values: pd.Series, month: int, column: str) -> None:
