@@ -76,8 +76,16 @@ def year_span(url: str) -> tuple[int, int] | None:
 
 
 def report_for(url: str, period: Period, level: str) -> report.Report:
-    """The indicator report for a level, from the cached inputs."""
-    return report.build(inputs(url, period.label), level)
+    """The indicator report for a level (built from the cached inputs, cached itself)."""
+    from dashboard import labels
+
+    return _report(url, period.label, level, labels.language())
+
+
+@st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False, max_entries=256)
+def _report(url: str, period_label: str, level: str, language: str) -> report.Report:
+    # The language is part of the key: names and target texts in a report are in it.
+    return report.build(inputs(url, period_label), level)
 
 
 def clear() -> None:
@@ -93,6 +101,16 @@ def intervals(url: str, starts: tuple[date, ...], parts: tuple[str, ...]):  # ty
             return queries.interval_counts(conn, list(starts), parts)
     except sa.exc.SQLAlchemyError as exc:
         raise RegistryError("err_query", reason=one_line(exc)) from exc
+
+
+@st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False, max_entries=128)
+def trend_series(  # type: ignore[no-untyped-def]
+    url: str, period_label: str, indicator: str, level: str, code: str | None, scope: str, language: str
+):
+    """The trends page's series for one indicator and unit (the language is part of the key)."""
+    from dashboard import trends
+
+    return trends.series_data(url, parse_period(period_label), indicator, level, code, scope)
 
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False, max_entries=64)

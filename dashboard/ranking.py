@@ -41,30 +41,24 @@ def assessment(result: pd.DataFrame, settings: tr.Assessment | None = None) -> p
     """
     settings = settings or tr.assessment()
     codes = [c for c in dict.fromkeys(result["indicator"]) if c in settings.points]
-    rows = []
-    for (code, name), unit in result.groupby(["code", "name"], sort=False):
-        by_ind = unit.set_index("indicator")
-        row: dict[str, object] = {"code": code, "name": name}
-        score = 0.0
-        for ind_code in codes:
-            status = by_ind.loc[ind_code, "status"] if ind_code in by_ind.index else tr.NO_DATA
-            points = settings.points[ind_code] * STATUS_SHARE[str(status)]
-            row[f"status:{ind_code}"] = status
-            row[f"points:{ind_code}"] = points
-            score += points
-        veto_value = (
-            float(by_ind.loc[settings.veto_indicator, "value"])
-            if settings.veto_indicator in by_ind.index
-            else np.nan
-        )
-        row["score"] = score
-        row["max_score"] = float(sum(settings.points[c] for c in codes))
-        row["veto_value"] = veto_value
-        row["veto"] = bool(not np.isnan(veto_value) and veto_value < settings.veto_below)
-        rows.append(row)
-    table = pd.DataFrame(rows)
-    if table.empty:
-        return table
+    units = result.drop_duplicates("code")[["code", "name"]].reset_index(drop=True)
+    if units.empty:
+        return pd.DataFrame()
+    scored = result[result["indicator"].isin(codes)]
+    status = scored.pivot(index="code", columns="indicator", values="status").reindex(units["code"])
+    status = status.reindex(columns=codes).fillna(tr.NO_DATA)
+    table = units.copy()
+    score = np.zeros(len(units))
+    for code in codes:
+        points = status[code].map(STATUS_SHARE).to_numpy(dtype="float64") * settings.points[code]
+        table[f"status:{code}"] = status[code].to_numpy()
+        table[f"points:{code}"] = points
+        score += points
+    veto_rows = result[result["indicator"] == settings.veto_indicator].set_index("code")["value"]
+    table["score"] = score
+    table["max_score"] = float(sum(settings.points[c] for c in codes))
+    table["veto_value"] = table["code"].map(veto_rows).astype("float64")
+    table["veto"] = (table["veto_value"] < settings.veto_below).fillna(False).astype(bool)
     table = table.sort_values(["veto", "score", "code"], ascending=[True, False, True], kind="stable")
     table["rank"] = _competition_rank(table[["veto", "score"]])
     return table.reset_index(drop=True)

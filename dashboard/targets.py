@@ -124,33 +124,27 @@ def resolve(
     it with columns op, value, low, high, amber (NaN/None where no target exists).
     """
     rows = targets[targets["indicator"] == indicator]
-    county = rows[rows["township_id"].isna()]
-    fallback = county.iloc[-1] if not county.empty else None
-    overrides = {
-        int(r.township_id): r for r in rows[rows["township_id"].notna()].itertuples(index=False)
-    }
     ids = township_ids if township_ids is not None else pd.Series([None])
-    out = []
-    for tid in ids:
-        row = overrides.get(int(tid)) if tid is not None and not pd.isna(tid) else None
-        row = row if row is not None else fallback
-        if row is None:
-            out.append({"op": None, "value": np.nan, "low": np.nan, "high": np.nan, "amber": np.nan})
-        else:
-            out.append(
-                {
-                    "op": row.op,
-                    "value": _num(row.value),
-                    "low": _num(row.low),
-                    "high": _num(row.high),
-                    "amber": _num(row.amber) if not pd.isna(row.amber) else 0.0,
-                }
-            )
-    return pd.DataFrame(out, index=ids.index)
-
-
-def _num(x: object) -> float:
-    return float(x) if x is not None and not pd.isna(x) else np.nan
+    fields = ["op", "value", "low", "high", "amber"]
+    county = rows[rows["township_id"].isna()]
+    if county.empty:
+        fallback = {"op": None, "value": np.nan, "low": np.nan, "high": np.nan, "amber": np.nan}
+    else:
+        last = county.iloc[-1]
+        fallback = {f: last[f] for f in fields}
+        fallback["amber"] = 0.0 if pd.isna(fallback["amber"]) else fallback["amber"]
+    own = rows[rows["township_id"].notna()].drop_duplicates("township_id", keep="last")
+    own = own.assign(township_id=own["township_id"].astype("int64")).set_index("township_id")[fields]
+    keys = pd.to_numeric(ids, errors="coerce")
+    out = pd.DataFrame(index=ids.index)
+    for f in fields:
+        matched = keys.map(own[f]) if not own.empty else pd.Series(np.nan, index=ids.index, dtype=object)
+        has_own = keys.isin(own.index) if not own.empty else pd.Series(False, index=ids.index)
+        column = matched.where(has_own, fallback[f])
+        out[f] = column if f == "op" else pd.to_numeric(column, errors="coerce").astype("float64")
+    out["amber"] = out["amber"].fillna(0.0).where(out["op"].notna(), np.nan)
+    out["op"] = out["op"].astype(object).where(out["op"].notna(), None)
+    return out
 
 
 def _green_amber(

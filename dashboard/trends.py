@@ -186,24 +186,25 @@ def scope_options(url: str, period: Period, township_code: str | None) -> tuple[
     return townships, dict(villages[["village_code", "village_name"]].to_numpy())
 
 
-def page(url: str, period: Period, indicator_code: str, township_code: str | None, village_code: str | None) -> TrendsPage:
-    """Yearly series, year-to-date projection against last year, and the monthly table."""
-    from dashboard import cache, charts, labels
-    from dashboard.overview import period_words
+@dataclass(frozen=True)
+class SeriesData:
+    """The trends page's numbers for one indicator and unit (cacheable: frames only)."""
+
+    scope: str
+    this_year: pd.DataFrame  # year to date through each month
+    ytd: pd.DataFrame  # this year and last year, with 'year' and 'month' labels
+    yearly: pd.DataFrame | None  # full years, then this period
+    single: pd.DataFrame  # each month on its own
+
+
+def series_data(
+    url: str, period: Period, indicator_code: str, level: str, code: str | None, scope: str
+) -> SeriesData:
+    """Year-to-date, yearly and single-month results for one unit, from one grouped pass."""
+    from dashboard import cache, labels
 
     indicator = ind.get(indicator_code)
     units = cache.units(url)
-    township_options, village_options = scope_options(url, period, township_code)
-    if township_code not in township_options:
-        township_code, village_code = None, None
-        village_options = {}
-    if village_code not in village_options:
-        village_code = None
-    level, code, scope = "county", None, ind.county().display_name
-    if village_code:
-        level, code, scope = "village", village_code, f"{township_options[township_code]} · {village_options[village_code]}"
-    elif township_code:
-        level, code, scope = "township", township_code, township_options[township_code]
 
     def targets_of(p: Period) -> pd.DataFrame:
         return cache.targets(url, p.year)
@@ -221,32 +222,54 @@ def page(url: str, period: Period, indicator_code: str, township_code: str | Non
         keys = [layout.months[(year, m)] for m in range(1, months + 1)]
         return ytd_series(per_key, keys, year, template, targets_of, indicators)
 
-    # Year to date, this year and last year, month by month.
     this_year = ytd(period.year)
     frames = [this_year.assign(year=labels.t("trend_this_year", year=period.year))]
     if (period.year - 1, 1) in layout.months:
         frames.append(ytd(period.year - 1).assign(year=labels.t("trend_this_year", year=period.year - 1)))
     ytd_frame = pd.concat(frames, ignore_index=True)
     ytd_frame["month"] = ytd_frame["key"].map(lambda k: labels.t("month_n", n=k))
-    target = _target_of(this_year)
-    ytd_chart = charts.series_chart(ytd_frame, indicator, target, x_field="month",
-                                    x_title=labels.t("trend_month_col"), colour_field="year")
-    # By year: the full years before, then this period (its projection when partial).
-    yearly_chart = None
+    yearly = None
     if layout.years:
         by_year = {y: combine_rows(per_key, keys) for y, keys in layout.years.items()}
         full = evaluate(by_year, template, year_period, targets_of, indicators)
         current = this_year.iloc[[-1]].copy()
         current["key"] = period.year
-        series = pd.concat([full, current], ignore_index=True)
-        series["year_label"] = [str(k) for k in series["key"]]
+        yearly = pd.concat([full, current], ignore_index=True)
+        yearly["year_label"] = [str(k) for k in yearly["key"]]
         if not period.is_full_year:
-            series.loc[series.index[-1], "year_label"] = f"{period.year}*"
-        yearly_chart = charts.series_chart(series, indicator, target, x_field="year_label",
-                                           x_title=labels.t("trend_year_col"))
-    # Monthly table for this year.
+            yearly.loc[yearly.index[-1], "year_label"] = f"{period.year}*"
     single = evaluate({m: per_key.loc[layout.months[(period.year, m)]] for m in range(1, months + 1)},
                       template, month_period(period.year), targets_of, indicators)
+    return SeriesData(scope, this_year, ytd_frame, yearly, single)
+
+
+def page(url: str, period: Period, indicator_code: str, township_code: str | None, village_code: str | None) -> TrendsPage:
+    """Yearly series, year-to-date projection against last year, and the monthly table."""
+    from dashboard import cache, charts, labels
+    from dashboard.overview import period_words
+
+    indicator = ind.get(indicator_code)
+    township_options, village_options = scope_options(url, period, township_code)
+    if township_code not in township_options:
+        township_code, village_code = None, None
+        village_options = {}
+    if village_code not in village_options:
+        village_code = None
+    level, code, scope = "county", None, ind.county().display_name
+    if village_code:
+        level, code, scope = "village", village_code, f"{township_options[township_code]} · {village_options[village_code]}"
+    elif township_code:
+        level, code, scope = "township", township_code, township_options[township_code]
+    data = cache.trend_series(url, period.label, indicator_code, level, code, scope, labels.language())
+    this_year = data.this_year
+    target = _target_of(this_year)
+    ytd_chart = charts.series_chart(data.ytd, indicator, target, x_field="month",
+                                    x_title=labels.t("trend_month_col"), colour_field="year")
+    yearly_chart = None
+    if data.yearly is not None:
+        yearly_chart = charts.series_chart(data.yearly, indicator, target, x_field="year_label",
+                                           x_title=labels.t("trend_year_col"))
+    single = data.single
     table = pd.DataFrame(
         {
             labels.t("trend_month_col"): this_year["key"].map(lambda k: labels.t("month_n", n=k)),

@@ -131,7 +131,7 @@ def period_picker(years: list[int], default: Period) -> Period:
 
 def my_township_picker(url: str, period: Period) -> str | None:
     """'My township': highlighted in every table and chart, remembered as ``?mine=<code>``."""
-    units = cache.inputs(url, period.label).units
+    units = cache.units(url)
     townships = units.drop_duplicates("township_code").set_index("township_code")["township_name"]
     options = [""] + list(townships.index)
     wanted = st.query_params.get("mine", "")
