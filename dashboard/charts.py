@@ -131,13 +131,13 @@ def ranking_bars(
     data["label"] = data["name"] + data["small_numbers"].map({True: " ?", False: ""})
     data["highlight"] = data["code"] == highlight if highlight else False
     order = list(data["label"])
-    y = alt.Y("label:N", sort=order, title=None)
+    y = alt.Y("label:N", sort=order, title=None, axis=alt.Axis(labelLimit=400, labelOverlap=False))
     bars = (
         alt.Chart(data)
         .mark_bar()
         .encode(
             y=y,
-            x=alt.X("projection:Q", title=f"{indicator.name}（{indicator.unit_label}）"),
+            x=alt.X("projection:Q", title=f"{indicator.name}（{indicator.unit_label}）", axis=alt.Axis(tickCount=10)),
             color=alt.Color("status_word:N", scale=colour, title=labels.t("status")),
             opacity=alt.condition("datum.muted", alt.value(style.MUTED_OPACITY), alt.value(1.0)),
             stroke=alt.condition("datum.highlight", alt.value("#000"), alt.value(None)),
@@ -158,7 +158,7 @@ def ranking_bars(
     layers = [bars, text, *_target_rules(indicator, target, "x")]
     rows = max(len(data), 1)
     return alt.layer(*layers).properties(
-        height=height or max(160, rows * (26 if not big else 40)), width="container"
+        height=height or max(160, rows * (30 if not big else 44)), width="container"
     )
 
 
@@ -171,13 +171,13 @@ def score_bars(table: pd.DataFrame, *, highlight: str | None = None, big: bool =
     data["highlight"] = data["code"] == highlight if highlight else False
     data["veto_word"] = data["veto"].map({True: labels.t("veto"), False: labels.t("no_veto")})
     order = list(data["label"])
-    y = alt.Y("label:N", sort=order, title=None)
+    y = alt.Y("label:N", sort=order, title=None, axis=alt.Axis(labelLimit=400, labelOverlap=False))
     bars = (
         alt.Chart(data)
         .mark_bar()
         .encode(
             y=y,
-            x=alt.X("score:Q", title=labels.t("score"), scale=alt.Scale(domain=[0, float(data["max_score"].max())])),
+            x=alt.X("score:Q", axis=alt.Axis(tickCount=10), title=labels.t("score"), scale=alt.Scale(domain=[0, float(data["max_score"].max())])),
             color=alt.Color(
                 "veto_word:N",
                 scale=alt.Scale(domain=[labels.t("no_veto"), labels.t("veto")], range=["#1f4e79", "#b2182b"]),
@@ -191,7 +191,7 @@ def score_bars(table: pd.DataFrame, *, highlight: str | None = None, big: bool =
     text = alt.Chart(data).mark_text(align="left", dx=4, fontSize=12 if not big else 18).encode(
         y=y, x="score:Q", text=alt.Text("score:Q", format=".1f")
     )
-    return alt.layer(bars, text).properties(height=max(160, len(data) * (26 if not big else 44)), width="container")
+    return alt.layer(bars, text).properties(height=max(160, len(data) * (30 if not big else 48)), width="container")
 
 
 def series_chart(
@@ -213,7 +213,9 @@ def series_chart(
     colour, shape, _ = _status_scales()
     data = _with_status_words(series.dropna(subset=[y_field]))
     y = alt.Y(f"{y_field}:Q", title=f"{indicator.name}（{indicator.unit_label}）", scale=alt.Scale(zero=False))
-    x = alt.X(f"{x_field}:O", title=x_title, axis=alt.Axis(labelAngle=0))
+    # Keep time order ('1月' … '12月'), not the alphabetical order of the labels.
+    order = list(dict.fromkeys(series.sort_values("key")[x_field])) if "key" in series else None
+    x = alt.X(f"{x_field}:O", title=x_title, axis=alt.Axis(labelAngle=0), sort=order)
     line_enc: dict[str, object] = {"x": x, "y": y}
     if colour_field:
         line_enc["strokeDash"] = alt.StrokeDash(f"{colour_field}:N", title=None)

@@ -228,7 +228,7 @@ _TEXT: Final[dict[str, tuple[str, str]]] = {
     "trend_month_col": ("月份", "Month"),
     "trend_this_year": ("{year}年", "{year}"),
     "trend_month_numerator": ("当月分子", "Numerator in the month"),
-    "trend_partial_note": ("* 当年为年初至今累计的全年预测值", "* the current year is the full-year projection of the year to date"),
+    "trend_partial_note": ("带 \\* 的年份为年初至今累计的全年预测值", "A year marked \\* is the full-year projection of the year to date"),
     # --- meeting ---
     "page_meeting": ("会议", "Meeting"),
     "meeting_prev": ("◀ 上一页", "◀ Previous"),

@@ -174,5 +174,16 @@ def render(today: date | None = None) -> Context:
 
 
 def current() -> Context:
-    """The context the sidebar computed on this run."""
+    """The context the sidebar computed on this run.
+
+    When a fresh server's first request is a deep link (``/drilldown?…``), Streamlit's legacy
+    pages-folder mode runs the page file without ``app.py`` (its flag is cleared only once
+    ``st.navigation`` has run). Then the context is missing: switch to navigation mode and
+    rerun, which goes through ``app.py`` and lands on the same page with the same URL.
+    """
+    if _STATE not in st.session_state:
+        from streamlit.runtime.pages_manager import PagesManager
+
+        PagesManager.uses_pages_directory = False
+        st.rerun()
     return st.session_state[_STATE]
