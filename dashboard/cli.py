@@ -163,7 +163,7 @@ def run_indicators(args: argparse.Namespace) -> int:
         raise CliError(labels.t("err_level", text=args.level), EXIT_USAGE)
     if args.format == "xlsx" and not args.out:
         raise CliError(labels.t("err_xlsx_needs_out"), EXIT_USAGE)
-    chosen = ind.HEADLINE
+    chosen = ind.CATALOGUE
     if args.indicator:
         unknown = [c for c in args.indicator if c not in ind.BY_CODE]
         if unknown:

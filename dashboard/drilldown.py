@@ -71,6 +71,7 @@ def long_export(result: pd.DataFrame, name_header: str) -> pd.DataFrame:
 
 
 def indicator_table(result: pd.DataFrame, title: str, scope: str, period: Period) -> Table:
+    result = ind.headline(result)
     display, status = wide_table(result, labels.t("name"), not period.is_full_year)
     words = period_words(period)
     return Table(

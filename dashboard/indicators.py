@@ -155,6 +155,107 @@ CATALOGUE: tuple[Indicator, ...] = (
     ),
 )
 
+SERVICE: tuple[Indicator, ...] = (
+    Indicator(
+        code="publicity_household_rate",
+        name_zh="婚育科普知识入户率",
+        name_en="Households reached by publicity",
+        short_zh="宣传入户率",
+        short_en="Publicity reach",
+        unit="percent",
+        numerator=(("households_reached", 1.0),),
+        denominator=(("households", 1.0),),
+        scale=100.0,
+        interval="wilson",
+        projected=False,
+        group="service",
+        formula_zh="统计期内有宣传入户记录的户数 ÷ 户数 × 100",
+        formula_en="households with a publicity visit in the period ÷ households × 100",
+    ),
+    Indicator(
+        code="informed_choice_rate",
+        name_zh="“三术”知情选择率",
+        name_en="Informed choice for operations",
+        short_zh="知情选择率",
+        short_en="Informed choice",
+        unit="percent",
+        numerator=(("operations_informed", 1.0),),
+        denominator=(("operations", 1.0),),
+        scale=100.0,
+        interval="wilson",
+        projected=False,
+        group="service",
+        formula_zh="有知情选择记录的节育手术 ÷ 节育手术 × 100（记录不详者不计入分子）",
+        formula_en="operations with recorded informed choice ÷ operations × 100",
+    ),
+    Indicator(
+        code="supply_service_rate",
+        name_zh="药具服务到位率",
+        name_en="Contraceptive-supply service",
+        short_zh="药具服务率",
+        short_en="Supply service",
+        unit="percent",
+        numerator=(("supply_served", 1.0),),
+        denominator=(("short_acting_users", 1.0),),
+        scale=100.0,
+        interval="wilson",
+        projected=False,
+        group="service",
+        formula_zh="期末使用短效措施的已婚育龄妇女中统计期内接受药具服务者 ÷ 期末使用短效措施的已婚育龄妇女 × 100",
+        formula_en="married women 15–49 on a short-acting method at the end who had supply service in the period ÷ all such women × 100",
+    ),
+    Indicator(
+        code="pregnancy_check_completion",
+        name_zh="免费孕前优生检查任务完成率",
+        name_en="Pre-pregnancy checks against quota",
+        short_zh="孕检完成率",
+        short_en="Pregnancy checks",
+        unit="percent",
+        numerator=(("pregnancy_checks", 1.0),),
+        denominator=(("quota_pregnancy_check", 1.0),),
+        scale=100.0,
+        interval="none",
+        projected=True,
+        group="service",
+        formula_zh="统计期内检查对数 ÷ 全年任务数 × 100；非全年按全年预测判定；任务下达到乡镇，村级无数据",
+        formula_en="couples checked in the period ÷ the year's quota × 100; part years judged on the projection; quotas are per township",
+    ),
+    Indicator(
+        code="folic_acid_completion",
+        name_zh="叶酸发放任务完成率",
+        name_en="Folic acid against quota",
+        short_zh="叶酸完成率",
+        short_en="Folic acid",
+        unit="percent",
+        numerator=(("folic_acid", 1.0),),
+        denominator=(("quota_folic_acid", 1.0),),
+        scale=100.0,
+        interval="none",
+        projected=True,
+        group="service",
+        formula_zh="统计期内发放人数 ÷ 全年任务数 × 100；非全年按全年预测判定；任务下达到乡镇，村级无数据",
+        formula_en="women given folic acid in the period ÷ the year's quota × 100; part years judged on the projection",
+    ),
+    Indicator(
+        code="reward_payment_rate",
+        name_zh="奖励资金兑现率（及时、准确、足额）",
+        name_en="Reward payments on time and in full",
+        short_zh="奖励兑现率",
+        short_en="Rewards paid",
+        unit="percent",
+        numerator=(("rewards_ok", 1.0),),
+        denominator=(("rewards_due", 1.0),),
+        scale=100.0,
+        interval="wilson",
+        projected=False,
+        group="service",
+        formula_zh="统计期内到期、且在到期日前足额支付的奖励 ÷ 统计期内到期的奖励 × 100",
+        formula_en="payments due in the period paid in full by the due date ÷ payments due × 100",
+    ),
+)
+
+CATALOGUE = CATALOGUE + SERVICE
+
 BY_CODE: dict[str, Indicator] = {i.code: i for i in CATALOGUE}
 HEADLINE: tuple[Indicator, ...] = tuple(i for i in CATALOGUE if i.group == "headline")
 
@@ -253,6 +354,36 @@ def roll_up(counts: pd.DataFrame, units: pd.DataFrame, level: str) -> pd.DataFra
     for col in count_cols:
         out[col] = int(joined[col].sum())
     return out
+
+
+QUOTA_KINDS = {"pregnancy_check": "quota_pregnancy_check", "folic_acid": "quota_folic_acid"}
+
+
+def attach_quotas(rolled: pd.DataFrame, quotas: pd.DataFrame | None) -> pd.DataFrame:
+    """Add the year's task quotas: a township's own, the county's sum; villages have none.
+
+    Quotas are set per township (task_quota), so they are not village counts: a village's
+    quota indicators have no denominator (no data), and so does a township without a quota.
+    """
+    out = rolled.copy()
+    for kind, column in QUOTA_KINDS.items():
+        out[column] = np.nan
+        if quotas is None or quotas.empty:
+            continue
+        rows = quotas[quotas["kind"] == kind]
+        per_township = rows.groupby("township_id")["quota"].sum().astype("float64")
+        per_township.index = per_township.index.astype("int64")
+        level = rolled["level"].iloc[0] if len(rolled) else None
+        if level == "township":
+            out[column] = rolled["township_id"].astype("int64").map(per_township).to_numpy()
+        elif level == "county" and not per_township.empty:
+            out[column] = float(per_township.sum())
+    return out
+
+
+def headline(result: pd.DataFrame) -> pd.DataFrame:
+    """Only the five headline indicators' rows of a result."""
+    return result[result["indicator"].isin([i.code for i in HEADLINE])]
 
 
 # --------------------------------------------------------------------------- engine

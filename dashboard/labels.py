@@ -114,6 +114,7 @@ _TEXT: Final[dict[str, tuple[str, str]]] = {
     "no_registry": ("数据库无法使用", "The registry cannot be used"),
     # --- ranking ---
     "page_ranking": ("乡镇排名", "Ranking"),
+    "service_work": ("服务工作", "Service work"),
     "rank": ("排名", "Rank"),
     "score": ("考核得分", "Score"),
     "max_score": ("满分", "Max"),

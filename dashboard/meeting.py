@@ -83,7 +83,7 @@ def overall_status(townships: Report) -> pd.DataFrame:
     table = ranking.assessment(townships.result).set_index("code")
     order = {"red": 3, "amber": 2, "green": 1, "no_data": 0}
     rows = []
-    for code, unit in townships.result.groupby("code", sort=False):
+    for code, unit in ind.headline(townships.result).groupby("code", sort=False):
         statuses = list(unit["status"])
         worst = max(statuses, key=lambda s: order[s])
         score = table.loc[code, "score"]

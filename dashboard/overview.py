@@ -62,7 +62,7 @@ def county_cards(county: Report, county_last_year: Report | None = None) -> list
     partial = not county.period.is_full_year
     last = county_last_year.result if county_last_year is not None else None
     cards: list[Card] = []
-    for _, row in county.result.iterrows():
+    for _, row in ind.headline(county.result).iterrows():
         indicator = ind.get(row["indicator"])
         yoy = _yoy(row, last, indicator)
         op = row["target_op"]
@@ -116,7 +116,7 @@ def status_matrix(county: Report, townships: Report) -> tuple[pd.DataFrame, pd.D
     (the small-numbers mark '?' is in the cell text).
     """
     partial = not county.period.is_full_year
-    result = pd.concat([county.result, townships.result], ignore_index=True)
+    result = ind.headline(pd.concat([county.result, townships.result], ignore_index=True))
     rows: dict[str, dict[str, str]] = {}
     statuses: dict[str, dict[str, str]] = {}
     name_col = labels.t("township")
@@ -138,7 +138,7 @@ def status_matrix(county: Report, townships: Report) -> tuple[pd.DataFrame, pd.D
 
 def matrix_export(county: Report, townships: Report) -> pd.DataFrame:
     """The matrix's numbers as an export table: one row per unit × indicator, real numbers."""
-    result = pd.concat([county.result, townships.result], ignore_index=True)
+    result = ind.headline(pd.concat([county.result, townships.result], ignore_index=True))
     return pd.DataFrame(
         {
             labels.t("code"): result["code"],

@@ -15,9 +15,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from dashboard import indicators as ind
 from dashboard import targets as tr
 
 STATUS_SHARE = {tr.GREEN: 1.0, tr.AMBER: 0.5, tr.RED: 0.0, tr.NO_DATA: 0.0}
+SERVICE_CODES = frozenset(i.code for i in ind.SERVICE)
 
 
 def _competition_rank(keys: pd.DataFrame) -> pd.Series:
@@ -54,9 +56,22 @@ def assessment(result: pd.DataFrame, settings: tr.Assessment | None = None) -> p
         table[f"status:{code}"] = status[code].to_numpy()
         table[f"points:{code}"] = points
         score += points
+    max_score = float(sum(settings.points[c] for c in codes))
+    service_codes = [c for c in dict.fromkeys(result["indicator"]) if c in SERVICE_CODES]
+    if service_codes and settings.points.get("service_work"):
+        # Service work: its points shared equally by the service indicators, each earning its
+        # share by the same green/amber/red rule.
+        service = result[result["indicator"].isin(service_codes)]
+        shares = service.assign(share=service["status"].map(STATUS_SHARE)).groupby("code")["share"].mean()
+        share = units["code"].map(shares).fillna(0.0).to_numpy(dtype="float64")
+        points = settings.points["service_work"] * share
+        table["points:service_work"] = points
+        table["status:service_work"] = np.where(share >= 1, tr.GREEN, np.where(share >= 0.5, tr.AMBER, tr.RED))
+        score += points
+        max_score += settings.points["service_work"]
     veto_rows = result[result["indicator"] == settings.veto_indicator].set_index("code")["value"]
     table["score"] = score
-    table["max_score"] = float(sum(settings.points[c] for c in codes))
+    table["max_score"] = max_score
     table["veto_value"] = table["code"].map(veto_rows).astype("float64")
     table["veto"] = (table["veto_value"] < settings.veto_below).fillna(False).astype(bool)
     table = table.sort_values(["veto", "score", "code"], ascending=[True, False, True], kind="stable")

@@ -37,6 +37,12 @@ class IndicatorView:
     stem: tuple[str, ...]
 
 
+def targets_points(code: str) -> float:
+    from dashboard import targets
+
+    return targets.assessment().points.get(code, 0.0)
+
+
 def _change_text(delta: float) -> str:
     if delta is None or np.isnan(delta):
         return "—"
@@ -73,7 +79,12 @@ def score_view(now: Report, before: Report | None, *, mine: str | None = None, b
     )
     for column in codes:
         code = column.split(":", 1)[1]
-        display[ind.get(code).short] = table[column].map(lambda s: style.status_badge(s))
+        title = labels.t("service_work") if code == "service_work" else ind.get(code).short
+        if code == "service_work":
+            display[title] = [f"{p:g}/{tr_points:g}" for p, tr_points in zip(
+                table["points:service_work"], [targets_points("service_work")] * len(table))]
+        else:
+            display[title] = table[column].map(lambda s: style.status_badge(s))
     export = display.copy()
     export[labels.t("township")] = table["name"]
     words = period_words(now.period)
@@ -86,8 +97,11 @@ def score_view(now: Report, before: Report | None, *, mine: str | None = None, b
             scope=ind.county().display_name,
             period=words,
             notes=tuple(
-                (ind.get(c.split(":", 1)[1]).name, labels.t("points_note", points=p))
-                for c, p in zip(codes, [table[c.replace("status:", "points:")].max() for c in codes])
+                (
+                    labels.t("service_work") if c == "status:service_work" else ind.get(c.split(":", 1)[1]).name,
+                    labels.t("points_note", points=targets_points(c.split(":", 1)[1])),
+                )
+                for c in codes
             ),
         ),
         stem=(ind.county().short_name, labels.t("score_title"), words),

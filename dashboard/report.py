@@ -26,9 +26,10 @@ class Inputs:
 
     period: Period
     units: pd.DataFrame
-    counts: pd.DataFrame
+    counts: pd.DataFrame  # per village: headline and service base counts
     targets: pd.DataFrame
     default_targets_used: bool
+    quotas: pd.DataFrame | None = None  # task_quota rows of the period's year
 
 
 @dataclass(frozen=True)
@@ -54,25 +55,26 @@ def load_inputs(engine: sa.Engine, period: Period) -> Inputs:
     try:
         with engine.connect() as conn:
             units = queries.load_units(conn)
-            counts = queries.base_counts(conn, period)
+            counts = queries.base_counts(conn, period).join(queries.service_counts(conn, period))
             year_targets = queries.load_targets(conn, period.year)
+            quotas = queries.load_quotas(conn, period.year)
     except sa.exc.SQLAlchemyError as exc:
         raise RegistryError("err_query", reason=one_line(exc)) from exc
     targets, used_defaults = target_rules.with_defaults(year_targets)
-    return Inputs(period, units, counts, targets, used_defaults)
+    return Inputs(period, units, counts, targets, used_defaults, quotas)
 
 
 def build(
-    inputs: Inputs, level: str, indicators: tuple[ind.Indicator, ...] = ind.HEADLINE
+    inputs: Inputs, level: str, indicators: tuple[ind.Indicator, ...] = ind.CATALOGUE
 ) -> Report:
     """The indicator table for ``level`` from already loaded inputs (pure)."""
-    rolled = ind.roll_up(inputs.counts, inputs.units, level)
+    rolled = ind.attach_quotas(ind.roll_up(inputs.counts, inputs.units, level), inputs.quotas)
     result = ind.compute(rolled, inputs.period, inputs.targets, indicators)
     return Report(inputs.period, level, rolled, result, inputs.default_targets_used)
 
 
 def indicator_report(
-    engine: sa.Engine, period: Period, level: str, indicators: tuple[ind.Indicator, ...] = ind.HEADLINE
+    engine: sa.Engine, period: Period, level: str, indicators: tuple[ind.Indicator, ...] = ind.CATALOGUE
 ) -> Report:
     """Query and compute in one go (the CLI's path)."""
     return build(load_inputs(engine, period), level, indicators)

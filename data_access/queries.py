@@ -15,7 +15,19 @@ import pandas as pd
 import sqlalchemy as sa
 
 from data_access.filters import Bounds, DayRange, age_cutoff
-from data_access.schema import birth, contraception, person, target, township, village
+from data_access.schema import (
+    birth,
+    contraception,
+    demo_site,
+    household,
+    person,
+    reward_payment,
+    service_event,
+    target,
+    task_quota,
+    township,
+    village,
+)
 
 LONG_ACTING_METHODS: tuple[str, ...] = ("iud", "female_sterilization", "male_sterilization", "implant")
 SHORT_ACTING_METHODS: tuple[str, ...] = ("oral", "injection", "condom", "topical")
@@ -583,4 +595,131 @@ def married_wcba_list(
         .order_by(person.c.village_id, person.c.birth_date, person.c.id)
     )
     columns = [c.name for c in stmt.selected_columns]
+    return pd.DataFrame(conn.execute(stmt).mappings().all(), columns=columns)
+
+
+# --------------------------------------------------------------------------- service work
+
+#: Additive service counts per village (DESIGN.md §2 rows 6–11).
+SERVICE_COUNT_COLUMNS: tuple[str, ...] = (
+    "households",  # households registered in the village
+    "households_reached",  # … reached by a publicity visit in the period
+    "operations",  # contraceptive operations in the period
+    "operations_informed",  # … with recorded informed choice
+    "short_acting_users",  # married women 15–49 using a short-acting method at b
+    "supply_served",  # … who received supply service in the period
+    "pregnancy_checks",  # free pre-pregnancy checks in the period
+    "folic_acid",  # women given folic acid in the period
+    "rewards_due",  # reward payments due in the period
+    "rewards_ok",  # … paid in full by the due date
+    "new_sites_county",  # county-level demonstration sites established in the period
+    "new_sites_township",  # township-level demonstration sites established in the period
+    "new_supply_sites",  # contraceptive-supply standard sites established in the period
+)
+SERVICE_TABLES = ("household", "service_event", "reward_payment", "demo_site")
+SUPPLY_SITE_KIND = "药具管理服务"
+
+
+def _grouped(conn: sa.Connection, stmt: sa.Select[Any], params: dict[str, object] | None = None) -> pd.DataFrame:
+    frame = pd.DataFrame(conn.execute(stmt, params or {}).mappings().all())
+    return frame.set_index("village_id") if not frame.empty else frame
+
+
+def service_counts(conn: sa.Connection, period: DayRange) -> pd.DataFrame:
+    """Service-work base counts per village for ``period`` (see :data:`SERVICE_COUNT_COLUMNS`).
+
+    Indexed by village id, every village present; a service table the registry lacks
+    contributes zeros (its indicators then have no denominator: no data).
+    """
+    bounds = Bounds.of(period)
+    start, end_next = bounds.start, bounds.end_next
+    present = set(sa.inspect(conn).get_table_names())
+    village_ids = pd.Index(
+        conn.execute(sa.select(village.c.id).order_by(village.c.id)).scalars().all(), name="village_id"
+    )
+    out = pd.DataFrame(0, index=village_ids, columns=list(SERVICE_COUNT_COLUMNS), dtype="int64")
+    parts: list[pd.DataFrame] = []
+    in_period = lambda col: sa.and_(col >= start, col < end_next)  # noqa: E731
+    if "household" in present:
+        parts.append(_grouped(conn, sa.select(household.c.village_id, sa.func.count().label("households"))
+                              .group_by(household.c.village_id)))
+    if "household" in present and "service_event" in present:
+        parts.append(_grouped(conn, sa.select(
+            household.c.village_id,
+            sa.func.count(sa.distinct(service_event.c.household_id)).label("households_reached"),
+        ).select_from(service_event.join(household, service_event.c.household_id == household.c.id))
+         .where(service_event.c.kind == "publicity_visit", in_period(service_event.c.event_date))
+         .group_by(household.c.village_id)))
+    if "service_event" in present:
+        kind = service_event.c.kind
+        parts.append(_grouped(conn, sa.select(
+            service_event.c.village_id,
+            _count_if(kind == "operation", "operations"),
+            _count_if(sa.and_(kind == "operation", service_event.c.informed_choice == sa.true()), "operations_informed"),
+            _count_if(kind == "pregnancy_check", "pregnancy_checks"),
+            _count_if(kind == "folic_acid", "folic_acid"),
+        ).where(
+            kind.in_(("operation", "pregnancy_check", "folic_acid")),
+            in_period(service_event.c.event_date),
+            service_event.c.village_id.is_not(None),
+        ).group_by(service_event.c.village_id)))
+        # Women on short-acting supplies at b, and whether they had supply service in the period.
+        p = wcba_bind_params(period.end)
+        e_next = sa.bindparam("end_next", type_=sa.Date)
+        wcba = married_wcba_condition(
+            e_next, sa.bindparam("born_on_or_before", type_=sa.Date), sa.bindparam("born_after", type_=sa.Date)
+        )
+        served = (
+            sa.select(_ONE)
+            .where(
+                service_event.c.person_id == person.c.id,
+                service_event.c.kind == "supply_service",
+                service_event.c.event_date >= sa.bindparam("start", type_=sa.Date),
+                service_event.c.event_date < e_next,
+            )
+            .exists()
+        )
+        parts.append(_grouped(conn, sa.select(
+            person.c.village_id,
+            sa.func.count().label("short_acting_users"),
+            _count_if(served, "supply_served"),
+        ).where(wcba, method_in_use(SHORT_ACTING_METHODS, e_next), person.c.village_id.is_not(None))
+         .group_by(person.c.village_id), {**p, "start": start}))
+    if "reward_payment" in present:
+        ok = sa.and_(
+            reward_payment.c.amount_paid.is_not(None),
+            reward_payment.c.amount_paid >= reward_payment.c.amount_due,
+            reward_payment.c.paid_on.is_not(None),
+            reward_payment.c.paid_on <= reward_payment.c.due_date,
+        )
+        parts.append(_grouped(conn, sa.select(
+            person.c.village_id,
+            sa.func.count().label("rewards_due"),
+            _count_if(ok, "rewards_ok"),
+        ).select_from(reward_payment.join(person, reward_payment.c.person_id == person.c.id))
+         .where(in_period(reward_payment.c.due_date), person.c.village_id.is_not(None))
+         .group_by(person.c.village_id)))
+    if "demo_site" in present:
+        parts.append(_grouped(conn, sa.select(
+            demo_site.c.village_id,
+            _count_if(demo_site.c.level == "county", "new_sites_county"),
+            _count_if(demo_site.c.level == "township", "new_sites_township"),
+            _count_if(demo_site.c.kind == SUPPLY_SITE_KIND, "new_supply_sites"),
+        ).where(in_period(demo_site.c.established_on), demo_site.c.village_id.is_not(None))
+         .group_by(demo_site.c.village_id)))
+    for part in parts:
+        if part.empty:
+            continue
+        part.index = part.index.astype("int64")
+        part = part[part.index.isin(village_ids)]
+        out.loc[part.index, part.columns] = part.astype("int64").to_numpy()
+    return out
+
+
+def load_quotas(conn: sa.Connection, year: int) -> pd.DataFrame:
+    """task_quota rows of ``year``: township_id, kind, quota (empty if the table is absent)."""
+    columns = ["township_id", "kind", "quota"]
+    if not sa.inspect(conn).has_table("task_quota"):
+        return pd.DataFrame(columns=columns)
+    stmt = sa.select(task_quota.c.township_id, task_quota.c.kind, task_quota.c.quota).where(task_quota.c.year == year)
     return pd.DataFrame(conn.execute(stmt).mappings().all(), columns=columns)

@@ -37,7 +37,7 @@ wcba_filter = "all"
 if table.startswith("indicators_"):
     chosen_indicators = tuple(
         st.multiselect(
-            labels.t("indicator"), [i.code for i in ind.HEADLINE], default=[i.code for i in ind.HEADLINE],
+            labels.t("indicator"), [i.code for i in ind.CATALOGUE], default=[i.code for i in ind.HEADLINE],
             key="export_indicators", format_func=lambda c: ind.get(c).name,
         )
     )

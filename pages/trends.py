@@ -12,7 +12,7 @@ from dashboard.components.errors import stop_on_registry_error
 context = sidebar.current()
 left, middle, right = st.columns(3)
 indicator_code = left.selectbox(
-    labels.t("trend_indicator"), [i.code for i in ind.HEADLINE], key="trend_indicator",
+    labels.t("trend_indicator"), [i.code for i in ind.CATALOGUE], key="trend_indicator",
     format_func=lambda c: ind.get(c).name,
 )
 with stop_on_registry_error():

@@ -44,7 +44,7 @@ def test_cards_show_the_engine_values(app: AppTest, registry_url: str, period: s
     app.run()
     assert not app.exception
     assert not app.error
-    expected = indicator_report(open_registry(registry_url), parse_period(period), "county").result
+    expected = ind.headline(indicator_report(open_registry(registry_url), parse_period(period), "county").result)
     metrics = {m.label: m.value for m in app.metric}
     assert len(metrics) == 5
     for _, row in expected.iterrows():

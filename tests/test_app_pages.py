@@ -87,8 +87,9 @@ def test_drilldown_query_parameters_open_the_village_view(app: AppTest, registry
     open_page(app, "pages/drilldown.py", period="2024", township="530823101", village="530823101201")
     assert app.title[0].value.startswith("甲镇 · 一村")
     indicators = app.dataframe[0].value
+    assert len(indicators) == 11
     expected = indicator_report(open_registry(registry_url), parse_period("2024"), "village").result
-    one = expected[expected["code"] == "530823101201"].set_index("indicator_name")
+    one = expected[expected["code"] == "530823101201"].set_index("indicator_name")  # all 11 indicators
     for _, row in indicators.iterrows():
         spec = ind.get(one.loc[row["指标"], "indicator"])
         assert row["数值"] == style.fmt_value(one.loc[row["指标"], "value"], spec)
@@ -165,7 +166,7 @@ def test_meeting_slides_advance_and_wrap(app: AppTest) -> None:
 def test_meeting_cards_show_engine_values(app: AppTest, registry_url: str) -> None:
     open_page(app, "pages/meeting.py", period="2024")
     html = " ".join(m.value for m in app.markdown)
-    county = indicator_report(open_registry(registry_url), parse_period("2024"), "county").result
+    county = ind.headline(indicator_report(open_registry(registry_url), parse_period("2024"), "county").result)
     for _, row in county.iterrows():
         assert style.fmt_value(row["value"], ind.get(row["indicator"])) in html
 

@@ -53,8 +53,13 @@ def test_county_csv_columns_and_hand_computed_values(registry_path: Path, capsys
     assert float(rows.loc["planned_birth_rate", "value"]) == pytest.approx(75.0)  # 6 ÷ 8
     assert float(rows.loc["sex_ratio_at_birth", "value"]) == pytest.approx(250.0)  # 5 boys ÷ 2 girls
     assert float(rows.loc["long_acting_rate", "value"]) == pytest.approx(8 / 12 * 100, abs=1e-4)
-    assert (rows["projection"] == rows["value"]).all()  # a full year
-    assert set(rows["status"]) == {"red"}
+    headline = rows.loc[["birth_rate", "natural_growth_rate", "planned_birth_rate", "sex_ratio_at_birth",
+                         "long_acting_rate"]]
+    assert (headline["projection"] == headline["value"]).all()  # a full year
+    assert set(headline["status"]) == {"red"}
+    # This registry has no service tables: the service indicators have no data, never 0 %.
+    service = rows.drop(headline.index)
+    assert len(service) == 6 and set(service["status"]) == {"no_data"} and set(service["value"]) == {""}
     assert (frame["level"] == "county").all() and (frame["code"] == "530823").all()
     # Unrounded: at least four decimals survive.
     assert len(rows.loc["birth_rate", "value"].split(".")[1]) >= 4
@@ -69,7 +74,7 @@ def test_township_and_village_levels(registry_path: Path, capsys: pytest.Capture
     assert float(t1["value"]) == pytest.approx(8 / 172 * 1000, abs=1e-4)  # (174 + 170) ÷ 2 = 172
     code, out, _ = run_cli(capsys, "indicators", "--db", str(registry_path), "--period", "2024", "--level", "village")
     village = read_csv(out)
-    assert len(village) == 3 * 5
+    assert len(village) == 3 * 11  # 5 headline + 6 service indicators per village
     tiny_sex_ratio = village[(village["code"] == "530823102201") & (village["indicator"] == "sex_ratio_at_birth")].iloc[0]
     # No births: empty value, status no_data — never 0.
     assert tiny_sex_ratio["value"] == "" and tiny_sex_ratio["status"] == "no_data"

@@ -13,7 +13,7 @@ from dashboard import indicators as ind
 from dashboard import intervals
 from dashboard import targets as tr
 from dashboard.periods import parse_period
-from data_access.queries import BASE_COUNT_COLUMNS
+from data_access.queries import BASE_COUNT_COLUMNS, SERVICE_COUNT_COLUMNS
 
 YEAR = parse_period("2023")
 
@@ -188,7 +188,7 @@ def test_township_override_applies_to_township_and_its_villages() -> None:
 def test_with_defaults_fills_missing_indicators_and_reports_it() -> None:
     empty = pd.DataFrame(columns=tr.TARGET_COLUMNS)
     rows, used = tr.with_defaults(empty)
-    assert used and set(rows["indicator"]) == {i.code for i in ind.HEADLINE}
+    assert used and set(rows["indicator"]) == {i.code for i in ind.CATALOGUE}
     full = tr.default_targets()
     rows, used = tr.with_defaults(full)
     assert not used and len(rows) == len(full)
@@ -270,7 +270,8 @@ def test_catalogue_is_data() -> None:
     assert [i.code for i in ind.CATALOGUE if i.projected][:2] == ["birth_rate", "natural_growth_rate"]
     for i in ind.CATALOGUE:
         assert i.name_zh and i.name_en and i.unit in ("permille", "percent", "ratio", "count")
-        assert set(i.count_columns) <= set(BASE_COUNT_COLUMNS)
+        known = set(BASE_COUNT_COLUMNS) | set(SERVICE_COUNT_COLUMNS) | set(ind.QUOTA_KINDS.values())
+        assert set(i.count_columns) <= known
 
 
 def test_unknown_level_is_refused() -> None:
