@@ -142,3 +142,19 @@ def records(url: str, kind: str, period_label: str, village_ids: tuple[int, ...]
             return queries.married_wcba_list(conn, period.end, list(village_ids), long_acting=long_acting[kind])
     except sa.exc.SQLAlchemyError as exc:
         raise RegistryError("err_query", reason=one_line(exc)) from exc
+
+
+@st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False, max_entries=16)
+def quality(url: str, period_label: str, today: date):  # type: ignore[no-untyped-def]
+    """Every data-quality check for the period (the slowest read: it scans every person)."""
+    return report.quality_report(engine(url), parse_period(period_label), today)
+
+
+@st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False, max_entries=64)
+def persons(url: str, ids: tuple[int, ...]):  # type: ignore[no-untyped-def]
+    """Identity of the given persons (unmasked; the caller masks)."""
+    try:
+        with engine(url).connect() as conn:
+            return queries.persons_by_id(conn, list(ids))
+    except sa.exc.SQLAlchemyError as exc:
+        raise RegistryError("err_query", reason=one_line(exc)) from exc

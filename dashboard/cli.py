@@ -92,6 +92,13 @@ def build_parser() -> argparse.ArgumentParser:
     indic.add_argument("--out", help="output file (default: CSV on stdout)")
     indic.add_argument("--indicator", action="append", help="only these indicator codes")
 
+    quality = sub.add_parser("quality", help="data-quality checks: one row per check and township")
+    quality.add_argument("--db", required=True, help="SQLAlchemy URL or SQLite file path")
+    quality.add_argument("--period", help="period of the population balance (default: year to date)")
+    quality.add_argument("--format", choices=("csv", "xlsx"), default="csv")
+    quality.add_argument("--out", help="output file (default: CSV on stdout)")
+    quality.add_argument("--records", action="store_true", help="list the offending records instead of counts")
+
     bench = sub.add_parser("bench", help="build the scale-1 county and time the hot paths")
     bench.add_argument("--scale", type=float, default=1.0)
     bench.add_argument("--repeat", type=int, default=5)
@@ -199,6 +206,45 @@ def run_indicators(args: argparse.Namespace) -> int:
     return 0
 
 
+# --------------------------------------------------------------------------- quality
+
+
+def run_quality(args: argparse.Namespace) -> int:
+    from dashboard.periods import year_to_date
+    from dashboard.report import quality_report
+
+    try:
+        period = parse_period(args.period) if args.period else year_to_date(date.today())
+    except PeriodError as exc:
+        raise CliError(str(exc), EXIT_USAGE) from exc
+    if args.format == "xlsx" and not args.out:
+        raise CliError(labels.t("err_xlsx_needs_out"), EXIT_USAGE)
+    try:
+        report = quality_report(open_registry(args.db), period, date.today())
+    except RegistryError as exc:
+        raise CliError(_registry_message(exc)) from exc
+    if args.records:
+        frame = report.findings[["check", "township_code", "township_name", "village_code", "village_name",
+                                 "record", "person_id", "detail", "value"]]
+    else:
+        frame = report.counts
+    if args.format == "csv":
+        text = frame.to_csv(index=False, lineterminator="\n")
+        if args.out:
+            _atomic_write(args.out, text.encode("utf-8"))
+        else:
+            sys.stdout.write(text)
+        return 0
+    context = exports.ExportContext(
+        title=labels.t("quality_title"),
+        scope=ind.county().name,
+        period=period.label,
+        filters=((labels.t("sidebar_period"), period.label),),
+    )
+    _atomic_write(args.out, exports.to_xlsx_bytes(frame, context))
+    return 0
+
+
 # --------------------------------------------------------------------------- demo
 
 
@@ -283,6 +329,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_indicators(args)
         if args.command == "demo-db":
             return run_demo(args)
+        if args.command == "quality":
+            return run_quality(args)
         if args.command == "bench":
             from dashboard import bench
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import sqlalchemy as sa
@@ -18,6 +19,9 @@ from dashboard import targets as target_rules
 from dashboard.periods import Period
 from data_access import queries
 from data_access.db import RegistryError, check_contract, make_engine, one_line
+
+if TYPE_CHECKING:
+    from dashboard.quality import QualityReport
 
 
 @dataclass(frozen=True)
@@ -86,3 +90,28 @@ def incomplete_after(period: Period, today: date) -> date | None:
 
     as_of = last_complete_month_end(today)
     return as_of if period.end > as_of else None
+
+
+def quality_report(engine: sa.Engine, period: Period, today: date) -> "QualityReport":
+    """Every data-quality check: records dated after ``today`` are in the future, villages are
+    stale against the last complete month, the population balance is for ``period``."""
+    from dashboard import quality
+    from dashboard.periods import last_complete_month_end
+
+    try:
+        with engine.connect() as conn:
+            units = queries.load_units(conn)
+            parts = [
+                quality.id_findings(queries.persons_for_id_checks(conn)),
+                quality.mother_age_findings(queries.mother_ages(conn)),
+                quality.dated_findings(queries.dated_records(conn, after=today), "event_future"),
+                quality.dated_findings(queries.dated_records(conn, before_birth=True), "event_before_birth"),
+                quality.missing_field_findings(queries.births_missing_fields(conn)),
+                quality.stale_findings(queries.last_change(conn), last_complete_month_end(today)),
+                quality.balance_findings(queries.base_counts(conn, period), queries.moves(conn, period)),
+            ]
+    except sa.exc.SQLAlchemyError as exc:
+        raise RegistryError("err_query", reason=one_line(exc)) from exc
+    findings = pd.concat([p for p in parts if not p.empty], ignore_index=True) if any(not p.empty for p in parts) \
+        else pd.DataFrame(columns=quality.FINDING_COLUMNS)
+    return quality.summarise(findings, units)

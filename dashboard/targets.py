@@ -249,15 +249,17 @@ def target_text(op: object, value: float, low: float, high: float, decimals: int
 
 def validate_rule(op: str, value: float, low: float | None, high: float | None, amber: float) -> str | None:
     """A one-line reason why a target row is invalid, or None when it is valid."""
+    from dashboard import labels
+
     if op not in OPS:
-        return f"op must be one of {', '.join(OPS)}"
+        return labels.t("target_err_op", ops="、".join(OPS))
     if value is None or pd.isna(value):
-        return "value is required"
+        return labels.t("target_err_value")
     if amber is None or pd.isna(amber) or amber < 0:
-        return "amber tolerance must be ≥ 0"
+        return labels.t("target_err_amber")
     if op == "band":
         if low is None or high is None or pd.isna(low) or pd.isna(high):
-            return "a band needs low and high"
+            return labels.t("target_err_band")
         if low > high:
-            return "a band needs low ≤ high"
+            return labels.t("target_err_band_order")
     return None

@@ -723,3 +723,163 @@ def load_quotas(conn: sa.Connection, year: int) -> pd.DataFrame:
         return pd.DataFrame(columns=columns)
     stmt = sa.select(task_quota.c.township_id, task_quota.c.kind, task_quota.c.quota).where(task_quota.c.year == year)
     return pd.DataFrame(conn.execute(stmt).mappings().all(), columns=columns)
+
+
+# --------------------------------------------------------------------------- data quality
+
+
+def persons_for_id_checks(conn: sa.Connection) -> pd.DataFrame:
+    """Every person's id, ID number, sex, birth date and village (for the ID-number checks)."""
+    stmt = sa.select(person.c.id, person.c.id_number, person.c.sex, person.c.birth_date, person.c.village_id)
+    return _frame(conn.execute(stmt), ["person_id", "id_number", "sex", "birth_date", "village_id"])
+
+
+def persons_by_id(conn: sa.Connection, ids: list[int]) -> pd.DataFrame:
+    """Name, ID number, sex, birth date and village of the given persons (offending records)."""
+    columns = ["person_id", "name", "id_number", "sex", "birth_date", "village_id", "hukou"]
+    if not ids:
+        return pd.DataFrame(columns=columns)
+    out = []
+    for chunk in range(0, len(ids), 500):  # bounded IN lists on every dialect
+        stmt = sa.select(
+            person.c.id, person.c.name, person.c.id_number, person.c.sex, person.c.birth_date,
+            person.c.village_id, person.c.hukou,
+        ).where(person.c.id.in_(ids[chunk:chunk + 500]))
+        out.append(_frame(conn.execute(stmt), columns))
+    return pd.concat(out, ignore_index=True)
+
+
+def mother_ages(conn: sa.Connection) -> pd.DataFrame:
+    """Local births with their mother's birth date: birth_id, village_id, birth_date, mother_id, mother_birth_date."""
+    mother = person.alias("mother")
+    stmt = (
+        sa.select(birth.c.id, birth.c.village_id, birth.c.birth_date, birth.c.mother_id, mother.c.birth_date)
+        .select_from(birth.join(mother, birth.c.mother_id == mother.c.id))
+        .where(birth.c.hukou == "local", mother.c.birth_date.is_not(None), birth.c.birth_date.is_not(None))
+    )
+    return _frame(conn.execute(stmt), ["birth_id", "village_id", "birth_date", "mother_id", "mother_birth_date"])
+
+
+def births_missing_fields(conn: sa.Connection) -> pd.DataFrame:
+    """Local births without sex or without the compliance flag."""
+    stmt = sa.select(birth.c.id, birth.c.village_id, birth.c.birth_date, birth.c.sex, birth.c.policy_compliant).where(
+        birth.c.hukou == "local", sa.or_(birth.c.sex.is_(None), birth.c.policy_compliant.is_(None))
+    )
+    return _frame(conn.execute(stmt), ["birth_id", "village_id", "birth_date", "sex", "policy_compliant"])
+
+
+def dated_records(conn: sa.Connection, after: date | None = None, before_birth: bool = False) -> pd.DataFrame:
+    """Records dated after ``after`` (future) or, with ``before_birth``, before the person's birth.
+
+    Columns: table, field, record_id, person_id, village_id, date. Checked fields: person's
+    registered_on, left_on, death_date, married_on (and birth_date for the future); birth
+    dates (against the mother); contraception start; service events; reward payments made;
+    demonstration sites.
+    """
+    present = set(sa.inspect(conn).get_table_names())
+    rows: list[pd.DataFrame] = []
+    columns = ["table", "field", "record_id", "person_id", "village_id", "date"]
+
+    def collect(table: str, field: str, stmt: sa.Select[Any]) -> None:
+        frame = _frame(conn.execute(stmt), ["record_id", "person_id", "village_id", "date"])
+        frame.insert(0, "field", field)
+        frame.insert(0, "table", table)
+        rows.append(frame)
+
+    if after is not None:
+        limit = sa.bindparam("after", after + timedelta(days=1), type_=sa.Date)
+        for field in ("birth_date", "registered_on", "left_on", "death_date", "married_on"):
+            col = person.c[field]
+            collect("person", field, sa.select(person.c.id, person.c.id, person.c.village_id, col).where(col >= limit))
+        collect("birth", "birth_date", sa.select(birth.c.id, birth.c.mother_id, birth.c.village_id, birth.c.birth_date)
+                .where(birth.c.birth_date >= limit))
+        collect("contraception", "start_date", sa.select(
+            contraception.c.id, contraception.c.woman_id, person.c.village_id, contraception.c.start_date)
+            .select_from(contraception.join(person, contraception.c.woman_id == person.c.id))
+            .where(contraception.c.start_date >= limit))
+        if "service_event" in present:
+            collect("service_event", "event_date", sa.select(
+                service_event.c.id, service_event.c.person_id, service_event.c.village_id, service_event.c.event_date)
+                .where(service_event.c.event_date >= limit))
+        if "reward_payment" in present:
+            collect("reward_payment", "paid_on", sa.select(
+                reward_payment.c.id, reward_payment.c.person_id, person.c.village_id, reward_payment.c.paid_on)
+                .select_from(reward_payment.join(person, reward_payment.c.person_id == person.c.id))
+                .where(reward_payment.c.paid_on >= limit))
+        if "demo_site" in present:
+            collect("demo_site", "established_on", sa.select(
+                demo_site.c.id, sa.null(), demo_site.c.village_id, demo_site.c.established_on)
+                .where(demo_site.c.established_on >= limit))
+    if before_birth:
+        for field in ("registered_on", "left_on", "death_date", "married_on"):
+            col = person.c[field]
+            collect("person", field, sa.select(person.c.id, person.c.id, person.c.village_id, col)
+                    .where(col < person.c.birth_date))
+        collect("contraception", "start_date", sa.select(
+            contraception.c.id, contraception.c.woman_id, person.c.village_id, contraception.c.start_date)
+            .select_from(contraception.join(person, contraception.c.woman_id == person.c.id))
+            .where(contraception.c.start_date < person.c.birth_date))
+        mother = person.alias("mother")
+        collect("birth", "birth_date", sa.select(birth.c.id, birth.c.mother_id, birth.c.village_id, birth.c.birth_date)
+                .select_from(birth.join(mother, birth.c.mother_id == mother.c.id))
+                .where(birth.c.birth_date < mother.c.birth_date))
+    frames = [r for r in rows if not r.empty]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
+
+
+def last_change(conn: sa.Connection) -> pd.Series:
+    """The latest registry change per village (birth, registration, move out, death, marriage)."""
+    latest: dict[int, object] = {}
+    statements = [sa.select(birth.c.village_id, sa.func.max(birth.c.birth_date)).group_by(birth.c.village_id)]
+    for field in ("registered_on", "left_on", "death_date", "married_on"):
+        statements.append(sa.select(person.c.village_id, sa.func.max(person.c[field])).group_by(person.c.village_id))
+    for stmt in statements:
+        for village_id, when in conn.execute(stmt).all():
+            if village_id is None or when is None:
+                continue
+            when = pd.Timestamp(str(when)[:10])
+            if village_id not in latest or when > latest[village_id]:  # type: ignore[operator]
+                latest[int(village_id)] = when
+    ids = conn.execute(sa.select(village.c.id)).scalars().all()
+    return pd.Series({int(v): latest.get(int(v), pd.NaT) for v in ids}, dtype="datetime64[ns]")
+
+
+def moves(conn: sa.Connection, period: DayRange) -> pd.DataFrame:
+    """Local moves in (registered in the period, not at birth) and out (left in the period) per village."""
+    bounds = Bounds.of(period)
+    stmt = (
+        sa.select(
+            person.c.village_id,
+            _count_if(sa.and_(person.c.registered_on >= bounds.start, person.c.registered_on < bounds.end_next,
+                              sa.or_(person.c.birth_date.is_(None), person.c.registered_on != person.c.birth_date)),
+                      "moves_in"),
+            _count_if(sa.and_(person.c.left_on >= bounds.start, person.c.left_on < bounds.end_next), "moves_out"),
+        )
+        .where(person.c.hukou == "local", person.c.village_id.is_not(None))
+        .group_by(person.c.village_id)
+    )
+    frame = pd.DataFrame(conn.execute(stmt).mappings().all(), columns=["village_id", "moves_in", "moves_out"])
+    return frame.set_index("village_id")
+
+
+# --------------------------------------------------------------------------- target edits
+
+
+def target_years(conn: sa.Connection) -> list[int]:
+    """Years that have rows in the target table (ascending; empty without the table)."""
+    if not sa.inspect(conn).has_table("target"):
+        return []
+    return [int(y) for y in conn.execute(sa.select(target.c.year).distinct().order_by(target.c.year)).scalars()]
+
+
+def replace_targets(conn: sa.Connection, year: int, rows: list[dict[str, object]]) -> None:
+    """Replace every target row of ``year`` with ``rows`` (call inside one transaction).
+
+    Creates the ``target`` table if the registry lacks it (the only table the dashboard
+    writes).
+    """
+    if not sa.inspect(conn).has_table("target"):
+        target.create(conn)
+    conn.execute(sa.delete(target).where(target.c.year == year))
+    if rows:
+        conn.execute(sa.insert(target), [{**r, "year": year} for r in rows])
