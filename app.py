@@ -16,6 +16,7 @@ PAGES = [
     st.Page("pages/map.py", title=labels.t("page_map"), icon=":material/map:"),
     st.Page("pages/drilldown.py", title=labels.t("page_drill"), icon=":material/account_tree:"),
     st.Page("pages/trends.py", title=labels.t("page_trends"), icon=":material/trending_up:"),
+    st.Page("pages/services.py", title=labels.t("page_services"), icon=":material/volunteer_activism:"),
     st.Page("pages/quality.py", title=labels.t("page_quality"), icon=":material/fact_check:"),
     st.Page("pages/export.py", title=labels.t("page_export"), icon=":material/download:"),
     st.Page("pages/targets.py", title=labels.t("page_targets"), icon=":material/flag:"),

@@ -158,3 +158,13 @@ def persons(url: str, ids: tuple[int, ...]):  # type: ignore[no-untyped-def]
             return queries.persons_by_id(conn, list(ids))
     except sa.exc.SQLAlchemyError as exc:
         raise RegistryError("err_query", reason=one_line(exc)) from exc
+
+
+@st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False, max_entries=32)
+def reward_problems(url: str, period_label: str):  # type: ignore[no-untyped-def]
+    """Reward payments due in the period not paid in full on time (unmasked; the caller masks)."""
+    try:
+        with engine(url).connect() as conn:
+            return queries.reward_problems(conn, parse_period(period_label))
+    except sa.exc.SQLAlchemyError as exc:
+        raise RegistryError("err_query", reason=one_line(exc)) from exc

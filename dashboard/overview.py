@@ -57,12 +57,15 @@ def _yoy(now: pd.Series, last: pd.DataFrame | None, indicator: ind.Indicator) ->
     return value - before
 
 
-def county_cards(county: Report, county_last_year: Report | None = None) -> list[Card]:
-    """The KPI cards for the county level report (one per indicator in the report)."""
+def county_cards(
+    county: Report, county_last_year: Report | None = None, *, indicators: tuple[ind.Indicator, ...] = ind.HEADLINE
+) -> list[Card]:
+    """The KPI cards for the county level report (one per indicator of ``indicators``)."""
     partial = not county.period.is_full_year
     last = county_last_year.result if county_last_year is not None else None
     cards: list[Card] = []
-    for _, row in ind.headline(county.result).iterrows():
+    wanted = [i.code for i in indicators]
+    for _, row in county.result[county.result["indicator"].isin(wanted)].iterrows():
         indicator = ind.get(row["indicator"])
         yoy = _yoy(row, last, indicator)
         op = row["target_op"]

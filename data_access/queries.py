@@ -883,3 +883,33 @@ def replace_targets(conn: sa.Connection, year: int, rows: list[dict[str, object]
     conn.execute(sa.delete(target).where(target.c.year == year))
     if rows:
         conn.execute(sa.insert(target), [{**r, "year": year} for r in rows])
+
+
+def reward_problems(conn: sa.Connection, period: DayRange) -> pd.DataFrame:
+    """Reward payments due in the period that were not paid in full by the due date.
+
+    Columns: payment_id, person_id, village_id, name, id_number, scheme, amount_due,
+    amount_paid, due_date, paid_on. Unmasked: the caller masks.
+    """
+    columns = ["payment_id", "person_id", "village_id", "name", "id_number", "scheme", "amount_due",
+               "amount_paid", "due_date", "paid_on"]
+    if not sa.inspect(conn).has_table("reward_payment"):
+        return pd.DataFrame(columns=columns)
+    bounds = Bounds.of(period)
+    ok = sa.and_(
+        reward_payment.c.amount_paid.is_not(None),
+        reward_payment.c.amount_paid >= reward_payment.c.amount_due,
+        reward_payment.c.paid_on.is_not(None),
+        reward_payment.c.paid_on <= reward_payment.c.due_date,
+    )
+    stmt = (
+        sa.select(
+            reward_payment.c.id, reward_payment.c.person_id, person.c.village_id, person.c.name, person.c.id_number,
+            reward_payment.c.scheme, reward_payment.c.amount_due, reward_payment.c.amount_paid,
+            reward_payment.c.due_date, reward_payment.c.paid_on,
+        )
+        .select_from(reward_payment.join(person, reward_payment.c.person_id == person.c.id))
+        .where(reward_payment.c.due_date >= bounds.start, reward_payment.c.due_date < bounds.end_next, ~ok)
+        .order_by(reward_payment.c.due_date, reward_payment.c.id)
+    )
+    return _frame(conn.execute(stmt), columns)

@@ -1,0 +1,31 @@
+"""服务工作 Services: service indicators, quota progress, demonstration sites, rewards to act on."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import labels, services_view
+from dashboard.components import cards, sidebar, tables
+from dashboard.components.errors import stop_on_registry_error
+
+context = sidebar.current()
+with stop_on_registry_error():
+    view = services_view.page(context.url, context.period)
+
+st.title(view.heading)
+for note in view.notes:
+    st.caption(note)
+cards.render_cards(view.cards)
+st.caption(labels.t("legend_status"))
+st.subheader(labels.t("services_matrix"))
+tables.status_table(view.table.display, view.table.status, key="services-matrix")
+tables.export_buttons(lambda: view.table.export, view.table.context, stem=view.table.stem, key="services-matrix")
+st.subheader(labels.t("services_quota"))
+st.altair_chart(view.quota_chart, width="stretch")
+st.subheader(labels.t("sites_title"))
+st.caption(view.sites_note)
+tables.status_table(view.sites.display, view.sites.status, key="services-sites")
+tables.export_buttons(lambda: view.sites.export, view.sites.context, stem=view.sites.stem, key="services-sites")
+st.subheader(labels.t("rewards_heading", n=len(view.rewards.display)))
+st.dataframe(view.rewards.display, hide_index=True, key="services-rewards")
+tables.export_buttons(lambda: view.rewards.export, view.rewards.context, stem=view.rewards.stem, key="services-rewards")

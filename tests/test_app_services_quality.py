@@ -1,0 +1,98 @@
+"""AppTest of the Services, Data-quality and Targets pages on a registry with known numbers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from dashboard import indicators as ind
+from dashboard import style
+from dashboard.periods import parse_period
+from dashboard.report import indicator_report, open_registry
+from data_access import queries, schema
+from tests.test_services_quality import build_rows
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def registry_url(tmp_path: Path) -> str:
+    url = f"sqlite:///{tmp_path / 'services.sqlite'}"
+    engine = sa.create_engine(url)
+    schema.create_tables(engine)
+    with engine.begin() as conn:
+        for table in schema.metadata.sorted_tables:
+            rows = build_rows().get(table.name)
+            if rows:
+                conn.execute(table.insert(), rows)
+    engine.dispose()
+    return url
+
+
+@pytest.fixture
+def app(registry_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppTest]:
+    monkeypatch.setenv("REGISTRY_DB_URL", registry_url)
+    monkeypatch.setenv("DASHBOARD_ROLE", "county")
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+def open_page(app: AppTest, page: str, period: str = "2024") -> AppTest:
+    app.query_params["period"] = period
+    app.run()
+    app.switch_page(page).run()
+    assert not app.exception, [e.value for e in app.exception]
+    return app
+
+
+def test_services_cards_sites_and_rewards(app: AppTest, registry_url: str) -> None:
+    open_page(app, "pages/services.py")
+    county = indicator_report(open_registry(registry_url), parse_period("2024"), "county").result
+    shown = {m.label: m.value for m in app.metric}
+    for indicator in ind.SERVICE:
+        row = county[county["indicator"] == indicator.code].iloc[0]
+        assert shown[indicator.short] == style.fmt_value(row["value"], indicator)
+    sites = app.dataframe[1].value
+    county_level = sites[sites["类别"] == "县级示范点"].iloc[0]
+    assert county_level["新增"] == 1 and "未达标" in county_level["状态"]  # 1 of 2 in a finished year
+    rewards = app.dataframe[2].value
+    assert sorted(rewards["问题"]) == sorted(["逾期", "不足额", "未支付"])
+    assert all("*" in n for n in rewards["姓名"])
+
+
+def test_quality_page_counts_and_records(app: AppTest) -> None:
+    open_page(app, "pages/quality.py")
+    matrix = app.dataframe[0].value
+    totals = dict(zip(matrix["检查项目"], matrix["合计"]))
+    assert totals["身份证号重复"] == 2 and totals["人口平衡不符"] == 1 and totals["出生日期与身份证号不符"] == 1
+    app.selectbox(key="quality_check").set_value("id_duplicate").run()
+    records = app.dataframe[1].value
+    assert len(records) == 2
+    assert all("*" in n for n in records["身份证号"])  # masked
+
+
+def test_targets_page_saves_to_the_database(app: AppTest, registry_url: str) -> None:
+    open_page(app, "pages/targets.py")
+    assert any("默认目标" in i.value for i in app.info)  # 2024 has no rows yet
+    app.button(key="targets-save").click().run()
+    assert any("已保存 11 条" in s.value for s in app.success)
+    with sa.create_engine(registry_url).connect() as conn:
+        assert len(queries.load_targets(conn, 2024)) == 11
+    app.button(key="targets-copy").click().run()
+    with sa.create_engine(registry_url).connect() as conn:
+        assert len(queries.load_targets(conn, 2025)) == 11
+
+
+def test_targets_page_is_read_only_for_viewers(app: AppTest, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DASHBOARD_ROLE", "viewer")
+    open_page(app, "pages/targets.py")
+    assert any("只能查看" in w.value for w in app.warning)
+    assert app.button(key="targets-save").disabled
