@@ -103,7 +103,7 @@ def time_export(url: str, period_label: str, repeat: int, rows: int = 50_000) ->
     return len(frame), xlsx, csv
 
 
-PAGES = ("overview", "ranking", "map", "drilldown", "trends", "export", "meeting")
+PAGES = ("overview", "ranking", "map", "drilldown", "trends", "services", "quality", "export", "targets", "meeting")
 
 
 def time_pages(url: str, period_label: str, repeat: int) -> dict[str, tuple[float, float]]:
