@@ -13,11 +13,15 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 import sqlalchemy as sa
 
 from data_access.db import normalise_url
+
+if TYPE_CHECKING:
+    from streamlit.testing.v1 import AppTest
 
 DIALECTS = ("sqlite", "postgresql", "mysql")
 _ENV = {"postgresql": "TEST_POSTGRES_URL", "mysql": "TEST_MYSQL_URL"}
@@ -71,3 +75,33 @@ def empty_db(dialect: str, tmp_path: Path) -> Iterator[str]:
     """URL of an empty database, once per dialect."""
     with fresh_database(dialect, tmp_path) as url:
         yield url
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def registry_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The hand-counted boundary registry as a SQLite URL (one per test module)."""
+    from tests import boundary_registry
+
+    path = tmp_path_factory.mktemp("registry") / "boundary.sqlite"
+    engine = sa.create_engine(f"sqlite:///{path}")
+    boundary_registry.create(engine)
+    engine.dispose()
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture
+def app(registry_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator["AppTest"]:
+    """The app under AppTest on ``registry_url``, with every Streamlit cache emptied around it."""
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("REGISTRY_DB_URL", registry_url)
+    monkeypatch.setenv("DASHBOARD_ROLE", "county")
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    st.cache_data.clear()
+    st.cache_resource.clear()

@@ -2,40 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-import sqlalchemy as sa
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from dashboard import indicators as ind
 from dashboard import style
 from dashboard.periods import parse_period
 from dashboard.report import indicator_report, open_registry
-from tests import boundary_registry as br
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture(scope="module")
-def registry_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    path = tmp_path_factory.mktemp("pages") / "boundary.sqlite"
-    engine = sa.create_engine(f"sqlite:///{path}")
-    br.create(engine)
-    engine.dispose()
-    return f"sqlite:///{path}"
-
-
-@pytest.fixture
-def app(registry_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppTest]:
-    monkeypatch.setenv("REGISTRY_DB_URL", registry_url)
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    st.cache_data.clear()
-    st.cache_resource.clear()
 
 
 def open_page(app: AppTest, page: str, **params: str) -> AppTest:

@@ -2,47 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from dashboard import indicators as ind
 from dashboard import style
 from dashboard.periods import parse_period
 from dashboard.report import indicator_report, open_registry
-from data_access import queries, schema
-from tests.test_services_quality import build_rows
-
-ROOT = Path(__file__).resolve().parent.parent
-
+from data_access import queries
+from tests.test_services_quality import load
 
 @pytest.fixture
 def registry_url(tmp_path: Path) -> str:
     url = f"sqlite:///{tmp_path / 'services.sqlite'}"
-    engine = sa.create_engine(url)
-    schema.create_tables(engine)
-    with engine.begin() as conn:
-        for table in schema.metadata.sorted_tables:
-            rows = build_rows().get(table.name)
-            if rows:
-                conn.execute(table.insert(), rows)
-    engine.dispose()
+    load(url)
     return url
-
-
-@pytest.fixture
-def app(registry_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppTest]:
-    monkeypatch.setenv("REGISTRY_DB_URL", registry_url)
-    monkeypatch.setenv("DASHBOARD_ROLE", "county")
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    st.cache_data.clear()
-    st.cache_resource.clear()
 
 
 def open_page(app: AppTest, page: str, period: str = "2024") -> AppTest:

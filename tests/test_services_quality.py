@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -128,17 +127,22 @@ def build_rows() -> dict[str, list[dict[str, object]]]:
             "demo_site": sites}
 
 
+def load(url: str) -> None:
+    """Create the project schema at ``url`` and load :func:`build_rows` into it."""
+    engine = sa.create_engine(url)
+    schema.create_tables(engine)
+    with engine.begin() as conn:
+        for table in schema.metadata.sorted_tables:
+            rows = build_rows().get(table.name)
+            if rows:
+                conn.execute(table.insert(), rows)
+    engine.dispose()
+
+
 @pytest.fixture(scope="module", params=DIALECTS)
 def registry(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with fresh_database(request.param, tmp_path_factory.mktemp(request.param)) as url:
-        engine = sa.create_engine(url)
-        schema.create_tables(engine)
-        with engine.begin() as conn:
-            for table in schema.metadata.sorted_tables:
-                rows = build_rows().get(table.name)
-                if rows:
-                    conn.execute(table.insert(), rows)
-        engine.dispose()
+        load(url)
         yield url
 
 
