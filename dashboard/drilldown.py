@@ -363,7 +363,7 @@ def _village_indicators(result: pd.DataFrame, scope: str, period: Period) -> Tab
     )
     if period.is_full_year:
         display = display.drop(columns=[labels.t("projection")])
-    status = pd.DataFrame({c: [""] * len(d) for c in display.columns})
+    status = pd.DataFrame({c: [""] * len(d) for c in display.columns}, index=display.index)
     status[labels.t("status")] = list(d["status"])
     words = period_words(period)
     title = labels.t("drill_village_indicators", village=scope)

@@ -82,7 +82,7 @@ def indicator_frame(result: pd.DataFrame, level: str) -> pd.DataFrame:
     if level == "village":
         frame[labels.t("township")] = d["township_name"]
     frame[labels.t("indicator")] = d["indicator_name"]
-    frame[labels.t("unit")] = d["unit"]
+    frame[labels.t("unit")] = d["indicator"].map(lambda c: ind.get(c).unit_label)
     frame[labels.t("numerator")] = d["numerator"]
     frame[labels.t("denominator")] = d["denominator"]
     frame[labels.t("value")] = d["value"]

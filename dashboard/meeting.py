@@ -24,12 +24,12 @@ CSS = """
 <style>
 section[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
 header[data-testid="stHeader"], [data-testid="stToolbar"] { display: none !important; }
-.block-container, [data-testid="stMainBlockContainer"] { padding-top: 1.2rem !important; max-width: 100% !important; }
+.block-container, [data-testid="stMainBlockContainer"] { padding-top: 1.2rem !important; padding-bottom: 0 !important; max-width: 100% !important; }
 .meeting-title { font-size: 3.2rem; font-weight: 800; color: #102a43; margin: 0 0 0.4rem 0; line-height: 1.2; }
 .meeting-sub { font-size: 1.6rem; color: #334e68; margin-bottom: 0.8rem; }
 .meeting-card { border-radius: 0.8rem; padding: 1.2rem 1.4rem; color: #111; min-height: 16rem; }
-.meeting-card h3 { font-size: 2rem; margin: 0 0 0.4rem 0; color: #111; }
-.meeting-value { font-size: 4.2rem; font-weight: 800; line-height: 1.1; }
+.meeting-card h3 { font-size: clamp(1.4rem, 1.9vw, 2rem); margin: 0 0 0.4rem 0; color: #111; white-space: nowrap; }
+.meeting-value { font-size: clamp(2.2rem, 3.3vw, 4.2rem); font-weight: 800; line-height: 1.1; white-space: nowrap; }
 .meeting-badge { font-size: 2rem; font-weight: 800; color: #fff; padding: 0.1rem 0.8rem; border-radius: 0.4rem; display: inline-block; margin: 0.3rem 0; }
 .meeting-line { font-size: 1.6rem; margin: 0.2rem 0; }
 .meeting-table { width: 100%; border-collapse: collapse; font-size: 1.7rem; }
@@ -92,7 +92,7 @@ def overall_status(townships: Report) -> pd.DataFrame:
                 "code": code,
                 "name": unit["name"].iloc[0],
                 "value": float(score),
-                "value_text": f"{labels.t('score')} {score:.0f}",
+                "value_text": f"{labels.t('score')} {score:.1f}",
                 "target_text": f"{labels.t('max_score')} {table.loc[code, 'max_score']:.0f}",
                 "status": "red" if table.loc[code, "veto"] else worst,
                 "small_numbers": False,

@@ -90,14 +90,18 @@ def id_findings(persons: pd.DataFrame) -> pd.DataFrame:
     dup = present & text.duplicated(keep=False)
     parts.append(_findings("id_duplicate", persons.loc[dup, "village_id"], persons.loc[dup, "person_id"],
                            persons.loc[dup, "person_id"], text[dup].astype(object).map(privacy.mask_id_number)))
-    valid = ~bad
-    id_sex = np.where(text.str.slice(16, 17).astype("float64") % 2 == 1, "M", "F")
-    sex_bad = valid & persons["sex"].isin(["M", "F"]) & (persons["sex"] != pd.Series(id_sex, index=persons.index))
+    valid = (~bad).to_numpy(dtype=bool)
+    # Only valid numbers are compared; others (15-digit old numbers, blanks) give no digit.
+    digit = pd.to_numeric(text.str.slice(16, 17), errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+    id_sex = np.where(digit % 2 == 1, "M", "F")
+    sex = persons["sex"].astype(object).to_numpy()
+    sex_bad = pd.Series(valid & np.isin(sex, ["M", "F"]) & (sex != id_sex), index=persons.index)
     parts.append(_findings("id_sex_mismatch", persons.loc[sex_bad, "village_id"], persons.loc[sex_bad, "person_id"],
                            persons.loc[sex_bad, "person_id"], "sex " + persons.loc[sex_bad, "sex"].astype(str)))
-    id_birth = pd.to_datetime(text.where(valid).str.slice(6, 14), format="%Y%m%d", errors="coerce")
+    id_birth = pd.to_datetime(text.where(pd.Series(valid, index=persons.index)).str.slice(6, 14),
+                              format="%Y%m%d", errors="coerce")
     recorded = _as_datetime(persons["birth_date"])
-    date_bad = valid & recorded.notna() & id_birth.notna() & (recorded != id_birth)
+    date_bad = pd.Series(valid, index=persons.index) & recorded.notna() & id_birth.notna() & (recorded != id_birth)
     parts.append(_findings("id_birth_date_mismatch", persons.loc[date_bad, "village_id"],
                            persons.loc[date_bad, "person_id"], persons.loc[date_bad, "person_id"],
                            recorded[date_bad].dt.strftime("%Y-%m-%d") + " ≠ " + id_birth[date_bad].dt.strftime("%Y-%m-%d")))

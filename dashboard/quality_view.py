@@ -74,14 +74,19 @@ def records(url: str, period: Period, today: date, check: str) -> pd.DataFrame:
     pid = found["person_id"]
     name = pid.map(people["name"]) if not people.empty else pd.Series(None, index=found.index)
     number = pid.map(people["id_number"]) if not people.empty else pd.Series(None, index=found.index)
-    return pd.DataFrame(
+    detail = found["detail"].astype(str)
+    if check == "id_invalid":  # problem codes → words
+        detail = detail.map(lambda code: labels.t(f"id_problem_{code}") if labels.has(f"id_problem_{code}") else code)
+    frame = pd.DataFrame(
         {
             labels.t("township"): found["township_name"],
             labels.t("village"): found["village_name"],
             labels.t("quality_record"): found["record"].astype(str),
             labels.t("col_name"): name.map(privacy.mask_name),
             labels.t("col_id_number"): number.map(privacy.mask_id_number),
-            labels.t("quality_detail"): found["detail"],
-            labels.t("quality_difference"): found["value"],
+            labels.t("quality_detail"): detail,
         }
-    ).reset_index(drop=True)
+    )
+    if check == "population_balance":
+        frame[labels.t("quality_difference")] = found["value"].astype("Int64")
+    return frame.fillna("").reset_index(drop=True)

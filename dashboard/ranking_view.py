@@ -81,7 +81,7 @@ def score_view(now: Report, before: Report | None, *, mine: str | None = None, b
         code = column.split(":", 1)[1]
         title = labels.t("service_work") if code == "service_work" else ind.get(code).short
         if code == "service_work":
-            display[title] = [f"{p:g}/{tr_points:g}" for p, tr_points in zip(
+            display[title] = [f"{p:.1f}/{tr_points:g}" for p, tr_points in zip(
                 table["points:service_work"], [targets_points("service_work")] * len(table))]
         else:
             display[title] = table[column].map(lambda s: style.status_badge(s))

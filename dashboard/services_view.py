@@ -24,7 +24,7 @@ class ServicesPage:
     heading: str
     cards: list[Card]
     table: Table
-    quota_chart: alt.TopLevelMixin
+    quota_charts: list[alt.TopLevelMixin]  # one per quota indicator (none without quotas)
     sites: Table
     sites_note: str
     rewards: Table
@@ -44,7 +44,7 @@ def quota_frame(townships: Report) -> pd.DataFrame:
     return rows
 
 
-def quota_chart(rows: pd.DataFrame) -> alt.TopLevelMixin:
+def quota_charts(rows: pd.DataFrame) -> list[alt.TopLevelMixin]:
     """Bars of quota completion so far, a tick at the full-year projection, the 100 % line."""
     colour = alt.Scale(domain=[style.status_word(s) for s in tr.STATUSES],
                        range=[style.STATUS_COLOURS[s] for s in tr.STATUSES])
@@ -58,10 +58,8 @@ def quota_chart(rows: pd.DataFrame) -> alt.TopLevelMixin:
     )
     ticks = alt.Chart(data).mark_tick(color="#111", thickness=3, size=18).encode(y=y, x="projection:Q")
     rule = alt.Chart().mark_rule(color="#333", strokeDash=[6, 3], strokeWidth=2).encode(x=alt.datum(100))
-    if data.empty:
-        return alt.Chart(pd.DataFrame({"x": []})).mark_point()
     height = max(160, data["name"].nunique() * 30)
-    panels = [
+    return [
         alt.layer(
             bars.transform_filter(alt.datum.short == short),
             ticks.transform_filter(alt.datum.short == short),
@@ -69,7 +67,6 @@ def quota_chart(rows: pd.DataFrame) -> alt.TopLevelMixin:
         ).properties(title=short, height=height, width="container")
         for short in dict.fromkeys(data["short"])
     ]
-    return alt.vconcat(*panels)
 
 
 def sites_table(county: Report, townships: Report, period: Period) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -119,7 +116,7 @@ def rewards_table(raw: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
             labels.t("reward_due"): due,
             labels.t("reward_paid"): paid,
             labels.t("reward_due_date"): due_on.dt.date,
-            labels.t("reward_paid_on"): paid_on.dt.date,
+            labels.t("reward_paid_on"): paid_on.dt.date.astype(object).where(paid_on.notna(), ""),
             labels.t("reward_problem"): problem,
         }
     )
@@ -146,7 +143,7 @@ def page(url: str, period: Period) -> ServicesPage:
         heading=labels.t("services_heading", county=c.display_name, period=words),
         cards=county_cards(county_s, indicators=ind.SERVICE),
         table=table,
-        quota_chart=quota_chart(quota_frame(townships)),
+        quota_charts=quota_charts(quota_frame(townships)),
         sites=Table(sites, sites_status, sites, ExportContext(title=labels.t("sites_title"), scope=c.display_name,
                                                               period=words),
                     (c.short_name, labels.t("sites_title"), words)),

@@ -22,6 +22,14 @@ EDIT_COLUMNS = ["township", "indicator", "op", "value", "low", "high", "amber"]
 COUNTY_WIDE = "全县（默认）"
 
 
+def indicator_names() -> dict[str, str]:
+    """Indicator code → the name the page shows."""
+    return {i.code: i.name for i in ind.CATALOGUE}
+
+
+NAME_TO_CODE = {i.name_zh: i.code for i in ind.CATALOGUE} | {i.name_en: i.code for i in ind.CATALOGUE}
+
+
 class TargetEditError(ValueError):
     """An edit that cannot be saved; the message is one line for the user."""
 
@@ -68,6 +76,7 @@ def validate(frame: pd.DataFrame, township_ids: dict[str, int]) -> list[dict[str
             continue  # an empty row the editor added
         where = labels.t("target_row", n=n)
         indicator = str(r.get("indicator") or "").strip()
+        indicator = NAME_TO_CODE.get(indicator, indicator)  # the page shows names
         if indicator not in known:
             raise TargetEditError(f"{where}：{labels.t('target_err_indicator', code=indicator)}")
         township = str(r.get("township") or COUNTY_WIDE).strip()

@@ -24,13 +24,22 @@ How the data is made
    follow the profile while villages stay noisy), contraception ending about ten months before
    a birth and a new method 3–8 months after it, uptake of long-acting methods, floating
    persons moving in and out, and floating births (not counted by the dashboard).
-5. **Names and 身份证号** (GB 11643 check digit, unique) for everybody at the end.
+5. **Planted data-quality defects** (:data:`PLANTED_DEFECTS`, exact counts at any scale ≥ 0.01):
+   one stale village, two villages whose year-to-date population does not balance, mothers
+   recorded as too old, births missing fields, dates before birth; then **names and 身份证号**
+   (GB 11643 check digit, unique) for everybody, and the ID defects on top (invalid,
+   duplicate, disagreeing with sex or birth date). Every defect sits on records of its own.
+6. **Service work** 2019..as_of: publicity visits to households, contraceptive operations
+   (from the contraception records: insertions, sterilisations, some removals; a few
+   abortions), supply services for women on short-acting methods, pregnancy checks and folic
+   acid against ``task_quota`` (from the township's births), reward payments (奖/免/补) with a
+   few late, short or unpaid ones, and demonstration sites. Each township gets a level per
+   service indicator (the "good" ones rank high), villages add noise. Last, the two records
+   dated after as_of (``event_future``).
 
-Everything random comes from one ``numpy.random.default_rng(seed)`` used in a fixed order, so
-the same (scale, seed, today) gives the same database. Later steps (service events, reward
-payments, task quotas, demonstration sites, planted data-quality defects) are meant to be
-added as further ``_gen_*`` functions called from :func:`generate` and further tables in
-:func:`_load` — see the comments there.
+The simulation (steps 1–4, names and ID numbers) draws from one ``numpy.random.default_rng(seed)``
+in a fixed order; every later step has its own generator seeded by (seed, step), so the same
+(scale, seed, today) gives the same database, and a later step never shifts an earlier one.
 """
 
 from __future__ import annotations
@@ -275,6 +284,14 @@ class World:
     spell_keep: np.ndarray | None = None  # spells to store (set by _finish_spells)
     names: np.ndarray | None = None
     id_numbers: np.ndarray | None = None
+    seed: int = 0  # seeds the independent generators of the service and defect steps
+    reserved: set[int] = field(default_factory=set)  # persons already carrying a planted defect
+    stale_village: int = -1
+    event_parts: list[dict[str, np.ndarray]] = field(default_factory=list)
+    events: dict[str, np.ndarray] = field(default_factory=dict)  # service_event columns
+    quotas: list[tuple[int, int, str, int]] = field(default_factory=list)  # year, township, kind, quota
+    rewards: dict[str, np.ndarray] = field(default_factory=dict)
+    sites: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 # --------------------------------------------------------------------------- generation
@@ -298,6 +315,7 @@ def generate(*, scale: float, seed: int, as_of: date, progress: Callable[[str], 
         people=_Columns(_PERSON_SPEC, int(est * 1.35) + 64),
         spells=_Columns(_SPELL_SPEC, int(est * 0.45) + 64),
         households=_Columns(_HOUSEHOLD_SPEC, int(est / 3.0) + 64),
+        seed=seed,
     )
     progress("initial population")
     _gen_initial_population(world)
@@ -309,11 +327,22 @@ def generate(*, scale: float, seed: int, as_of: date, progress: Callable[[str], 
     progress("names, ID numbers")
     _finish_spells(world)
     _finish_births(world)
+    # Record-level defects that change who is who come before names and ID numbers, so
+    # that every added or re-dated person gets a matching, unique number.
+    _plant_registry_defects(world)
     _gen_names(world)
     _gen_id_numbers(world)
-    # Later steps go here, each a separate function reading the world and adding tables:
-    #   _gen_service_events(world), _gen_reward_payments(world), _gen_task_quotas(world),
-    #   _gen_demo_sites(world), _plant_quality_defects(world)
+    _plant_id_defects(world)
+    progress("service work")
+    quality = _service_quality(world)
+    _gen_publicity_visits(world, quality)
+    _gen_operations(world, quality)
+    _gen_supply_services(world, quality)
+    _gen_quota_services(world, quality)
+    _gen_reward_payments(world, quality)
+    _gen_demo_sites(world)
+    _plant_future_events(world)
+    _finish_events(world)
     return world
 
 
@@ -1302,6 +1331,741 @@ def _gen_id_numbers(world: World) -> None:
     world.id_numbers = np.strings.add(body.astype(np.str_), _ID_CHECK[total % 11])
 
 
+# --------------------------------------------------------------------------- planted defects
+
+#: Data-quality defects planted in the local population, by check, with their exact counts
+#: (the same at every scale ≥ 0.01 and every seed); the rest of the registry has none of them.
+#:
+#: * ``id_invalid`` – persons whose 身份证号 is not a valid 18-character number: 2 of a wrong
+#:   length (17 and 19 characters), 2 with a wrong check digit, 2 with an
+#:   impossible date part (month 13; 30 February, check digit right), 1 missing (NULL).
+#: * ``id_duplicate`` – persons sharing a valid number: 3 numbers held by 2 persons each (same
+#:   sex and birth date, so that the number agrees with both).
+#: * ``id_sex_mismatch`` / ``id_birth_date_mismatch`` – valid, unique numbers whose 17th digit
+#:   (odd = male) / date part disagrees with the person's ``sex`` / ``birth_date``.
+#: * ``mother_age`` – local births whose mother (by her ``birth_date``) was 50 or older.
+#: * ``event_future`` – one ``service_event`` and one ``contraception.start_date`` after as_of.
+#: * ``event_before_birth`` – one ``married_on``, one ``contraception.start_date`` and one
+#:   ``death_date`` before the person's own ``birth_date``.
+#: * ``birth_missing_fields`` – local births: 2 without ``sex``, 2 without ``policy_compliant``.
+#: * ``stale_village`` – villages with no registry change (birth, death, registration, move
+#:   out, marriage) in the last 6 months before as_of (the one village has none in 7 months;
+#:   every other village has one in the last 5).
+#: * ``population_balance`` – villages where, for the current year to date, start + births +
+#:   moves in − deaths − moves out ≠ end (a baby registered as a person without a birth row);
+#:   every village balances in every other year.
+PLANTED_DEFECTS: dict[str, int] = {
+    "id_invalid": 7,
+    "id_duplicate": 6,
+    "id_sex_mismatch": 4,
+    "id_birth_date_mismatch": 5,
+    "mother_age": 3,
+    "event_future": 2,
+    "event_before_birth": 3,
+    "birth_missing_fields": 4,
+    "stale_village": 1,
+    "population_balance": 2,
+}
+
+_ACTIVE_DAYS = 150  # every village but the stale one has a registry change in the last 150 days
+_STALE_DAYS = 214  # the stale village has none in the last 214 days (7 months)
+
+
+def _sub_rng(world: World, stream: int) -> np.random.Generator:
+    """An independent generator per later step, so that one step never shifts another."""
+    return np.random.default_rng([world.seed, stream])
+
+
+def _present_at(p: _Columns, d: int | np.ndarray) -> np.ndarray:
+    """Persons registered, not gone and alive at the end of day ``d`` (local or not)."""
+    return (p.col("registered") <= d) & (p.col("left") > d) & (p.col("death") > d)
+
+
+def _free(world: World) -> np.ndarray:
+    """Persons not yet used for a planted defect."""
+    free = np.ones(world.people.n, dtype=bool)
+    if world.reserved:
+        free[np.fromiter(world.reserved, dtype=np.int64)] = False
+    return free
+
+
+def _reserve(world: World, persons: np.ndarray | Sequence[int] | range) -> None:
+    world.reserved.update(int(i) for i in persons)
+
+
+def _village_changes(world: World, lo: int, hi: int, *, local_only: bool) -> np.ndarray:
+    """Registry changes per village dated in [lo, hi]: registrations (births and moves in),
+    deaths, moves out, marriages and birth rows."""
+    p, n_v = world.people, world.villages.n
+    vil = p.col("village")
+    who = p.col("local") if local_only else np.ones(p.n, dtype=bool)
+    count = np.zeros(n_v, dtype=np.int64)
+    for name in ("registered", "death", "left", "married_on"):
+        d = p.col(name)
+        count += np.bincount(vil[who & (d >= lo) & (d <= hi)], minlength=n_v)
+    b = world.births_table
+    if b["mother"].size:
+        rows = (b["date"] >= lo) & (b["date"] <= hi)
+        if local_only:
+            rows &= b["local"].astype(bool)
+        count += np.bincount(b["village"][rows].astype(np.int64), minlength=n_v)
+    return count
+
+
+def _plant_registry_defects(world: World) -> None:
+    """The record-level defects of :data:`PLANTED_DEFECTS`, each on persons or rows of its own.
+
+    Runs before names and ID numbers are made, so every person added or re-dated here gets a
+    valid, unique number that agrees with the record (the ID defects come afterwards).
+    """
+    rng = _sub_rng(world, 1)
+    as_day = _day(world.as_of)
+    b = world.births_table
+    b["sex_missing"] = np.zeros(b["mother"].size, dtype=bool)
+    b["compliant_missing"] = np.zeros(b["mother"].size, dtype=bool)
+    _make_stale_village(world, rng, as_day)
+    _unrecorded_births(world, rng, as_day)
+    _keep_villages_active(world, rng, as_day)
+    _mothers_too_old(world, rng, as_day)
+    _events_before_birth(world, rng, as_day)
+
+
+def _make_stale_village(world: World, rng: np.random.Generator, as_day: int) -> None:
+    """stale_village: a small village whose registry has not been updated for seven months.
+
+    The village with the fewest recent changes is chosen; its households with a change in the
+    last seven months, and its floating persons, belong with their whole history (persons,
+    households, birth rows) to the largest other village of the township instead — as if they
+    had always lived there — so that every count stays consistent.
+    """
+    p, v = world.people, world.villages
+    lo = as_day - _STALE_DAYS
+    vil, local, hh = p.col("village"), p.col("local"), p.col("household")
+    changes = _village_changes(world, lo, as_day, local_only=False)
+    pop = np.bincount(vil[local & _present_at(p, as_day)], minlength=v.n)
+    per_township = np.bincount(v.township, minlength=len(world.townships))
+    ok = (np.array(v.kind) == "村") & (pop >= 3) & (per_township[v.township] >= 2)
+    cand = np.flatnonzero(ok)
+    best = cand[changes[cand] == changes[cand].min()]
+    stale = int(best[rng.integers(best.size)])
+    others = np.flatnonzero((v.township == v.township[stale]) & (np.arange(v.n) != stale))
+    target = int(others[np.argmax(pop[others])])
+
+    here = vil == stale
+    touched = np.zeros(p.n, dtype=bool)
+    for name in ("registered", "death", "left", "married_on"):
+        d = p.col(name)
+        touched |= here & (d >= lo) & (d <= as_day)
+    moved_hh = np.unique(hh[touched & local & (hh >= 0)])
+    move = here & ((local & np.isin(hh, moved_hh)) | ~local)
+    vil[move] = target
+    world.households.col("village")[moved_hh] = target
+    b = world.births_table
+    if b["mother"].size:
+        b["village"][move[b["mother"]]] = target
+    world.stale_village = stale
+    if _village_changes(world, lo, as_day, local_only=False)[stale]:
+        raise RuntimeError("demo: the stale village still has recent registry changes")
+
+
+def _unrecorded_births(world: World, rng: np.random.Generator, as_day: int) -> None:
+    """population_balance: in two villages a baby born this year is registered as a person but
+    has no birth row, so start + births + in − deaths − out ≠ end for the year to date."""
+    p, v = world.people, world.villages
+    vil, hh = p.col("village"), p.col("household")
+    present = p.col("local") & _present_at(p, as_day)
+    pop = np.bincount(vil[present], minlength=v.n)
+    cand = np.flatnonzero((pop >= 3) & (np.arange(v.n) != world.stale_village))
+    chosen = np.sort(rng.choice(cand, 2, replace=False)).astype(np.int32)
+    lo = max(_day(date(world.as_of.year, 1, 1)), as_day - _ACTIVE_DAYS)
+    born = _uniform_days(rng, lo, as_day, 2)
+    mothers = present & ~p.col("male") & (p.col("marital") == _MARRIED)
+    homes = np.empty(2, dtype=np.int64)
+    for k, vi in enumerate(chosen):
+        pool = np.flatnonzero(mothers & (vil == vi))
+        if pool.size == 0:
+            pool = np.flatnonzero(present & (vil == vi))
+        homes[k] = hh[pool[rng.integers(pool.size)]]
+    sl = p.add(village=chosen, household=homes, male=rng.random(2) < 0.52, birth=born, registered=born)
+    _reserve(world, range(sl.start, sl.stop))
+
+
+def _keep_villages_active(world: World, rng: np.random.Generator, as_day: int) -> None:
+    """Every village but the stale one gets a registry change in the last 150 days: a single
+    man of the village marries then, or (where there is none) an older person moves in."""
+    p, v = world.people, world.villages
+    lo = as_day - _ACTIVE_DAYS
+    quiet = _village_changes(world, lo, as_day, local_only=True) == 0
+    quiet[world.stale_village] = False
+    need = np.flatnonzero(quiet)
+    if need.size == 0:
+        return
+    d = _uniform_days(rng, lo, as_day, need.size)
+    birth = p.col("birth")
+    men = np.flatnonzero(
+        p.col("local")
+        & p.col("male")
+        & (p.col("marital") == _SINGLE)
+        & (p.col("registered") < lo)
+        & (p.col("left") > as_day)
+        & (p.col("death") > as_day)
+        & (lo - birth >= _years(21))
+        & (lo - birth < _years(45))
+        & _free(world)
+    )
+    men = men[rng.permutation(men.size)]
+    villages, first = np.unique(p.col("village")[men], return_index=True)
+    groom_of = np.full(v.n, -1, dtype=np.int64)
+    groom_of[villages] = men[first]
+    groom = groom_of[need]
+    has = groom >= 0
+    p.col("marital")[groom[has]] = _MARRIED
+    p.col("married_on")[groom[has]] = d[has]
+    _reserve(world, groom[has])
+    rest, day = need[~has].astype(np.int32), d[~has]
+    m = rest.size
+    if m:
+        born = day - (rng.uniform(50, 66, m) * _YEAR_DAYS).astype(np.int64)
+        sl = p.add(
+            village=rest,
+            household=_new_households(world, rest),
+            male=rng.random(m) < 0.5,
+            birth=born,
+            marital=np.full(m, _MARRIED, dtype=np.int8),
+            married_on=born + _years(25) + rng.integers(0, 1500, m),
+            registered=day,
+            region=rng.choice(_OTHER_REGIONS, m),
+        )
+        _reserve(world, range(sl.start, sl.stop))
+
+
+def _mothers_too_old(world: World, rng: np.random.Generator, as_day: int) -> None:
+    """mother_age: three mothers of one local birth each carry a birth date that makes them
+    50–51 at the birth; birth_missing_fields: four other local births lack sex or compliance.
+
+    (A registry of a month or two at the smallest scale may have fewer than seven local
+    births; then the two share births, or fewer are planted.)
+    """
+    p, b = world.people, world.births_table
+    mothers = b["mother"]
+    local = b["local"].astype(bool)
+    births_of = np.bincount(mothers, minlength=p.n)
+    usable = local & (births_of[mothers] == 1) & (_present_at(p, as_day) & _free(world))[mothers]
+    pool = np.flatnonzero(usable)
+    rows = rng.choice(pool, min(3, pool.size), replace=False)
+    old = mothers[rows]
+    p.col("birth")[old] = b["date"][rows] - _years(50) - rng.integers(40, 700, rows.size)
+    _reserve(world, old)
+    usable[rows] = False
+    usable &= _free(world)[b["child"]]
+    pool = np.flatnonzero(usable)
+    if pool.size < 4:
+        pool = np.flatnonzero(local)
+    rows = rng.choice(pool, min(4, pool.size), replace=False)
+    b["sex_missing"][rows[:2]] = True
+    b["compliant_missing"][rows[2:]] = True
+    _reserve(world, mothers[rows])
+    _reserve(world, b["child"][rows])
+
+
+def _events_before_birth(world: World, rng: np.random.Generator, as_day: int) -> None:
+    """event_before_birth: a marriage date, a contraception start and a death date, each of
+    a different person, before that person's own birth date."""
+    p, s, b = world.people, world.spells, world.births_table
+    birth, marital = p.col("birth"), p.col("marital")
+    first = _day(FIRST_DAY)
+    resident = p.col("local") & _present_at(p, as_day) & _free(world)
+
+    men = np.flatnonzero(
+        resident & p.col("male") & (marital == _MARRIED) & (p.col("married_on") < first)
+        & (birth < _day(date(1985, 1, 1)))
+    )
+    man = int(men[rng.integers(men.size)])
+    p.col("married_on")[man] = birth[man] - int(rng.integers(200, 3000))
+
+    keep = world.spell_keep
+    assert keep is not None
+    woman = s.col("woman")[keep]
+    records = np.bincount(woman, minlength=p.n)
+    only = keep[(s.col("start")[keep] < first) & (records[woman] == 1) & resident[woman]]
+    spell = int(only[rng.integers(only.size)])
+    w = int(s.col("woman")[spell])
+    s.col("start")[spell] = birth[w] - int(rng.integers(30, 900))
+
+    in_births = np.zeros(p.n, dtype=bool)
+    in_births[b["mother"]] = True
+    in_births[b["child"]] = True
+    age = (as_day - birth) / _YEAR_DAYS
+    loners = np.flatnonzero(
+        resident & (marital == _SINGLE) & (records == 0) & ~in_births & (p.col("registered") < first)
+        & (age >= 20) & (age < 70)
+    )
+    loners = loners[loners != w]
+    x = int(loners[rng.integers(loners.size)])
+    p.col("death")[x] = birth[x] - int(rng.integers(30, 2000))
+    _reserve(world, (man, w, x))
+
+
+def _with_check(first17: str) -> str:
+    """The 18-character number with its GB 11643 check character."""
+    total = sum(int(c) * int(w) for c, w in zip(first17, _ID_WEIGHTS))
+    return first17 + str(_ID_CHECK[total % 11])
+
+
+def _plant_id_defects(world: World) -> None:
+    """id_invalid, id_duplicate, id_sex_mismatch and id_birth_date_mismatch (see
+    :data:`PLANTED_DEFECTS`), on present local persons not used for another defect."""
+    rng = _sub_rng(world, 2)
+    p = world.people
+    assert world.id_numbers is not None
+    ids = world.id_numbers.astype(object)
+    taken = set(ids.tolist())
+    cand = np.flatnonzero(p.col("local") & _present_at(p, _day(world.as_of)) & _free(world))
+
+    # Duplicates: two persons of the same sex and birth date share the first one's number.
+    key = p.col("birth")[cand] * 2 + p.col("male")[cand]
+    order = np.lexsort((rng.random(cand.size), key))
+    ks = key[order]
+    starts = np.flatnonzero(np.concatenate([[True], ks[1:] != ks[:-1]]))
+    sizes = np.diff(np.concatenate([starts, [ks.size]]))
+    groups = starts[sizes >= 2]
+    if groups.size < 3:
+        raise RuntimeError("demo: too few persons share a birth date to plant duplicate ID numbers")
+    g = rng.choice(groups, 3, replace=False)
+    holder, copier = cand[order[g]], cand[order[g + 1]]
+    ids[copier] = ids[holder]
+    _reserve(world, holder)
+    _reserve(world, copier)
+
+    rest = cand[~np.isin(cand, np.concatenate([holder, copier]))]
+    pick = rng.choice(rest, 16, replace=False)
+    inv, sex_bad, date_bad = pick[:7], pick[7:11], pick[11:]
+    _reserve(world, pick)
+
+    n0, n1, n2, n3, n4, n5 = (str(ids[i]) for i in inv[:6])
+    ids[inv[0]] = n0[:17]  # check character lost
+    ids[inv[1]] = n1[:15] + n1[14:]  # a digit of the sequence keyed twice (19 characters)
+    for i, n in ((inv[2], n2), (inv[3], n3)):
+        wrong = [c for c in "10X98765432" if c != n[17]]
+        ids[i] = n[:17] + wrong[int(rng.integers(len(wrong)))]
+    ids[inv[4]] = _with_check(n4[:10] + "13" + n4[12:17])  # month 13
+    ids[inv[5]] = _with_check(n5[:10] + "0230" + n5[14:17])  # 30 February
+    ids[inv[6]] = None
+
+    for i in sex_bad:  # the sequence's parity (17th digit) says the other sex
+        head, seq = str(ids[i])[:14], int(str(ids[i])[14:17])
+        for step in (1, -1, 3, -3, 5, -5, 7, -7, 9, -9):
+            number = _with_check(f"{head}{seq + step:03d}") if 1 <= seq + step <= 999 else None
+            if number is not None and number not in taken:
+                break
+        else:
+            raise RuntimeError("demo: no free ID number for a sex mismatch")
+        ids[i] = number
+        taken.add(number)
+
+    for i in date_bad:  # a clerical slip in the date part
+        text = str(ids[i])
+        born = _EPOCH + timedelta(days=int(p.col("birth")[i]))
+        for shift in rng.permutation([1, -1, 10, -10, 30, -30, 365, -365, 3650, -3650]):
+            d = born + timedelta(days=int(shift))
+            number = _with_check(text[:6] + d.strftime("%Y%m%d") + text[14:17])
+            if number not in taken:
+                break
+        else:
+            raise RuntimeError("demo: no free ID number for a birth-date mismatch")
+        ids[i] = number
+        taken.add(number)
+    world.id_numbers = ids
+
+
+def _plant_future_events(world: World) -> None:
+    """event_future: one publicity visit and one contraception record dated after as_of — a
+    year too late (a date of the last month keyed with the next year), so that they are still
+    in the future for the dashboard's "after today" check for about a year."""
+    rng = _sub_rng(world, 10)
+    p, s = world.people, world.spells
+    as_day = _day(world.as_of)
+    next_year = as_day + 365 - rng.integers(0, 28, 2)
+    vil, hh = p.col("village"), p.col("household")
+    resident = p.col("local") & _present_at(p, as_day) & (vil != world.stale_village) & _free(world)
+
+    homes = np.unique(hh[resident & (hh >= 0)])
+    home = int(homes[rng.integers(homes.size)])
+    hv = world.households.col("village")
+    _add_events(world, "publicity_visit", next_year[:1], hv[[home]].astype(np.int64), household=np.array([home]))
+
+    keep = world.spell_keep
+    assert keep is not None
+    latest_end = np.full(p.n, _PAST, dtype=np.int64)
+    np.maximum.at(latest_end, s.col("woman")[keep], s.col("end")[keep])
+    age = (as_day - p.col("birth")) / _YEAR_DAYS
+    women = np.flatnonzero(
+        resident & ~p.col("male") & (p.col("marital") == _MARRIED) & (age >= 22) & (age < 40)
+        & (latest_end <= as_day)
+    )
+    w = int(women[rng.integers(women.size)])
+    sl = s.add(woman=np.array([w]), method=np.array([_IUD], dtype=np.int8), start=next_year[1:])
+    world.spell_keep = np.concatenate([keep, np.arange(sl.start, sl.stop)])
+    _reserve(world, (w,))
+
+
+# --------------------------------------------------------------------------- service work
+
+#: ``service_event.kind`` and ``service_event.operation`` codes.
+SERVICE_KINDS: tuple[str, ...] = ("publicity_visit", "pregnancy_check", "folic_acid", "operation", "supply_service")
+OPERATIONS: tuple[str, ...] = ("iud_insertion", "iud_removal", "sterilization", "abortion")
+_PUBLICITY, _PREG_CHECK, _FOLIC, _OPERATION, _SUPPLY = range(5)
+_INSERTION, _REMOVAL, _STERILIZATION, _ABORTION = range(4)
+_SHORT_ACTING = (_ORAL, _INJ, _CONDOM, _TOPICAL)
+#: Reward schemes: who is due, with what chance a year, and the amounts (yuan).
+_SCHEME_AMOUNTS = {"奖": (600, 720), "免": (300, 480), "补": (960, 1200)}
+_SITE_KINDS = ("人口文化大院", "村民自治", "诚信计生")
+_SUPPLY_SITE = "药具管理服务"
+
+# Township levels, best first; townships are ranked per indicator by their profile ("good"
+# and the county seat rank high, the veto township low) plus noise, then take these levels.
+_LEVELS: dict[str, tuple[float, ...]] = {
+    # share of households reached by publicity in a year
+    "reach": (0.992, 0.988, 0.984, 0.979, 0.973, 0.966, 0.959, 0.952, 0.944, 0.935, 0.924, 0.907, 0.892),
+    # chance that a woman on short-acting supplies is served in the year
+    "supply": (0.99, 0.986, 0.982, 0.978, 0.974, 0.97, 0.966, 0.962, 0.957, 0.946, 0.935, 0.92, 0.906),
+    # quota completion (events ÷ quota) of free pre-pregnancy checks and of folic acid
+    "pregnancy_check": (1.09, 1.08, 1.07, 1.06, 1.05, 1.045, 1.04, 1.03, 1.02, 0.975, 0.955, 0.875, 0.83),
+    "folic_acid": (1.09, 1.085, 1.075, 1.065, 1.055, 1.05, 1.04, 1.03, 1.02, 0.98, 0.96, 0.88, 0.835),
+    # reward payments due that are paid in full by the due date
+    "reward": (1.0, 1.0, 1.0, 1.0, 1.0, 0.99, 0.985, 0.98, 0.975, 0.97, 0.967, 0.963, 0.96),
+    # operations with a recorded informed choice (the last three townships fall short)
+    "informed": (1.0,) * 10 + (0.99, 0.985, 0.98),
+}
+
+
+def _service_years(world: World) -> list[tuple[int, int, int, float]]:
+    """(year, first day, last day ≤ as_of, share of the year covered) from 2019 on."""
+    out = []
+    for year in range(FIRST_DAY.year, world.as_of.year + 1):
+        y0 = _day(date(year, 1, 1))
+        end = _day(date(year, 12, 31))
+        y1 = min(end, _day(world.as_of))
+        out.append((year, y0, y1, (y1 - y0 + 1) / (end - y0 + 1)))
+    return out
+
+
+def _service_quality(world: World) -> dict[str, np.ndarray]:
+    """Each township's level per service indicator (see ``_LEVELS``)."""
+    rng = _sub_rng(world, 3)
+    n = len(world.townships)
+    standing = np.array([{"urban": 1.0, "good": 1.0, "veto": -1.0}.get(pr.kind, 0.0) for pr in world.profiles])
+    out = {}
+    for name, levels in _LEVELS.items():
+        order = np.argsort(-(standing + rng.normal(0, 0.8, n)), kind="stable")
+        value = np.empty(n)
+        value[order] = np.interp(np.linspace(0, 1, n), np.linspace(0, 1, len(levels)), levels)
+        out[name] = value
+    return out
+
+
+def _add_events(
+    world: World,
+    kind: str,
+    day: np.ndarray,
+    village: np.ndarray,
+    *,
+    person: np.ndarray | None = None,
+    household: np.ndarray | None = None,
+    operation: np.ndarray | None = None,
+    informed: np.ndarray | None = None,
+) -> None:
+    n = day.size
+    none = np.full(n, -1, dtype=np.int64)
+    world.event_parts.append(
+        dict(
+            kind=np.full(n, SERVICE_KINDS.index(kind), dtype=np.int8),
+            date=day.astype(np.int64),
+            village=village.astype(np.int64),
+            person=none if person is None else person.astype(np.int64),
+            household=none if household is None else household.astype(np.int64),
+            operation=none if operation is None else operation.astype(np.int64),
+            informed=none if informed is None else informed.astype(np.int64),  # 1 / 0 / -1 = NULL
+        )
+    )
+
+
+def _by_township(
+    rng: np.random.Generator, township: np.ndarray, weight: np.ndarray, share: np.ndarray
+) -> np.ndarray:
+    """Positions chosen so that each township t gets round(share[t] × its members), the
+    members drawn with probability rising with ``weight`` (villages keep their noise)."""
+    chosen = []
+    for t in range(share.size):
+        idx = np.flatnonzero(township == t)
+        k = int(round(float(share[t]) * idx.size))
+        chosen.append(idx[_weighted_sample(rng, weight[idx], k)])
+    return np.sort(np.concatenate(chosen)) if chosen else np.zeros(0, dtype=np.int64)
+
+
+def _gen_publicity_visits(world: World, quality: dict[str, np.ndarray]) -> None:
+    """publicity_visit: each year 88–99.5 % of the households with a present local member are
+    visited (in the current year proportionally fewer so far), some twice."""
+    rng = _sub_rng(world, 4)
+    p, v = world.people, world.villages
+    n_t = len(world.townships)
+    hv = world.households.col("village").astype(np.int64)
+    n_h = hv.size
+    hh, reg = p.col("household"), p.col("registered")
+    with_home = p.col("local") & (hh >= 0)
+    village_effect = rng.normal(0, 0.7, v.n)
+    for _year, y0, y1, frac in _service_years(world):
+        present = with_home & _present_at(p, y1)
+        since = np.full(n_h, _NEVER, dtype=np.int64)
+        np.minimum.at(since, hh[present], reg[present])  # a member present at y1 lives there since
+        live = np.flatnonzero(since < _NEVER)
+        vil = hv[live]
+        reach = np.clip(quality["reach"] + rng.normal(0, 0.004, n_t), 0.88, 0.995) * frac
+        tw = v.township[vil]
+        weight = np.exp(_logit(reach)[tw] + village_effect[vil] + rng.normal(0, 0.3, v.n)[vil])
+        homes = live[_by_township(rng, tw, weight, reach)]
+        again = homes[rng.random(homes.size) < 0.1]
+        homes = np.concatenate([homes, again])
+        day = _uniform_days(rng, np.maximum(since[homes], y0), y1, homes.size)
+        _add_events(world, "publicity_visit", day, hv[homes], household=homes)
+
+
+def _gen_operations(world: World, quality: dict[str, np.ndarray]) -> None:
+    """operation: an IUD insertion or sterilisation on the start date of every such record
+    since 2019, a removal at the end of some IUD records, a few abortions; informed choice
+    recorded for all but a few operations in the townships whose level is below 100 %."""
+    rng = _sub_rng(world, 5)
+    p, s, v = world.people, world.spells, world.villages
+    keep = world.spell_keep
+    assert keep is not None
+    first, last = _day(FIRST_DAY), _day(world.as_of)
+    woman, method = s.col("woman")[keep], s.col("method")[keep]
+    start, end = s.col("start")[keep], s.col("end")[keep]
+    ins = np.isin(method, (_IUD, _FSTER)) & (start >= first) & (start <= last)
+    rem = (
+        (method == _IUD) & (end >= first) & (end <= last) & (end < p.col("death")[woman])
+        & (end < p.col("left")[woman]) & (rng.random(keep.size) < 0.3)
+    )
+    who = [woman[ins], woman[rem]]
+    day = [start[ins], end[rem]]
+    op = [np.where(method[ins] == _IUD, _INSERTION, _STERILIZATION), np.full(int(rem.sum()), _REMOVAL)]
+    birth = p.col("birth")
+    married = p.col("local") & ~p.col("male") & (p.col("marital") == _MARRIED)
+    for _year, y0, y1, frac in _service_years(world):
+        age = (y0 - birth) / _YEAR_DAYS
+        pool = np.flatnonzero(
+            married & (p.col("married_on") < y0) & (p.col("registered") < y0) & (p.col("left") > y1)
+            & (p.col("death") > y1) & (age >= 20) & (age < 44)
+        )
+        k = min(pool.size, int(rng.poisson(0.0012 * pool.size * frac)))
+        chosen = rng.choice(pool, k, replace=False)
+        who.append(chosen)
+        day.append(_uniform_days(rng, y0, y1, k))
+        op.append(np.full(k, _ABORTION))
+    who_a, day_a, op_a = np.concatenate(who), np.concatenate(day), np.concatenate(op)
+    vil = p.col("village")[who_a].astype(np.int64)
+
+    informed = np.ones(who_a.size, dtype=np.int64)
+    tw = v.township[vil]
+    year = day_a.astype("datetime64[D]").astype("datetime64[Y]").astype(np.int64) + 1970
+    for t in np.flatnonzero(quality["informed"] < 1.0):
+        for y in np.unique(year[tw == t]):
+            idx = np.flatnonzero((tw == t) & (year == y))
+            rate = float(np.clip(quality["informed"][t] + rng.normal(0, 0.004), 0.975, 0.993))
+            bad = idx[rng.permutation(idx.size)[: int(round((1 - rate) * idx.size))]]
+            informed[bad] = np.where(rng.random(bad.size) < 0.65, 0, -1)  # not recorded: False or NULL
+    _add_events(world, "operation", day_a, vil, person=who_a, operation=op_a, informed=informed)
+
+
+def _gen_supply_services(world: World, quality: dict[str, np.ndarray]) -> None:
+    """supply_service: 1–4 services a year for most married women 15–49 on a short-acting
+    method at some time in the year (90–99 % of them, by township), dated while in use."""
+    rng = _sub_rng(world, 6)
+    p, s, v = world.people, world.spells, world.villages
+    keep = world.spell_keep
+    assert keep is not None
+    n_t = len(world.townships)
+    short = keep[np.isin(s.col("method")[keep], _SHORT_ACTING)]
+    w = s.col("woman")[short]
+    ok_w = p.col("local")[w] & (p.col("marital")[w] == _MARRIED)
+    short, w = short[ok_w], w[ok_w]
+    birth = p.col("birth")[w]
+    lo_w = np.maximum.reduce([s.col("start")[short], p.col("married_on")[w], p.col("registered")[w], birth + _years(15)])
+    hi_w = np.minimum.reduce(
+        [s.col("end")[short] - 1, p.col("left")[w] - 1, p.col("death")[w] - 1, birth + _years(50) - 2]
+    )
+    village_effect = rng.normal(0, 0.5, v.n)
+    for _year, y0, y1, _frac in _service_years(world):
+        lo, hi = np.maximum(lo_w, y0), np.minimum(hi_w, y1)
+        use = lo <= hi
+        women, inv = np.unique(w[use], return_inverse=True)
+        first = np.full(women.size, _NEVER, dtype=np.int64)
+        np.minimum.at(first, inv, lo[use])
+        last = np.full(women.size, _PAST, dtype=np.int64)
+        np.maximum.at(last, inv, hi[use])
+        vil = p.col("village")[women].astype(np.int64)
+        tw = v.township[vil]
+        rate = np.clip(quality["supply"] + rng.normal(0, 0.004, n_t), 0.90, 0.99)
+        weight = np.exp(_logit(rate)[tw] + village_effect[vil])
+        served = _by_township(rng, tw, weight, rate)
+        times = _pick(rng, [0.45, 0.3, 0.15, 0.1], served.size) + 1
+        rep = np.repeat(served, times)
+        day = _uniform_days(rng, first[rep], last[rep], rep.size)
+        _add_events(world, "supply_service", day, vil[rep], person=women[rep])
+
+
+def _gen_quota_services(world: World, quality: dict[str, np.ndarray]) -> None:
+    """pregnancy_check and folic_acid events for married women 20–35, and their task_quota:
+    the township's births that year × 0.9 (checks) and × 1.1 (folic acid), completed 80–110 %
+    over the year (a partial year about proportionally)."""
+    rng = _sub_rng(world, 7)
+    p, v, b = world.people, world.villages, world.births_table
+    n_t = len(world.townships)
+    birth = p.col("birth")
+    pool = np.flatnonzero(p.col("local") & ~p.col("male") & (p.col("marital") == _MARRIED))
+    lo_w = np.maximum.reduce([p.col("married_on")[pool], p.col("registered")[pool], birth[pool] + _years(20)])
+    hi_w = np.minimum.reduce([p.col("left")[pool] - 1, p.col("death")[pool] - 1, birth[pool] + _years(36) - 2])
+    tw_w = v.township[p.col("village")[pool]]
+    local_births = b["local"].astype(bool)
+    b_year = b["date"][local_births].astype("datetime64[D]").astype("datetime64[Y]").astype(np.int64) + 1970
+    b_tw = v.township[b["village"][local_births].astype(np.int64)]
+    for year, y0, y1, frac in _service_years(world):
+        births = np.bincount(b_tw[b_year == year], minlength=n_t).astype(float)
+        if frac < 1:  # the year's expected births: last year's, moved with the trend
+            before = np.bincount(b_tw[b_year == year - 1], minlength=n_t).astype(float)
+            trend = _BIRTH_TREND.get(year, 0.9) / _BIRTH_TREND.get(year - 1, 0.9)
+            births = before * trend if year > FIRST_DAY.year else births / frac
+        lo, hi = np.maximum(lo_w, y0), np.minimum(hi_w, y1)
+        active = lo <= hi
+        for kind, factor in (("pregnancy_check", 0.9), ("folic_acid", 1.1)):
+            quota = np.maximum(1, np.round(births * factor)).astype(np.int64)
+            done = np.clip(quality[kind] + rng.normal(0, 0.01, n_t), 0.80, 1.10)
+            for t in range(n_t):
+                world.quotas.append((year, t, kind, int(quota[t])))
+                k = int(round(float(done[t]) * quota[t] * frac))
+                cand = np.flatnonzero(active & (tw_w == t))
+                if k == 0 or cand.size == 0:
+                    continue
+                pick = cand[rng.choice(cand.size, k, replace=cand.size < k)]
+                day = _uniform_days(rng, lo[pick], hi[pick], k)
+                women = pool[pick]
+                _add_events(world, kind, day, p.col("village")[women].astype(np.int64), person=women)
+
+
+def _gen_reward_payments(world: World, quality: dict[str, np.ndarray]) -> None:
+    """reward_payment: 奖 for mothers of one child, 补 for older people of planned families,
+    免 for school-age children — a few % of local persons a year. Most are paid in full by the
+    due date; some townships pay a few late, short or not at all."""
+    rng = _sub_rng(world, 8)
+    p, v = world.people, world.villages
+    n_t = len(world.townships)
+    local = np.flatnonzero(p.col("local"))
+    birth, male = p.col("birth")[local], p.col("male")[local]
+    marital, parity = p.col("marital")[local], p.col("parity")[local]
+    parts: list[dict[str, np.ndarray]] = []
+    for year, y0, y1, _frac in _service_years(world):
+        days = _day(date(year, 12, 31)) - y0 + 1
+        due = _uniform_days(rng, y0, y0 + days - 1, local.size)
+        age = (due - birth) / _YEAR_DAYS
+        present = (due <= y1) & (p.col("registered")[local] <= due) & (p.col("left")[local] > due) & (
+            p.col("death")[local] > due
+        )
+        bu = present & (age >= 60) & (marital != _SINGLE)
+        jiang = present & ~bu & ~male & (marital == _MARRIED) & (parity == 1) & (age >= 20) & (age < 60)
+        mian = present & (age >= 6) & (age < 18)
+        u = rng.random(local.size)
+        scheme = np.select([bu & (u < 0.16), jiang & (u < 0.10), mian & (u < 0.02)], [2, 0, 1], -1)
+        pick = np.flatnonzero(scheme >= 0)
+        sch = scheme[pick]
+        amount = np.array([_SCHEME_AMOUNTS[k] for k in ("奖", "免", "补")])[sch, (rng.random(pick.size) < 0.3).astype(int)]
+        person = local[pick]
+        d = due[pick]
+        # Outcome: 0 in full by the due date, 1 late, 2 short, 3 unpaid.
+        outcome = np.zeros(pick.size, dtype=np.int64)
+        tw = v.township[p.col("village")[person]]
+        for t in range(n_t):
+            level = float(quality["reward"][t])
+            if level >= 1:
+                continue
+            rate = float(np.clip(level + rng.normal(0, 0.003), 0.96, 0.995))
+            idx = np.flatnonzero(tw == t)
+            n_bad = int(_round_preserving(rng, np.array([(1 - rate) * idx.size]))[0])
+            bad = idx[rng.permutation(idx.size)[:n_bad]]
+            outcome[bad] = 1 + _pick(rng, [0.55, 0.33, 0.12], bad.size)
+        parts.append(dict(person=person, scheme=sch, amount=amount, due=d, outcome=outcome, township=tw))
+    r = {k: np.concatenate([x[k] for x in parts]) for k in parts[0]}
+    # Every kind of failure occurs somewhere, also in a small county: where one is missing, a
+    # payment in full in a township that does not pay everything on time becomes one.
+    for kind in (1, 2, 3):
+        donors = np.flatnonzero((quality["reward"][r["township"]] < 1) & (r["outcome"] == 0) & (r["due"] < _day(world.as_of) - 90))
+        if not np.any(r["outcome"] == kind) and donors.size:
+            r["outcome"][donors[rng.integers(donors.size)]] = kind
+    as_day = _day(world.as_of)
+    due, outcome, amount = r["due"], r["outcome"], r["amount"]
+    y_start = (due.astype("datetime64[D]").astype("datetime64[Y]").astype("datetime64[D]")).astype(np.int64)
+    early = np.maximum(due - rng.integers(0, 21, due.size), y_start)
+    late = np.minimum(due + rng.integers(3, 76, due.size), as_day)
+    outcome[(outcome == 1) & (late <= due)] = 3  # not yet paid at as_of
+    paid_on = np.select([outcome == 1, outcome == 3], [late, _NEVER], early)
+    short_by = np.array([60, 120, 240])[rng.integers(0, 3, due.size)]
+    paid = np.select([outcome == 2, outcome == 3], [amount - short_by, -1], amount)
+    world.rewards = dict(person=r["person"], scheme=r["scheme"], amount=amount, due=due, paid=paid, paid_on=paid_on)
+
+
+def _gen_demo_sites(world: World) -> None:
+    """demo_site: sites from before 2019, then each year 2 county-level sites, one township
+    site in most townships and 2 supply-standard sites; in a partial current year 1
+    county-level site, all but three townships and both supply sites so far.
+
+    Supply-standard sites (kind 药具管理服务) carry no level (NULL): they are a third category,
+    counted by kind, so that counting sites by level gives the county- and township-level
+    sites alone.
+    """
+    rng = _sub_rng(world, 9)
+    v = world.villages
+    n_t = len(world.townships)
+    rows: list[tuple[int, str, str | None, int]] = []  # village, kind, level, established day
+
+    def add(villages: np.ndarray, kinds: Sequence[str], level: str | None, lo: int, hi: int) -> None:
+        days = _uniform_days(rng, lo, hi, len(villages))
+        rows.extend(zip((int(x) for x in villages), kinds, [level] * len(villages), (int(d) for d in days)))
+
+    def in_township(t: int) -> int:
+        return int(rng.choice(np.flatnonzero(v.township == t)))
+
+    def cultural(k: int) -> list[str]:
+        return [_SITE_KINDS[int(i)] for i in rng.integers(0, len(_SITE_KINDS), k)]
+
+    old_lo, old_hi = _day(date(2012, 1, 1)), _day(FIRST_DAY) - 1
+    add(rng.choice(v.n, 8, replace=False), cultural(8), "county", old_lo, old_hi)
+    towns = np.repeat(np.arange(n_t), rng.integers(1, 4, n_t))
+    add(np.array([in_township(int(t)) for t in towns]), cultural(towns.size), "township", old_lo, old_hi)
+    add(rng.choice(v.n, 5, replace=False), [_SUPPLY_SITE] * 5, None, _day(date(2015, 1, 1)), old_hi)
+    for year, y0, y1, frac in _service_years(world):
+        partial = frac < 1
+        n_county = 1 if partial else 2
+        n_towns = max(n_t - 3, 0) if partial else int(rng.choice([n_t - 2, n_t - 1, n_t - 1, n_t, n_t]))
+        add(rng.choice(v.n, n_county, replace=False), cultural(n_county), "county", y0, y1)
+        towns = np.sort(rng.choice(n_t, n_towns, replace=False))
+        add(np.array([in_township(int(t)) for t in towns], dtype=np.int64), cultural(n_towns), "township", y0, y1)
+        add(rng.choice(v.n, 2, replace=False), [_SUPPLY_SITE] * 2, None, y0, y1)
+    rows.sort(key=lambda r: (r[3], r[2] or "", r[0]))
+    world.sites = dict(
+        village=np.array([r[0] for r in rows], dtype=np.int64),
+        kind=np.array([r[1] for r in rows]),
+        level=np.array([r[2] for r in rows], dtype=object),
+        established=np.array([r[3] for r in rows], dtype=np.int64),
+    )
+
+
+def _finish_events(world: World) -> None:
+    parts = world.event_parts
+    e = {k: np.concatenate([x[k] for x in parts]) for k in parts[0]}
+    order = np.lexsort((e["person"], e["household"], e["kind"], e["date"]))
+    world.events = {k: a[order] for k, a in e.items()}
+    world.event_parts = []
+
+
 # --------------------------------------------------------------------------- loading
 
 
@@ -1316,6 +2080,13 @@ def _ints(a: np.ndarray) -> list[int]:
     return a.astype(np.int64).tolist()
 
 
+def _nullable(values: np.ndarray, missing: np.ndarray) -> list[object]:
+    """Python values (int, bool, str) with None where ``missing``."""
+    out = values.astype(object)
+    out[missing] = None
+    return out.tolist()
+
+
 def _insert(
     conn: sa.Connection, table: sa.Table, columns: Mapping[str, list[object]], say: Callable[[str], None]
 ) -> None:
@@ -1323,14 +2094,48 @@ def _insert(
     values = list(columns.values())
     n = len(values[0]) if values else 0
     parts = max(1, math.ceil(n / CHUNK_ROWS))
+    sqlite = conn.dialect.name == "sqlite"
+    if sqlite:
+        # The driver's own executemany: SQLAlchemy's per-row parameter processing would cost
+        # twice the insert itself at county scale. The values are what SQLAlchemy would bind
+        # there (dates as ISO text, booleans as 0/1, numbers as numbers).
+        q = conn.dialect.identifier_preparer.quote
+        sql = f"INSERT INTO {q(table.name)} ({', '.join(q(k) for k in keys)}) VALUES ({', '.join('?' * len(keys))})"
+        values = [
+            [None if d is None else d.isoformat() for d in col] if isinstance(table.c[k].type, sa.Date) else col
+            for k, col in zip(keys, values)
+        ]
     stmt = table.insert()
     for i in range(parts):
         a, b = i * CHUNK_ROWS, min(n, (i + 1) * CHUNK_ROWS)
         if parts > 1:
             say(f"{table.name} {i + 1}/{parts}")
+        if sqlite:
+            tuples = list(zip(*(col[a:b] for col in values)))
+            if tuples:
+                conn.exec_driver_sql(sql, tuples)
+            continue
         rows = [dict(zip(keys, row)) for row in zip(*(col[a:b] for col in values))]
         if rows:
             conn.execute(stmt, rows)
+
+
+def _insert_slices(
+    conn: sa.Connection,
+    table: sa.Table,
+    n: int,
+    rows: Callable[[slice], Mapping[str, list[object]]],
+    say: Callable[[str], None],
+) -> None:
+    """:func:`_insert` for a large table, making the Python values of one slice at a time
+    (``rows(slice)``), so that they never all exist at once."""
+    step = 4 * CHUNK_ROWS
+    parts = max(1, math.ceil(n / step))
+    say(table.name)
+    for i in range(parts):
+        if parts > 1:
+            say(f"{table.name} {i + 1}/{parts}")
+        _insert(conn, table, rows(slice(i * step, min(n, (i + 1) * step))), lambda _step: None)
 
 
 def _clean(value: object) -> object:
@@ -1393,33 +2198,28 @@ def _load(
         say,
     )
 
-    n = p.n
     hh = p.col("household")
-    household_id: list[object] = np.where(hh >= 0, hh + 1, 0).tolist()
-    if np.any(hh < 0):
-        household_id = [h if h else None for h in household_id]
-    assert world.names is not None and world.id_numbers is not None
-    say("person")
-    _insert(
-        conn,
-        schema.person,
-        {
-            "id": _ints(np.arange(1, n + 1)),
-            "id_number": world.id_numbers.tolist(),
-            "name": world.names.tolist(),
-            "sex": np.where(p.col("male"), "M", "F").tolist(),
-            "birth_date": _dates(p.col("birth")),
-            "village_id": _ints(p.col("village") + 1),
-            "household_id": household_id,
-            "hukou": np.where(p.col("local"), "local", "floating").tolist(),
-            "marital_status": _MARITAL[p.col("marital")].tolist(),
-            "married_on": _dates(p.col("married_on")),
-            "registered_on": _dates(p.col("registered")),
-            "left_on": _dates(p.col("left")),
-            "death_date": _dates(p.col("death")),
-        },
-        say,
-    )
+    ids, names = world.id_numbers, world.names
+    assert names is not None and ids is not None
+
+    def person_rows(sl: slice) -> dict[str, list[object]]:
+        return {
+            "id": _ints(np.arange(sl.start + 1, sl.stop + 1)),
+            "id_number": ids[sl].tolist(),  # str, or None for the planted missing one
+            "name": names[sl].tolist(),
+            "sex": np.where(p.col("male")[sl], "M", "F").tolist(),
+            "birth_date": _dates(p.col("birth")[sl]),
+            "village_id": _ints(p.col("village")[sl] + 1),
+            "household_id": _nullable(hh[sl] + 1, hh[sl] < 0),
+            "hukou": np.where(p.col("local")[sl], "local", "floating").tolist(),
+            "marital_status": _MARITAL[p.col("marital")[sl]].tolist(),
+            "married_on": _dates(p.col("married_on")[sl]),
+            "registered_on": _dates(p.col("registered")[sl]),
+            "left_on": _dates(p.col("left")[sl]),
+            "death_date": _dates(p.col("death")[sl]),
+        }
+
+    _insert_slices(conn, schema.person, p.n, person_rows, say)
 
     b = world.births_table
     say("birth")
@@ -1432,9 +2232,9 @@ def _load(
             "child_id": _ints(b["child"] + 1),
             "village_id": _ints(b["village"] + 1),
             "birth_date": _dates(b["date"]),
-            "sex": np.where(b["male"], "M", "F").tolist(),
+            "sex": _nullable(np.where(b["male"], "M", "F"), b["sex_missing"]),
             "parity": _ints(b["parity"]),
-            "policy_compliant": b["compliant"].astype(bool).tolist(),
+            "policy_compliant": _nullable(b["compliant"].astype(bool), b["compliant_missing"]),
             "hukou": np.where(b["local"], "local", "floating").tolist(),
         },
         say,
@@ -1460,7 +2260,64 @@ def _load(
         say,
     )
 
-    # Later tables go here in FK order: service_event, task_quota, reward_payment, demo_site.
+    e = world.events
+
+    def event_rows(sl: slice) -> dict[str, list[object]]:
+        operation = e["operation"][sl]
+        return {
+            "id": _ints(np.arange(sl.start + 1, sl.stop + 1)),
+            "kind": np.array(SERVICE_KINDS)[e["kind"][sl]].tolist(),
+            "event_date": _dates(e["date"][sl]),
+            "village_id": _ints(e["village"][sl] + 1),
+            "person_id": _nullable(e["person"][sl] + 1, e["person"][sl] < 0),
+            "household_id": _nullable(e["household"][sl] + 1, e["household"][sl] < 0),
+            "operation": _nullable(np.array(OPERATIONS)[np.maximum(operation, 0)], operation < 0),
+            "informed_choice": _nullable(e["informed"][sl] == 1, e["informed"][sl] < 0),
+        }
+
+    _insert_slices(conn, schema.service_event, e["date"].size, event_rows, say)
+    say("task_quota")
+    _insert(
+        conn,
+        schema.task_quota,
+        {
+            "year": [q[0] for q in world.quotas],
+            "township_id": [q[1] + 1 for q in world.quotas],
+            "kind": [q[2] for q in world.quotas],
+            "quota": [q[3] for q in world.quotas],
+        },
+        say,
+    )
+    r = world.rewards
+    say("reward_payment")
+    _insert(
+        conn,
+        schema.reward_payment,
+        {
+            "id": _ints(np.arange(1, r["due"].size + 1)),
+            "person_id": _ints(r["person"] + 1),
+            "scheme": np.array(["奖", "免", "补"])[r["scheme"]].tolist(),
+            "amount_due": _ints(r["amount"]),
+            "due_date": _dates(r["due"]),
+            "amount_paid": _nullable(r["paid"], r["paid"] < 0),
+            "paid_on": _dates(r["paid_on"]),
+        },
+        say,
+    )
+    d = world.sites
+    say("demo_site")
+    _insert(
+        conn,
+        schema.demo_site,
+        {
+            "id": _ints(np.arange(1, d["village"].size + 1)),
+            "village_id": _ints(d["village"] + 1),
+            "kind": d["kind"].tolist(),
+            "level": d["level"].tolist(),
+            "established_on": _dates(d["established"]),
+        },
+        say,
+    )
 
     if target_rows:
         say("target")

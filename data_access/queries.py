@@ -602,7 +602,7 @@ def married_wcba_list(
 
 #: Additive service counts per village (DESIGN.md §2 rows 6–11).
 SERVICE_COUNT_COLUMNS: tuple[str, ...] = (
-    "households",  # households registered in the village
+    "households",  # households with a local member present at b
     "households_reached",  # … reached by a publicity visit in the period
     "operations",  # contraceptive operations in the period
     "operations_informed",  # … with recorded informed choice
@@ -641,15 +641,26 @@ def service_counts(conn: sa.Connection, period: DayRange) -> pd.DataFrame:
     parts: list[pd.DataFrame] = []
     in_period = lambda col: sa.and_(col >= start, col < end_next)  # noqa: E731
     if "household" in present:
+        # A household counts when a local member is registered and present at the period's end:
+        # emptied households and ones created later are not publicity's denominator.
+        occupied = (
+            sa.select(_ONE)
+            .where(
+                person.c.household_id == household.c.id,
+                _local(),
+                _present_at(sa.bindparam("hh_end_next", end_next, type_=sa.Date)),
+            )
+            .exists()
+        )
         parts.append(_grouped(conn, sa.select(household.c.village_id, sa.func.count().label("households"))
-                              .group_by(household.c.village_id)))
-    if "household" in present and "service_event" in present:
-        parts.append(_grouped(conn, sa.select(
-            household.c.village_id,
-            sa.func.count(sa.distinct(service_event.c.household_id)).label("households_reached"),
-        ).select_from(service_event.join(household, service_event.c.household_id == household.c.id))
-         .where(service_event.c.kind == "publicity_visit", in_period(service_event.c.event_date))
-         .group_by(household.c.village_id)))
+                              .where(occupied).group_by(household.c.village_id)))
+        if "service_event" in present:
+            parts.append(_grouped(conn, sa.select(
+                household.c.village_id,
+                sa.func.count(sa.distinct(service_event.c.household_id)).label("households_reached"),
+            ).select_from(service_event.join(household, service_event.c.household_id == household.c.id))
+             .where(service_event.c.kind == "publicity_visit", in_period(service_event.c.event_date), occupied)
+             .group_by(household.c.village_id)))
     if "service_event" in present:
         kind = service_event.c.kind
         parts.append(_grouped(conn, sa.select(

@@ -52,8 +52,8 @@ def show() -> None:
         st.altair_chart(deck.score_chart, width="stretch")
     elif kind == "map":
         with stop_on_registry_error():
-            view = mapview.page(context.url, context.period, "birth_rate", height=760, overall=True)
-        st.pydeck_chart(view.deck, height=760, key="meeting-map")
+            view = mapview.page(context.url, context.period, "birth_rate", height=600, overall=True)
+        st.pydeck_chart(view.deck, height=600, key="meeting-map")
         st.html(view.legend)
     else:
         st.markdown(meeting.table_html(deck.laggards), unsafe_allow_html=True)

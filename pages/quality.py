@@ -30,6 +30,6 @@ st.markdown(f"**{labels.t('quality_records', n=len(rows))}**")
 if rows.empty:
     st.success(labels.t("quality_all_clear"))
 else:
-    st.dataframe(rows, hide_index=True, key="quality-records")
+    st.dataframe(rows, hide_index=True, key="quality-records", height=tables.fit_height(len(rows)))
     stem = (*view.stem[:-1], quality_view.check_name(check), view.stem[-1])
     tables.export_buttons(lambda: rows, view.context, stem=stem, key="quality-records")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import cache, labels, targets_admin
-from dashboard import indicators as ind
 from dashboard.components import sidebar
 from dashboard.components.errors import stop_on_registry_error
 
@@ -16,6 +15,7 @@ with stop_on_registry_error():
     frame, defaults = targets_admin.year_rows(engine, int(year))
     townships = list(cache.units(context.url).drop_duplicates("township_code")["township_name"])
 
+frame = frame.assign(indicator=frame["indicator"].map(targets_admin.indicator_names()))
 st.title(labels.t("targets_heading", year=int(year)))
 st.caption(labels.t("targets_help"))
 if defaults:
@@ -27,11 +27,12 @@ edited = st.data_editor(
     frame,
     key=f"targets_editor_{int(year)}",
     hide_index=True,
+    height=35 * (len(frame) + 2) + 3,
     num_rows="dynamic" if editable else "fixed",
     disabled=not editable,
     column_config={
         "township": st.column_config.SelectboxColumn(labels.t("township"), options=[targets_admin.COUNTY_WIDE, *townships], required=True),
-        "indicator": st.column_config.SelectboxColumn(labels.t("indicator"), options=[i.code for i in ind.CATALOGUE], required=True),
+        "indicator": st.column_config.SelectboxColumn(labels.t("indicator"), options=list(targets_admin.indicator_names().values()), required=True),
         "op": st.column_config.SelectboxColumn(labels.t("col_op"), options=["<=", ">=", "=", "band"], required=True),
         "value": st.column_config.NumberColumn(labels.t("col_value")),
         "low": st.column_config.NumberColumn(labels.t("col_low")),

@@ -40,5 +40,5 @@ if view.yearly is not None:
 st.subheader(labels.t("trend_ytd"))
 st.altair_chart(view.ytd, width="stretch")
 st.subheader(labels.t("trend_monthly_table"))
-st.dataframe(view.table, hide_index=True, key="trend-table")
+st.dataframe(view.table, hide_index=True, key="trend-table", height=tables.fit_height(len(view.table)))
 tables.export_buttons(lambda: view.export, view.context, stem=view.stem, key="trend")

@@ -45,3 +45,15 @@ def test_birth_date_and_sex() -> None:
     assert idnumber.birth_date("11010519491231002X") == date(1949, 12, 31)
     assert idnumber.sex("11010519491231002X") == "F"  # sequence 002: even
     assert idnumber.sex("440524188001010014") == "M"  # sequence 001: odd
+
+
+def test_old_15_digit_numbers_are_invalid_not_a_crash() -> None:
+    import pandas as pd
+
+    from dashboard import quality
+
+    persons = pd.DataFrame({"person_id": [1, 2], "id_number": ["530823900101123", None], "sex": ["M", "F"],
+                            "birth_date": ["1990-01-01", "1990-01-01"], "village_id": [1, 1]})
+    found = quality.id_findings(persons)
+    assert list(found["check"]) == ["id_invalid", "id_invalid"]
+    assert list(found["detail"]) == ["length", "missing"]

@@ -45,10 +45,14 @@ def build_rows() -> dict[str, list[dict[str, object]]]:
     households = [{"id": h, "village_id": 11 if h <= 10 else 21, "code": f"H{h}"} for h in range(1, 13)]
     people = []
     # 20 ordinary residents of village 11 (odd sequence: men), 10 of village 21 — all consistent.
+    # Households 1–10 (village 11) and 11–12 (village 21) each have a resident at the year's end.
     for i in range(20):
-        people.append(person(100 + i, 11, D(1970, 1, 1 + i), "M", 1 + 2 * i, registered_on=D(1990, 1, 1)))
+        people.append(person(100 + i, 11, D(1970, 1, 1 + i), "M", 1 + 2 * i, registered_on=D(1990, 1, 1),
+                             household_id=1 + i if i < 10 else None))
     for i in range(10):
-        people.append(person(200 + i, 21, D(1980, 2, 1 + i), "M", 1 + 2 * i, registered_on=D(1990, 1, 1)))
+        people.append(person(200 + i, 21, D(1980, 2, 1 + i), "M", 1 + 2 * i, registered_on=D(1990, 1, 1),
+                             household_id=11 + i if i < 2 else None))
+    households.append({"id": 13, "village_id": 11, "code": "H13"})  # emptied: nobody lives there
     # Women of village 11: married, 30 years old; 301–304 on short-acting methods, 305 on an IUD.
     for i in range(5):
         people.append(person(301 + i, 11, D(1994, 3, 1 + i), "F", 2 + 2 * i, marital_status="married",
@@ -153,7 +157,7 @@ def by_code(url: str, period: str, level: str) -> pd.DataFrame:
 def test_service_indicators_by_hand(registry: str) -> None:
     v = by_code(registry, "2024", "village")
     one = "530823101201"
-    assert v.loc[(one, "publicity_household_rate"), "value"] == pytest.approx(90.0)  # 9 of 10 households
+    assert v.loc[(one, "publicity_household_rate"), "value"] == pytest.approx(90.0)  # 9 of 10 lived-in households
     assert v.loc[(one, "informed_choice_rate"), "value"] == pytest.approx(75.0)  # 3 of 4 operations
     assert v.loc[(one, "informed_choice_rate"), "status"] == "red"
     assert v.loc[(one, "supply_service_rate"), "value"] == pytest.approx(75.0)  # 3 of 4 short-acting users

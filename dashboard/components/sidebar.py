@@ -78,9 +78,11 @@ def period_picker(years: list[int], default: Period) -> Period:
     """Year + span widgets; the URL's ``period`` sets them and follows them."""
     from_url = st.query_params.get("period")
     last_seen = st.session_state.get("_period_label")
-    if last_seen is None or (from_url and from_url != last_seen):
+    # Re-apply when the URL changed (back button, a link), and when the widgets lost their
+    # state (st.switch_page clears it) so that the period survives moving between pages.
+    if last_seen is None or (from_url and from_url != last_seen) or "period_year" not in st.session_state:
         try:
-            wanted = parse_period(from_url) if from_url else default
+            wanted = parse_period(from_url or last_seen) if (from_url or last_seen) else default
         except PeriodError as exc:
             st.sidebar.warning(str(exc))
             wanted = default

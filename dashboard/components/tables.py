@@ -13,6 +13,8 @@ from dashboard import exports, labels, style
 def status_styler(table: pd.DataFrame, status: pd.DataFrame) -> "pd.io.formats.style.Styler":
     """Tint each cell by its status (the symbol in the text carries it for colour-blind eyes)."""
 
+    status = status.set_axis(table.index)  # the same cells, whatever index each frame carries
+
     def css(_: pd.DataFrame) -> pd.DataFrame:
         return status.apply(
             lambda col: col.map(
