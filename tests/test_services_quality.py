@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator
 from datetime import date
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -274,4 +275,19 @@ def test_viewer_role_cannot_save(registry: str, monkeypatch: pytest.MonkeyPatch)
         targets_admin.save(engine, 2032, frame)
     with engine.connect() as conn:
         assert queries.load_targets(conn, 2032).empty
+    engine.dispose()
+
+
+def test_quality_page_finds_the_demo_defects_and_nothing_else(tmp_path: Path) -> None:
+    """The demo county plants a known number of each defect; the checks find exactly those."""
+    from dashboard.periods import year_to_date
+    from dashboard.targets import default_target_rows
+    from data_access import demo
+
+    today = D(2025, 3, 15)
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'demo.sqlite'}")
+    demo.build_demo(engine, scale=0.01, seed=7, today=today, target_rows=default_target_rows(2025))
+    report = quality_report(open_registry(f"sqlite:///{tmp_path / 'demo.sqlite'}"), year_to_date(today), today)
+    found = report.findings.groupby("check").size().to_dict()
+    assert {c: found.get(c, 0) for c in quality.CHECKS} == demo.PLANTED_DEFECTS
     engine.dispose()
