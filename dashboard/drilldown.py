@@ -147,6 +147,15 @@ def pull_down(villages: Report, township_code: str, top: int = 5) -> dict[str, p
     return out
 
 
+def pull_down_table(per_indicator: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """The per-indicator lists as one table, the indicator first."""
+    frames = [f.assign(**{labels.t("indicator"): ind.get(code).short}) for code, f in per_indicator.items() if not f.empty]
+    if not frames:
+        return pd.DataFrame()
+    table = pd.concat(frames, ignore_index=True)
+    return table[[labels.t("indicator"), *[c for c in table.columns if c != labels.t("indicator")]]]
+
+
 # ------------------------------------------------------------------ records
 
 

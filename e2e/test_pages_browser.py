@@ -240,7 +240,8 @@ def _assert_deck_drawn(deck: Locator, what: str) -> None:
     background = max(set(pixels), key=pixels.count)
     painted = sum(1 for p in pixels if sum(abs(a - b) for a, b in zip(p, background)) > 30) / len(pixels)
     colours = len(set(pixels))
-    assert painted > 0.2 and colours > 8, f"{what}: map canvas looks empty ({painted:.0%} painted, {colours} colours)"
+    # A blank canvas paints ~0 %; the tall county outline on a wide slide paints under 20 %.
+    assert painted > 0.1 and colours > 8, f"{what}: map canvas looks empty ({painted:.0%} painted, {colours} colours)"
 
 
 def _selectbox(scope: Page | Locator, label: str) -> Locator:

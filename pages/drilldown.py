@@ -36,15 +36,16 @@ with stop_on_registry_error():
         indicator_code,
     )
 
-crumbs = st.columns([1, 1, 6])
-if view.level != "county":
-    crumbs[0].button(labels.t("drill_back_county"), on_click=go, args=(None,), key="back-county")
-if view.level == "village" and view.township:
-    crumbs[1].button(
-        labels.t("drill_back_township", name=view.township[1]), on_click=go, args=(view.township[0],), key="back-township"
-    )
+with st.container(horizontal=True, gap="small"):  # buttons as wide as their words
+    if view.level != "county":
+        st.button(labels.t("drill_back_county"), on_click=go, args=(None,), key="back-county")
+    if view.level == "village" and view.township:
+        st.button(
+            labels.t("drill_back_township", name=view.township[1]), on_click=go, args=(view.township[0],),
+            key="back-township",
+        )
 st.title(view.heading)
-for note in view.notes:
+for note in view.notes if view.level != "township" else []:
     st.caption(note)
 
 if view.level == "county":
@@ -84,14 +85,13 @@ if view.chart is not None:
 
 if view.pull_down:
     st.subheader(labels.t("drill_pull_down"))
-    columns = st.columns(len(view.pull_down))
-    for column, (code, frame) in zip(columns, view.pull_down.items()):
-        with column:
-            st.markdown(f"**{ind.get(code).short}**")
-            if frame.empty:
-                st.caption(labels.t("drill_no_gap"))
-            else:
-                st.dataframe(frame, hide_index=True, key=f"pull-{code}")
+    for note in view.notes:
+        st.caption(note)
+    behind = drilldown.pull_down_table(view.pull_down)
+    if behind.empty:
+        st.caption(labels.t("drill_no_gap"))
+    else:
+        st.dataframe(behind, hide_index=True, key="pull-down", height=tables.fit_height(len(behind)))
 
 if view.trend is not None:
     st.subheader(labels.t("drill_monthly_trend"))
