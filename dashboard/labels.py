@@ -275,6 +275,8 @@ _TEXT: Final[dict[str, tuple[str, str]]] = {
     ),
     "quality_total": ("合计", "Total"),
     "quality_check_col": ("检查项目", "Check"),
+    "quality_count": ("问题数", "Count"),
+    "quality_by_village": ("按村统计", "By village"),
     "id_problem_missing": ("缺失", "missing"),
     "id_problem_length": ("位数不是 18 位", "not 18 characters"),
     "id_problem_characters": ("含非法字符", "invalid characters"),

@@ -136,6 +136,17 @@ def status_matrix(county: Report, townships: Report) -> tuple[pd.DataFrame, pd.D
         statuses.setdefault(key, {name_col: ""})[matrix_column(indicator)] = r["status"]
     table = pd.DataFrame(list(rows.values()))
     status = pd.DataFrame(list(statuses.values()))
+    # The assessment score (headline and service work) with the veto, for townships.
+    from dashboard import ranking
+
+    scored = ranking.assessment(townships.result).set_index("name")
+    score_col = labels.t("score")
+    table[score_col] = [
+        "" if n not in scored.index else
+        f"{scored.loc[n, 'score']:.1f}/{scored.loc[n, 'max_score']:g}" + (f" ✖ {labels.t('veto')}" if scored.loc[n, "veto"] else "")
+        for n in table[name_col]
+    ]
+    status[score_col] = ["" if n not in scored.index else ("red" if scored.loc[n, "veto"] else "") for n in table[name_col]]
     return table, status
 
 

@@ -63,6 +63,18 @@ def page(url: str, period: Period, today: date) -> QualityPage:
     )
 
 
+def village_counts(url: str, period: Period, today: date, check: str) -> pd.DataFrame:
+    """How many findings of one check each village has (villages with any), most first."""
+    from dashboard import cache
+
+    found = cache.quality(url, period.label, today).findings
+    found = found[found["check"] == check]
+    counts = found.groupby(["township_name", "village_name"], dropna=False).size().rename(labels.t("quality_count"))
+    return counts.sort_values(ascending=False).reset_index().rename(
+        columns={"township_name": labels.t("township"), "village_name": labels.t("village")}
+    ).fillna("—")
+
+
 def records(url: str, period: Period, today: date, check: str) -> pd.DataFrame:
     """The offending records of one check, with names and ID numbers masked."""
     from dashboard import cache

@@ -643,24 +643,26 @@ def service_counts(conn: sa.Connection, period: DayRange) -> pd.DataFrame:
     if "household" in present:
         # A household counts when a local member is registered and present at the period's end:
         # emptied households and ones created later are not publicity's denominator.
-        occupied = (
-            sa.select(_ONE)
-            .where(
-                person.c.household_id == household.c.id,
-                _local(),
-                _present_at(sa.bindparam("hh_end_next", end_next, type_=sa.Date)),
-            )
-            .exists()
-        )
-        parts.append(_grouped(conn, sa.select(household.c.village_id, sa.func.count().label("households"))
-                              .where(occupied).group_by(household.c.village_id)))
+        # Three narrow id lists joined in pandas: predictable on every engine, with or without
+        # an index on person.household_id.
+        homes = _frame(conn.execute(sa.select(household.c.id, household.c.village_id)), ["household_id", "village_id"])
+        occupied = _frame(conn.execute(
+            sa.select(person.c.household_id)
+            .where(person.c.household_id.is_not(None), _local(),
+                   _present_at(sa.bindparam("hh_end_next", end_next, type_=sa.Date)))
+            .distinct()
+        ), ["household_id"])
+        lived_in = homes[homes["household_id"].isin(occupied["household_id"])]
+        parts.append(lived_in.groupby("village_id").size().rename("households").to_frame())
         if "service_event" in present:
-            parts.append(_grouped(conn, sa.select(
-                household.c.village_id,
-                sa.func.count(sa.distinct(service_event.c.household_id)).label("households_reached"),
-            ).select_from(service_event.join(household, service_event.c.household_id == household.c.id))
-             .where(service_event.c.kind == "publicity_visit", in_period(service_event.c.event_date), occupied)
-             .group_by(household.c.village_id)))
+            reached = _frame(conn.execute(
+                sa.select(service_event.c.household_id)
+                .where(service_event.c.kind == "publicity_visit", in_period(service_event.c.event_date),
+                       service_event.c.household_id.is_not(None))
+                .distinct()
+            ), ["household_id"])
+            hit = lived_in[lived_in["household_id"].isin(reached["household_id"])]
+            parts.append(hit.groupby("village_id").size().rename("households_reached").to_frame())
     if "service_event" in present:
         kind = service_event.c.kind
         parts.append(_grouped(conn, sa.select(
@@ -674,28 +676,26 @@ def service_counts(conn: sa.Connection, period: DayRange) -> pd.DataFrame:
             in_period(service_event.c.event_date),
             service_event.c.village_id.is_not(None),
         ).group_by(service_event.c.village_id)))
-        # Women on short-acting supplies at b, and whether they had supply service in the period.
+        # Women on short-acting supplies at b (an index range scan) and who of them had supply
+        # service in the period (a distinct id list), matched in pandas.
         p = wcba_bind_params(period.end)
         e_next = sa.bindparam("end_next", type_=sa.Date)
         wcba = married_wcba_condition(
             e_next, sa.bindparam("born_on_or_before", type_=sa.Date), sa.bindparam("born_after", type_=sa.Date)
         )
-        served = (
-            sa.select(_ONE)
-            .where(
-                service_event.c.person_id == person.c.id,
-                service_event.c.kind == "supply_service",
-                service_event.c.event_date >= sa.bindparam("start", type_=sa.Date),
-                service_event.c.event_date < e_next,
-            )
-            .exists()
-        )
-        parts.append(_grouped(conn, sa.select(
-            person.c.village_id,
-            sa.func.count().label("short_acting_users"),
-            _count_if(served, "supply_served"),
-        ).where(wcba, method_in_use(SHORT_ACTING_METHODS, e_next), person.c.village_id.is_not(None))
-         .group_by(person.c.village_id), {**p, "start": start}))
+        users = _frame(conn.execute(
+            sa.select(person.c.id, person.c.village_id)
+            .where(wcba, method_in_use(SHORT_ACTING_METHODS, e_next), person.c.village_id.is_not(None)), p
+        ), ["person_id", "village_id"])
+        served = _frame(conn.execute(
+            sa.select(service_event.c.person_id)
+            .where(service_event.c.kind == "supply_service", in_period(service_event.c.event_date),
+                   service_event.c.person_id.is_not(None))
+            .distinct()
+        ), ["person_id"])
+        users = users.assign(served=users["person_id"].isin(served["person_id"]).astype("int64"))
+        parts.append(users.groupby("village_id").agg(short_acting_users=("person_id", "size"),
+                                                      supply_served=("served", "sum")))
     if "reward_payment" in present:
         ok = sa.and_(
             reward_payment.c.amount_paid.is_not(None),

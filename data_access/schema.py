@@ -89,6 +89,7 @@ person = sa.Table(
         "village_id",
     ),
     sa.Index("ix_person_death", "death_date"),
+    sa.Index("ix_person_household", "household_id"),
     sa.Index("ix_person_id_number", "id_number"),
 )
 

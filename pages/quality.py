@@ -26,6 +26,10 @@ check = st.selectbox(
 )
 with stop_on_registry_error():
     rows = quality_view.records(context.url, context.period, today, check)
+    by_village = quality_view.village_counts(context.url, context.period, today, check)
+if not by_village.empty:
+    st.markdown(f"**{labels.t('quality_by_village')}**")
+    st.dataframe(by_village, hide_index=True, key="quality-villages", height=tables.fit_height(len(by_village), 12))
 st.markdown(f"**{labels.t('quality_records', n=len(rows))}**")
 if rows.empty:
     st.success(labels.t("quality_all_clear"))

@@ -51,7 +51,9 @@ def test_quality_page_counts_and_records(app: AppTest) -> None:
     totals = dict(zip(matrix["检查项目"], matrix["合计"]))
     assert totals["身份证号重复"] == 2 and totals["人口平衡不符"] == 1 and totals["出生日期与身份证号不符"] == 1
     app.selectbox(key="quality_check").set_value("id_duplicate").run()
-    records = app.dataframe[1].value
+    by_village = app.dataframe[1].value
+    assert by_village["问题数"].sum() == 2  # one in 一村, one in 二村
+    records = app.dataframe[2].value
     assert len(records) == 2
     assert all("*" in n for n in records["身份证号"])  # masked
 
