@@ -50,9 +50,9 @@ def engine(url: str) -> sa.Engine:
 
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False, max_entries=128)
-def inputs(url: str, period_label: str) -> report.Inputs:
-    """Units, per-village base counts and targets for one period."""
-    return report.load_inputs(engine(url), parse_period(period_label))
+def inputs(url: str, period_label: str, with_services: bool = True) -> report.Inputs:
+    """Units, per-village base counts (and service counts) and targets for one period."""
+    return report.load_inputs(engine(url), parse_period(period_label), with_services)
 
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False)
@@ -75,17 +75,18 @@ def year_span(url: str) -> tuple[int, int] | None:
         raise RegistryError("err_query", reason=one_line(exc)) from exc
 
 
-def report_for(url: str, period: Period, level: str) -> report.Report:
-    """The indicator report for a level (built from the cached inputs, cached itself)."""
+def report_for(url: str, period: Period, level: str, with_services: bool = True) -> report.Report:
+    """The indicator report for a level (built from the cached inputs, cached itself);
+    ``with_services=False`` skips the service counts (headline indicators only)."""
     from dashboard import labels
 
-    return _report(url, period.label, level, labels.language())
+    return _report(url, period.label, level, labels.language(), with_services)
 
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False, max_entries=256)
-def _report(url: str, period_label: str, level: str, language: str) -> report.Report:
+def _report(url: str, period_label: str, level: str, language: str, with_services: bool = True) -> report.Report:
     # The language is part of the key: names and target texts in a report are in it.
-    return report.build(inputs(url, period_label), level)
+    return report.build(inputs(url, period_label, with_services), level)
 
 
 def clear() -> None:

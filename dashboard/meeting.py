@@ -150,7 +150,7 @@ def deck(url: str, period: Period) -> MeetingDeck:
 
     county = cache.report_for(url, period, "county")
     try:
-        last = cache.report_for(url, period.same_period_last_year(), "county")
+        last = cache.report_for(url, period.same_period_last_year(), "county", with_services=False)
     except PeriodError:
         last = None
     return build(county, last, cache.report_for(url, period, "township"), cache.report_for(url, period, "village"))

@@ -206,7 +206,8 @@ def page(url: str, period: Period, as_of: date) -> OverviewPage:
     county_now = cache.report_for(url, period, "county")
     townships = cache.report_for(url, period, "township")
     try:
-        county_last = cache.report_for(url, period.same_period_last_year(), "county")
+        # Last year is only the cards' year-on-year change: headline counts suffice.
+        county_last = cache.report_for(url, period.same_period_last_year(), "county", with_services=False)
     except PeriodError:
         county_last = None
     c = ind.county()

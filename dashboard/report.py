@@ -54,12 +54,15 @@ def open_registry(url: str) -> sa.Engine:
     return engine
 
 
-def load_inputs(engine: sa.Engine, period: Period) -> Inputs:
-    """Run the period's queries: units, base counts per village, the year's targets."""
+def load_inputs(engine: sa.Engine, period: Period, with_services: bool = True) -> Inputs:
+    """Run the period's queries: units, base counts per village (and service counts unless
+    ``with_services`` is False), the year's targets."""
     try:
         with engine.connect() as conn:
             units = queries.load_units(conn)
-            counts = queries.base_counts(conn, period).join(queries.service_counts(conn, period))
+            counts = queries.base_counts(conn, period)
+            if with_services:
+                counts = counts.join(queries.service_counts(conn, period))
             year_targets = queries.load_targets(conn, period.year)
             quotas = queries.load_quotas(conn, period.year)
     except sa.exc.SQLAlchemyError as exc:
@@ -72,6 +75,8 @@ def build(
     inputs: Inputs, level: str, indicators: tuple[ind.Indicator, ...] = ind.CATALOGUE
 ) -> Report:
     """The indicator table for ``level`` from already loaded inputs (pure)."""
+    if "households" not in inputs.counts.columns:  # loaded without service counts
+        indicators = tuple(i for i in indicators if i.group == "headline")
     rolled = ind.attach_quotas(ind.roll_up(inputs.counts, inputs.units, level), inputs.quotas)
     result = ind.compute(rolled, inputs.period, inputs.targets, indicators)
     return Report(inputs.period, level, rolled, result, inputs.default_targets_used)
