@@ -28,6 +28,16 @@ def _with_status_words(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _unit_tooltip() -> list[alt.Tooltip]:
+    """Name, value, n and status: what every unit's mark says on hover."""
+    return [
+        alt.Tooltip("name:N", title=labels.t("name")),
+        alt.Tooltip("value_text:N", title=labels.t("value")),
+        alt.Tooltip("n_text:N", title="n"),
+        alt.Tooltip("status_word:N", title=labels.t("status")),
+    ]
+
+
 def configure(chart: alt.TopLevelMixin, *, big: bool = False) -> alt.TopLevelMixin:
     """Fonts and sizes: Chinese-capable font; larger type for the projector."""
     size = 20 if big else 13
@@ -93,12 +103,7 @@ def funnel_chart(
             shape=alt.Shape("status_word:N", scale=shape, title=labels.t("status")),
             opacity=alt.condition("datum.muted", alt.value(style.MUTED_OPACITY), alt.value(0.95)),
             size=alt.condition("datum.highlight", alt.value(420 if not big else 600), alt.value(140 if not big else 260)),
-            tooltip=[
-                alt.Tooltip("name:N", title=labels.t("name")),
-                alt.Tooltip("value_text:N", title=labels.t("value")),
-                alt.Tooltip("n_text:N", title="n"),
-                alt.Tooltip("status_word:N", title=labels.t("status")),
-            ],
+            tooltip=_unit_tooltip(),
         )
     )
     names = (
@@ -142,12 +147,7 @@ def ranking_bars(
             opacity=alt.condition("datum.muted", alt.value(style.MUTED_OPACITY), alt.value(1.0)),
             stroke=alt.condition("datum.highlight", alt.value("#000"), alt.value(None)),
             strokeWidth=alt.condition("datum.highlight", alt.value(3), alt.value(0)),
-            tooltip=[
-                alt.Tooltip("name:N", title=labels.t("name")),
-                alt.Tooltip("value_text:N", title=labels.t("value")),
-                alt.Tooltip("n_text:N", title="n"),
-                alt.Tooltip("status_word:N", title=labels.t("status")),
-            ],
+            tooltip=_unit_tooltip(),
         )
     )
     text = (

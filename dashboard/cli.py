@@ -161,6 +161,16 @@ def _atomic_write(path: str, data: bytes) -> None:
         raise CliError(labels.t("err_write", path=path, reason=exc.strerror or exc)) from exc
 
 
+def _emit_csv(frame: pd.DataFrame, out: str | None) -> int:
+    """Plain UTF-8 CSV (no BOM: scripts read it) to ``out``, or to stdout."""
+    text = frame.to_csv(index=False, lineterminator="\n")
+    if out:
+        _atomic_write(out, text.encode("utf-8"))
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
 def run_indicators(args: argparse.Namespace) -> int:
     try:
         period = parse_period(args.period)
@@ -187,12 +197,7 @@ def run_indicators(args: argparse.Namespace) -> int:
         print(labels.t("warn_incomplete", as_of=as_of.isoformat()), file=sys.stderr)
     frame = indicators_frame(report.result, period.label, period.start, period.end)
     if args.format == "csv":
-        text = frame.to_csv(index=False, lineterminator="\n")
-        if args.out:
-            _atomic_write(args.out, text.encode("utf-8"))
-        else:
-            sys.stdout.write(text)
-        return 0
+        return _emit_csv(frame, args.out)
     level_word = labels.t(f"level_{args.level}")
     context = exports.ExportContext(
         title=f"{ind.county().short_name}{level_word}指标",
@@ -229,12 +234,7 @@ def run_quality(args: argparse.Namespace) -> int:
     else:
         frame = report.counts
     if args.format == "csv":
-        text = frame.to_csv(index=False, lineterminator="\n")
-        if args.out:
-            _atomic_write(args.out, text.encode("utf-8"))
-        else:
-            sys.stdout.write(text)
-        return 0
+        return _emit_csv(frame, args.out)
     context = exports.ExportContext(
         title=labels.t("quality_title"),
         scope=ind.county().name,

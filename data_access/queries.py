@@ -620,6 +620,16 @@ SERVICE_TABLES = ("household", "service_event", "reward_payment", "demo_site")
 SUPPLY_SITE_KIND = "药具管理服务"
 
 
+def reward_paid_in_full_on_time() -> sa.ColumnElement[bool]:
+    """A reward payment paid in full (amount_paid ≥ amount_due) on or before its due date."""
+    return sa.and_(
+        reward_payment.c.amount_paid.is_not(None),
+        reward_payment.c.amount_paid >= reward_payment.c.amount_due,
+        reward_payment.c.paid_on.is_not(None),
+        reward_payment.c.paid_on <= reward_payment.c.due_date,
+    )
+
+
 def _grouped(conn: sa.Connection, stmt: sa.Select[Any], params: dict[str, object] | None = None) -> pd.DataFrame:
     frame = pd.DataFrame(conn.execute(stmt, params or {}).mappings().all())
     return frame.set_index("village_id") if not frame.empty else frame
@@ -697,12 +707,7 @@ def service_counts(conn: sa.Connection, period: DayRange) -> pd.DataFrame:
         parts.append(users.groupby("village_id").agg(short_acting_users=("person_id", "size"),
                                                       supply_served=("served", "sum")))
     if "reward_payment" in present:
-        ok = sa.and_(
-            reward_payment.c.amount_paid.is_not(None),
-            reward_payment.c.amount_paid >= reward_payment.c.amount_due,
-            reward_payment.c.paid_on.is_not(None),
-            reward_payment.c.paid_on <= reward_payment.c.due_date,
-        )
+        ok = reward_paid_in_full_on_time()
         parts.append(_grouped(conn, sa.select(
             person.c.village_id,
             sa.func.count().label("rewards_due"),
@@ -907,12 +912,7 @@ def reward_problems(conn: sa.Connection, period: DayRange) -> pd.DataFrame:
     if not sa.inspect(conn).has_table("reward_payment"):
         return pd.DataFrame(columns=columns)
     bounds = Bounds.of(period)
-    ok = sa.and_(
-        reward_payment.c.amount_paid.is_not(None),
-        reward_payment.c.amount_paid >= reward_payment.c.amount_due,
-        reward_payment.c.paid_on.is_not(None),
-        reward_payment.c.paid_on <= reward_payment.c.due_date,
-    )
+    ok = reward_paid_in_full_on_time()
     stmt = (
         sa.select(
             reward_payment.c.id, reward_payment.c.person_id, person.c.village_id, person.c.name, person.c.id_number,
