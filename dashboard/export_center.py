@@ -153,16 +153,27 @@ def build(url: str, selection: Selection) -> ExportTable:
     return ExportTable(frame, context, (ind.county().short_name, scope, title, words), True, all_columns)
 
 
-def log_person_export(selection: Selection, rows: int, fmt: str, user: str) -> None:
+def file_bytes(
+    frame: pd.DataFrame, context: ExportContext, fmt: str, *, person_level: bool, user: str, detail: str = ""
+) -> bytes:
+    """The .xlsx or .csv of ``frame``; a person-level table's download is logged."""
+    from dashboard import exports
+
+    data = exports.to_xlsx_bytes(frame, context) if fmt == "xlsx" else exports.to_csv_bytes(frame)
+    if person_level:
+        log_person_export(context.title, context.scope, context.period, len(frame), fmt, user, detail)
+    return data
+
+
+def log_person_export(what: str, scope: str, period: str, rows: int, fmt: str, user: str, detail: str = "") -> None:
     """Append who exported which person-level list, when, with what filter (DESIGN.md §7)."""
     entry = {
         "at": datetime.now().isoformat(timespec="seconds"),
         "user": user,
-        "table": selection.table,
-        "period": selection.period.label,
-        "township": selection.township,
-        "village": selection.village,
-        "filter": selection.wcba_filter if selection.table == "wcba" else None,
+        "table": what,
+        "scope": scope,
+        "period": period,
+        "filter": detail or None,
         "rows": rows,
         "format": fmt,
     }

@@ -101,7 +101,9 @@ if view.births is not None and view.wcba is not None:
     st.subheader(labels.t("drill_records"))
     st.markdown(labels.t("drill_records_births", n=len(view.births.display)))
     st.dataframe(view.births.display, hide_index=True, key="records-births", height=tables.fit_height(len(view.births.display)))
-    tables.export_buttons(lambda: view.births.export, view.births.context, stem=view.births.stem, key="records-births")
+    tables.export_buttons(lambda: view.births.export, view.births.context, stem=view.births.stem, key="records-births",
+                          person_level=True)
     st.markdown(labels.t("drill_records_wcba", n=len(view.wcba.display), d=context.period.end.isoformat()))
     st.dataframe(view.wcba.display, hide_index=True, key="records-wcba", height=tables.fit_height(len(view.wcba.display)))
-    tables.export_buttons(lambda: view.wcba.export, view.wcba.context, stem=view.wcba.stem, key="records-wcba")
+    tables.export_buttons(lambda: view.wcba.export, view.wcba.context, stem=view.wcba.stem, key="records-wcba",
+                          person_level=True)

@@ -7,7 +7,7 @@ import streamlit as st
 from dashboard import export_center as ec
 from dashboard import exports, labels
 from dashboard import indicators as ind
-from dashboard.components import sidebar
+from dashboard.components import sidebar, tables
 from dashboard.components.errors import stop_on_registry_error
 
 PREVIEW_ROWS = 20
@@ -65,33 +65,12 @@ st.markdown(f"**{labels.t('export_rows', n=len(full.frame))}**")
 st.caption(labels.t("export_preview", n=min(PREVIEW_ROWS, len(full.frame))))
 st.dataframe(full.frame.head(PREVIEW_ROWS), hide_index=True, key="export-preview")
 
-user = (getattr(st.user, "email", None) if hasattr(st, "user") else None) or "local"
-
-
-def xlsx_bytes() -> bytes:
-    data = exports.to_xlsx_bytes(full.frame, full.context)
-    if full.person_level:
-        ec.log_person_export(selection, len(full.frame), "xlsx", user)
-    return data
-
-
-def csv_bytes() -> bytes:
-    data = exports.to_csv_bytes(full.frame)
-    if full.person_level:
-        ec.log_person_export(selection, len(full.frame), "csv", user)
-    return data
-
-
-a, b, _ = st.columns([1, 1, 5])
 too_large = len(full.frame) + exports.HEADER_ROW > exports.EXCEL_MAX_ROWS
-a.download_button(
-    labels.t("export_xlsx"), data=xlsx_bytes, file_name=exports.safe_filename(*full.stem, suffix="xlsx"),
-    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="export-xlsx",
-    on_click="ignore", disabled=too_large, icon=":material/download:",
-)
-b.download_button(
-    labels.t("export_csv"), data=csv_bytes, file_name=exports.safe_filename(*full.stem, suffix="csv"),
-    mime="text/csv", key="export-csv", on_click="ignore", icon=":material/download:",
-)
 if too_large:
     st.warning(labels.t("export_too_large"))
+    st.download_button(labels.t("export_csv"), data=lambda: exports.to_csv_bytes(full.frame),
+                       file_name=exports.safe_filename(*full.stem, suffix="csv"), mime="text/csv",
+                       key="export-csv", on_click="ignore", icon=":material/download:")
+else:
+    tables.export_buttons(lambda: full.frame, full.context, stem=full.stem, key="export",
+                          person_level=full.person_level, detail=wcba_filter if table == "wcba" else "")

@@ -36,4 +36,5 @@ if rows.empty:
 else:
     st.dataframe(rows, hide_index=True, key="quality-records", height=tables.fit_height(len(rows)))
     stem = (*view.stem[:-1], quality_view.check_name(check), view.stem[-1])
-    tables.export_buttons(lambda: rows, view.context, stem=stem, key="quality-records")
+    tables.export_buttons(lambda: rows, view.context, stem=stem, key="quality-records", person_level=True,
+                          detail=check)

@@ -75,3 +75,24 @@ def test_targets_page_is_read_only_for_viewers(app: AppTest, monkeypatch: pytest
     open_page(app, "pages/targets.py")
     assert any("只能查看" in w.value for w in app.warning)
     assert app.button(key="targets-save").disabled
+
+
+def test_person_level_downloads_are_logged_and_aggregates_are_not(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    import pandas as pd
+
+    from dashboard import export_center
+    from dashboard.exports import ExportContext
+
+    log = tmp_path / "exports.log"
+    monkeypatch.setattr(export_center, "AUDIT_LOG", log)
+    frame = pd.DataFrame({"姓名": ["张*芳"], "身份证号": ["5308231990******12"]})
+    context = ExportContext(title="出生登记", scope="甲镇一村", period="2024年")
+    data = export_center.file_bytes(frame, context, "csv", person_level=True, user="staff@example", detail="")
+    assert data.startswith("\ufeff".encode())
+    export_center.file_bytes(frame, context, "xlsx", person_level=False, user="staff@example")
+    entries = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
+    assert len(entries) == 1  # only the person-level download
+    assert entries[0]["user"] == "staff@example" and entries[0]["table"] == "出生登记"
+    assert entries[0]["scope"] == "甲镇一村" and entries[0]["rows"] == 1 and entries[0]["format"] == "csv"

@@ -13,18 +13,14 @@ import sqlalchemy as sa
 from openpyxl import load_workbook
 
 from dashboard.cli import CSV_COLUMNS, main
-from tests import boundary_registry as br
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")
-def registry_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("cli") / "boundary.sqlite"
-    engine = sa.create_engine(f"sqlite:///{path}")
-    br.create(engine)
-    engine.dispose()
-    return path
+def registry_path(registry_url: str) -> Path:
+    """The shared boundary registry (conftest) as a plain file path, as users pass it."""
+    return Path(registry_url.removeprefix("sqlite:///"))
 
 
 def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:

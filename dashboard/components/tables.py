@@ -38,15 +38,39 @@ def status_table(table: pd.DataFrame, status: pd.DataFrame, *, key: str) -> None
     st.dataframe(status_styler(table, status), hide_index=True, key=key, height=fit_height(len(table)))
 
 
+def current_user() -> str:
+    """Who is exporting: the signed-in user's e-mail where Streamlit has one, else 'local'."""
+    try:
+        return str(st.user.get("email") or "local")  # type: ignore[attr-defined]
+    except Exception:  # noqa: BLE001 - no authentication configured
+        return "local"
+
+
 def export_buttons(
-    build: Callable[[], pd.DataFrame], context: exports.ExportContext, *, stem: tuple[str, ...], key: str
+    build: Callable[[], pd.DataFrame],
+    context: exports.ExportContext,
+    *,
+    stem: tuple[str, ...],
+    key: str,
+    person_level: bool = False,
+    detail: str = "",
 ) -> None:
-    """An .xlsx and a .csv button for exactly the table shown; files are built on click only."""
+    """An .xlsx and a .csv button for exactly the table shown; files are built on click only.
+
+    ``person_level`` tables (registry lists) are logged when downloaded (DESIGN.md §7).
+    """
+    from dashboard.export_center import file_bytes
+
+    user = current_user()
+
+    def make(fmt: str) -> bytes:
+        return file_bytes(build(), context, fmt, person_level=person_level, user=user, detail=detail)
+
     row = st.container(horizontal=True, gap="small")
     with row:
         st.download_button(
             labels.t("export_xlsx"),
-            data=lambda: exports.to_xlsx_bytes(build(), context),
+            data=lambda: make("xlsx"),
             file_name=exports.safe_filename(*stem, suffix="xlsx"),
             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             key=f"{key}-xlsx",
@@ -55,7 +79,7 @@ def export_buttons(
         )
         st.download_button(
             labels.t("export_csv"),
-            data=lambda: exports.to_csv_bytes(build()),
+            data=lambda: make("csv"),
             file_name=exports.safe_filename(*stem, suffix="csv"),
             mime="text/csv",
             key=f"{key}-csv",
