@@ -4,6 +4,7 @@ status is readable without colour; values with small numbers are drawn muted."""
 from __future__ import annotations
 
 import altair as alt
+import numpy as np
 import pandas as pd
 
 from dashboard import labels, style
@@ -70,51 +71,80 @@ def funnel_chart(
     target: dict[str, object],
     *,
     x_title: str,
+    y_domain: tuple[float, float],
     highlight: str | None = None,
     big: bool = False,
     height: int = 420,
 ) -> alt.TopLevelMixin:
     """Value (projection) against size, the target line and 95 % / 99.8 % control limits.
 
-    ``points``: name, code, n, projection, status, small_numbers, value_text, n_text.
-    ``curve``: n, lo95, hi95, lo998, hi998 (``funnel.limits``).
+    ``points``: name, code, n, projection, status, small_numbers, value_text, n_text, and
+    ``outside95`` (labelled). ``curve``: n, lo95, hi95, lo998, hi998 (``funnel.limits``).
+    The y axis is fixed to ``y_domain`` (``funnel.y_range``): lines are clipped to it and
+    points beyond it sit on its edge as ▲/▼ with their value in the label.
     """
     colour, shape, _ = _status_scales()
     data = _with_status_words(points[points["n"] > 0].dropna(subset=["projection"]))
     data["highlight"] = data["code"] == highlight if highlight else False
+    lo, hi = y_domain
+    data["y"] = data["projection"].clip(lo, hi)
+    data["beyond"] = np.where(data["projection"] > hi, "above", np.where(data["projection"] < lo, "below", ""))
+    marked = data["outside95"].astype(bool) if "outside95" in data else pd.Series(False, index=data.index)
+    data["labelled"] = marked | data["highlight"] | (data["beyond"] != "")
+    data["label"] = data["name"] + np.where(data["beyond"] == "above", " ↑" + data["value_text"],
+                                            np.where(data["beyond"] == "below", " ↓" + data["value_text"], ""))
     x = alt.X("n:Q", title=x_title, scale=alt.Scale(type="log", nice=False))
     y_title = f"{indicator.name}（{indicator.unit_label}）"
+    y_scale = alt.Scale(domain=[lo, hi], zero=False, nice=False)
     limit_layers = []
     for name, dash, width in (("998", [4, 4], 1.5), ("95", [], 1.5)):
         for side in ("lo", "hi"):
             limit_layers.append(
                 alt.Chart(curve)
-                .mark_line(color="#6b6b6b", strokeDash=dash, strokeWidth=width)
-                .encode(x=x, y=alt.Y(f"{side}{name}:Q", title=y_title))
+                .mark_line(color="#6b6b6b", strokeDash=dash, strokeWidth=width, clip=True)
+                .encode(x=x, y=alt.Y(f"{side}{name}:Q", title=y_title, scale=y_scale))
             )
-    target_rule = alt.Chart().mark_rule(color="#222", strokeWidth=2).encode(y=alt.datum(float(target["value"])))
+    target_rule = alt.Chart().mark_rule(color="#222", strokeWidth=2, clip=True).encode(
+        y=alt.datum(float(target["value"]))  # type: ignore[arg-type]
+    )
+    size = 140 if not big else 260
+    inside = data[data["beyond"] == ""]
+    edge = data[data["beyond"] != ""]
     dots = (
-        alt.Chart(data)
-        .mark_point(filled=True, size=140 if not big else 260, strokeWidth=2)
+        alt.Chart(inside)
+        .mark_point(filled=True, size=size, strokeWidth=2)
         .encode(
             x=x,
-            y=alt.Y("projection:Q", title=y_title, scale=alt.Scale(zero=False)),
+            y=alt.Y("y:Q", title=y_title, scale=y_scale),
             color=alt.Color("status_word:N", scale=colour, title=labels.t("status")),
             shape=alt.Shape("status_word:N", scale=shape, title=labels.t("status")),
             opacity=alt.condition("datum.muted", alt.value(style.MUTED_OPACITY), alt.value(0.95)),
-            size=alt.condition("datum.highlight", alt.value(420 if not big else 600), alt.value(140 if not big else 260)),
+            size=alt.condition("datum.highlight", alt.value(420 if not big else 600), alt.value(size)),
+            tooltip=_unit_tooltip(),
+        )
+    )
+    beyond = (
+        alt.Chart(edge)
+        .mark_point(filled=True, size=size, strokeWidth=2)
+        .encode(
+            x=x,
+            y=alt.Y("y:Q", scale=y_scale),
+            color=alt.Color("status_word:N", scale=colour, legend=None),
+            shape=alt.Shape("beyond:N", scale=alt.Scale(domain=["above", "below"], range=["triangle-up", "triangle-down"]),
+                            legend=None),
+            opacity=alt.condition("datum.muted", alt.value(style.MUTED_OPACITY), alt.value(0.95)),
             tooltip=_unit_tooltip(),
         )
     )
     names = (
-        alt.Chart(data)
+        alt.Chart(data[data["labelled"]])
         .mark_text(align="left", dx=9, dy=-8, fontSize=12 if not big else 18, color="#222")
-        .encode(x=x, y="projection:Q", text="name:N",
+        .encode(x=x, y=alt.Y("y:Q", scale=y_scale), text="label:N",
                 opacity=alt.condition("datum.muted", alt.value(0.55), alt.value(1.0)))
     )
-    layers = [*limit_layers, target_rule, dots, names]
+    layers = [*limit_layers, target_rule, dots, beyond, names]
     if indicator.interval == "sex_ratio" and target.get("op") == "band":
-        for end in (float(target["low"]), float(target["high"])):
+        for end in (float(target["low"]), float(target["high"])):  # type: ignore[arg-type]
             layers.append(alt.Chart().mark_rule(color="#1b7837", strokeDash=[2, 2]).encode(y=alt.datum(end)))
     return alt.layer(*layers).properties(height=height, width="container")
 

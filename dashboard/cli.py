@@ -275,13 +275,14 @@ def run_demo(args: argparse.Namespace) -> int:
     last_stage: list[str] = [""]
 
     def progress(step: str) -> None:
+        words = demo_step_words(step)
         if interactive:  # one line, rewritten in place
-            print("\r" + labels.t("demo_progress", step=step).ljust(60), end="", file=sys.stderr, flush=True)
+            print("\r" + labels.t("demo_progress", step=words).ljust(60), end="", file=sys.stderr, flush=True)
             return
         stage = step.split(" ")[0]  # in a log: one line per stage, not per chunk
         if stage != last_stage[0]:
             last_stage[0] = stage
-            print(labels.t("demo_progress", step=stage), file=sys.stderr, flush=True)
+            print(labels.t("demo_progress", step=demo_step_words(stage)), file=sys.stderr, flush=True)
 
     try:
         engine = make_engine(url)
@@ -315,6 +316,15 @@ def run_demo(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     return 0
+
+
+def demo_step_words(step: str) -> str:
+    """The demo generator's step ('year 2021', 'person 3/20', 'indexes') in the user's words."""
+    stage, _, rest = step.partition(" ")
+    key = f"demo_step_{stage}"
+    if not labels.has(key):
+        return step
+    return labels.t(key, detail=rest).strip()
 
 
 # --------------------------------------------------------------------------- main

@@ -15,7 +15,7 @@ import pandas as pd
 
 from dashboard import charts, labels, privacy, style, trends
 from dashboard import indicators as ind
-from dashboard.exports import ExportContext
+from dashboard.exports import ExportContext, indicator_notes
 from dashboard.overview import matrix_column, period_words
 from dashboard.periods import Period, age_on
 from dashboard.report import Report
@@ -84,7 +84,7 @@ def indicator_table(result: pd.DataFrame, title: str, scope: str, period: Period
             period=words,
             status_column=labels.t("status"),
             number_formats={labels.t("value"): "0.00", labels.t("projection"): "0.00"},
-            notes=tuple((i.name, f"{i.code}；{i.unit_label}") for i in ind.HEADLINE),
+            notes=indicator_notes(ind.HEADLINE, result),
         ),
         stem=(ind.county().short_name, scope, title, words),
     )
@@ -128,19 +128,25 @@ def gaps(result: pd.DataFrame, period: Period) -> pd.DataFrame:
 
 
 def pull_down(villages: Report, township_code: str, top: int = 5) -> dict[str, pd.DataFrame]:
-    """Per indicator, the villages of the township furthest behind target (largest gap first)."""
+    """Per indicator, the villages of the township furthest behind target: conclusive misses
+    first (largest gap first), then the small-numbers ones ('?'), whose gap may be chance.
+
+    The gap is in whole persons (births, women), rounded up: what it would take to meet the
+    target.
+    """
     result = villages.result[villages.result["township_code"] == township_code]
     with_gaps = style.decorate(gaps(result, villages.period))
     out: dict[str, pd.DataFrame] = {}
     for code in [i.code for i in ind.HEADLINE]:
         sub = with_gaps[(with_gaps["indicator"] == code) & (with_gaps["gap"] > 1e-9)]
-        sub = sub.sort_values("gap", ascending=False).head(top)
+        sub = sub.assign(_small=sub["small_numbers"].astype(bool))
+        sub = sub.sort_values(["_small", "gap", "code"], ascending=[True, False, True], kind="stable").head(top)
         out[code] = pd.DataFrame(
             {
                 labels.t("village"): sub["name"],
                 labels.t("value"): sub["value_text"],
                 labels.t("status"): sub["badge"],
-                labels.t("drill_gap"): sub["gap"].round(1),
+                labels.t("drill_gap"): np.ceil(sub["gap"] - 1e-9).astype("int64"),
                 "n": sub["n_text"],
             }
         )

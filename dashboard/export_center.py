@@ -122,7 +122,7 @@ def build(url: str, selection: Selection) -> ExportTable:
             scope=scope,
             period=words,
             as_of=selection.period.end,
-            notes=indicator_notes([ind.get(c) for c in chosen], inputs.targets),
+            notes=indicator_notes([ind.get(c) for c in chosen], result),
             filters=tuple(filters),
             status_column=labels.t("status"),
             unit_column=labels.t("unit"),

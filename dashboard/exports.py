@@ -352,17 +352,20 @@ def _sheet_name(title: str) -> str:
     return cleaned[:31]
 
 
-def indicator_notes(indicators: Iterable[object], targets: pd.DataFrame | None = None) -> tuple[tuple[str, str], ...]:
-    """说明-sheet rows: each indicator's name and code, unit, formula and county-wide target."""
-    from dashboard import targets as tr
+def indicator_notes(indicators: Iterable[object], result: pd.DataFrame | None = None) -> tuple[tuple[str, str], ...]:
+    """说明-sheet rows: each indicator's name, formula, unit and the target that applied (from
+    the first row of ``result`` for that indicator: the county's, or the first unit's)."""
+    from dashboard import labels
 
     rows = []
     for ind in indicators:
-        target_text = ""
-        if targets is not None and not targets.empty:
-            county = targets[(targets["indicator"] == ind.code) & targets["township_id"].isna()]  # type: ignore[attr-defined]
-            if not county.empty:
-                r = county.iloc[-1]
-                target_text = f"；目标 {tr.target_text(r['op'], r['value'], r['low'], r['high'])}（容差 {r['amber']:g}）"
-        rows.append((f"{ind.name}（{ind.code}）", f"{ind.formula}；单位 {ind.unit_label}{target_text}"))  # type: ignore[attr-defined]
+        text = f"{ind.formula}；{labels.t('unit')} {ind.unit_label}"  # type: ignore[attr-defined]
+        if result is not None and not result.empty:
+            own = result[result["indicator"] == ind.code]  # type: ignore[attr-defined]
+            if not own.empty and isinstance(own["target"].iloc[0], str) and own["target"].iloc[0] != "—":
+                r = own.iloc[0]
+                text += "；" + labels.t("notes_target", target=r["target"], amber=f"{float(r['target_amber']):g}")
+        if ind.unit == "permille":  # type: ignore[attr-defined]
+            text += "；" + labels.t("notes_average_population")
+        rows.append((str(ind.name), text))  # type: ignore[attr-defined]
     return tuple(rows)

@@ -89,3 +89,58 @@ def curve_sizes(n_values: pd.Series, points: int = 80) -> np.ndarray:
     lo = max(float(positive.min()) * 0.8, 1.0)
     hi = float(positive.max()) * 1.15
     return np.geomspace(lo, hi, points)
+
+
+#: Hard bounds of the y axis per unit: a proportion cannot leave 0–100 %; a sex ratio of a
+#: handful of births can be anything, but beyond 0–300 it says nothing a leader can use.
+HARD_BOUNDS: dict[str, tuple[float, float]] = {"percent": (0.0, 100.0), "ratio": (0.0, 300.0)}
+
+
+def y_range(
+    indicator: Indicator,
+    values: np.ndarray,
+    sizes: np.ndarray,
+    curve: pd.DataFrame,
+    target: tuple[float, float],
+) -> tuple[float, float]:
+    """A y range a reader can use: the middle 90 % of the points (all of them when there are
+    few, e.g. 13 townships), the target (both ends of a band) and the 99.8 % limits at the
+    median size, padded by 8 % and kept inside :data:`HARD_BOUNDS`. Points outside it are
+    drawn at its edge and marked.
+    """
+    v = np.asarray(values, dtype="float64")
+    n = np.asarray(sizes, dtype="float64")
+    ok = np.isfinite(v) & (n > 0)
+    v, n = v[ok], n[ok]
+    low, high = float(min(target)), float(max(target))
+    if v.size:
+        q_lo, q_hi = (np.quantile(v, [0.05, 0.95]) if v.size > 20 else (v.min(), v.max()))
+        low, high = min(low, float(q_lo)), max(high, float(q_hi))
+        median = float(np.median(n))
+        at = curve.iloc[int(np.argmin(np.abs(curve["n"].to_numpy() - median)))]
+        for column in ("lo998", "hi998"):
+            if np.isfinite(at[column]):
+                low, high = min(low, float(at[column])), max(high, float(at[column]))
+    pad = (high - low) * 0.08 or max(abs(high) * 0.05, 1.0)
+    low, high = low - pad, high + pad
+    bounds = HARD_BOUNDS.get(indicator.unit)
+    if bounds:
+        low, high = max(low, bounds[0]), min(high, bounds[1])
+    return low, high
+
+
+def outside(
+    indicator: Indicator,
+    target_value: float,
+    values: np.ndarray,
+    sizes: np.ndarray,
+    *,
+    period_share: float = 1.0,
+    events_per_person: float = 0.0,
+) -> np.ndarray:
+    """True where a point lies outside the 95 % limits for its own size (worth a label)."""
+    v = np.asarray(values, dtype="float64")
+    lim = limits(indicator, target_value, np.asarray(sizes, dtype="float64"), period_share=period_share,
+                 events_per_person=events_per_person)
+    with np.errstate(invalid="ignore"):
+        return np.isfinite(v) & ((v < lim["lo95"].to_numpy()) | (v > lim["hi95"].to_numpy()))

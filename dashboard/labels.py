@@ -99,6 +99,10 @@ _TEXT: Final[dict[str, tuple[str, str]]] = {
         "颜色与符号：✔ 达标　▲ 接近　✖ 未达标　— 无数据　? 数量少，仅供参考。卡片中的箭头为与上年同期相比的变化（红色表示变差）。",
         "Colours and symbols: ✔ met  ▲ near  ✖ missed  — no data  ? small numbers. Card arrows: change against the same months last year (red = worse).",
     ),
+    "legend_marks": (
+        "✔ 达标　▲ 接近　✖ 未达标　— 无数据　? 数量少，仅供参考（95% 区间同时包含达标与未达标值，灰淡显示）",
+        "✔ met  ▲ near  ✖ missed  — no data  ? small numbers, indicative only (the 95% interval spans met and missed; drawn faded)",
+    ),
     "card_help": (
         "分子 {num} / 分母 {den}；95% 区间 {lo} – {hi}",
         "numerator {num} / denominator {den}; 95% interval {lo} – {hi}",
@@ -177,8 +181,8 @@ _TEXT: Final[dict[str, tuple[str, str]]] = {
     "drill_villages_table": ("{township}各村指标", "Villages of {township}"),
     "drill_pull_down": ("拖后腿的村", "Villages pulling the township down"),
     "drill_pull_down_note": (
-        "按“差距”排序：若该村达到目标，本乡镇的分子可少/多多少（出生数、计划外出生、未落实长效措施人数）。",
-        "Sorted by gap: how much the township's numerator would change if this village met the target.",
+        "结论明确的村在前，数量少（?）的村在后，各按“差距”排序：该村达到目标需少/多多少人（出生数、政策内出生、落实长效措施人数），向上取整。",
+        "Conclusive misses first, small numbers (?) after, each by gap: how many persons (births, compliant births, long-acting users) the village is from its target, rounded up.",
     ),
     "drill_gap": ("差距", "Gap"),
     "drill_no_gap": ("各村均达到目标", "Every village meets the target"),
@@ -236,7 +240,12 @@ _TEXT: Final[dict[str, tuple[str, str]]] = {
     "meeting_next": ("下一页 ▶", "Next ▶"),
     "meeting_auto": ("自动翻页", "Auto-advance"),
     "meeting_seconds": ("每页秒数", "Seconds per slide"),
-    "meeting_slide_status": ("全县目标完成情况", "County status"),
+    "meeting_slide_targets": ("全县各项目标完成情况", "County status on every target"),
+    "meeting_slide_scorecard": ("各乡镇目标完成情况", "Townships on every target"),
+    "meeting_scorecard_note": (
+        "按考核得分排序，一票否决排在最后；非全年的出生率、自然增长率和任务完成率为全年预测值。",
+        "Sorted by score, vetoed last; part-year birth, growth and quota figures are full-year projections.",
+    ),
     "meeting_slide_ranking": ("乡镇考核排名", "Township ranking"),
     "meeting_slide_map": ("各乡镇达标地图", "Map"),
     "meeting_slide_laggards": ("差距最大的村", "Villages furthest behind"),
@@ -288,6 +297,7 @@ _TEXT: Final[dict[str, tuple[str, str]]] = {
     "quality_detail": ("说明", "Detail"),
     "quality_record": ("记录", "Record"),
     "quality_difference": ("差额", "Difference"),
+    "check_id_missing": ("身份证号缺失", "ID number missing"),
     "check_id_invalid": ("身份证号无效", "Invalid ID number"),
     "check_id_duplicate": ("身份证号重复", "Duplicate ID number"),
     "check_id_sex_mismatch": ("性别与身份证号不符", "Sex disagrees with ID"),
@@ -304,8 +314,8 @@ _TEXT: Final[dict[str, tuple[str, str]]] = {
     "targets_year": ("年度", "Year"),
     "targets_defaults_note": ("本年度目标表中还没有记录，下表为默认目标；保存后写入目标表。", "This year has no target rows yet: the defaults are shown; saving writes them."),
     "targets_help": (
-        "每行一个目标。乡镇列为“全县（默认）”的行适用于所有乡镇；某乡镇的行覆盖全县默认值。op：<=、>=、= 或 band（区间，需填 low 与 high）；amber 为“接近”的容差（≥ 0）。",
-        "One target per row. 全县（默认） rows apply to every township; a township's row overrides it. op: <=, >=, = or band (needs low and high); amber is the tolerance for amber (≥ 0).",
+        "每行一个目标。乡镇列为“全县（默认）”的行适用于所有乡镇；某乡镇的行覆盖全县默认值。比较：不高于、不低于、等于，或区间（需填下限与上限）；容差为判为“接近”的范围（≥ 0）。",
+        "One target per row. 全县（默认） rows apply to every township; a township's row overrides it. Comparison: at most, at least, equal to, or range (needs low and high); the tolerance is how far from the target still counts as near (≥ 0).",
     ),
     "targets_save": ("保存", "Save"),
     "targets_saved": ("已保存 {n} 条目标（{year}年）", "Saved {n} targets for {year}"),
@@ -317,17 +327,26 @@ _TEXT: Final[dict[str, tuple[str, str]]] = {
     "target_err_township": ("未知乡镇“{name}”", "unknown township '{name}'"),
     "target_err_number": ("{field} 须为数字", "{field} must be a number"),
     "target_err_duplicate": ("同一乡镇同一指标重复", "the same township and indicator twice"),
-    "target_err_op": ("op 须为 {ops} 之一", "op must be one of {ops}"),
+    "target_err_op": ("比较须为 {ops} 之一", "the comparison must be one of {ops}"),
     "target_err_value": ("须填目标值", "value is required"),
-    "target_err_amber": ("容差 amber 须 ≥ 0", "amber tolerance must be ≥ 0"),
-    "target_err_band": ("区间目标须填下限 low 和上限 high", "a band needs low and high"),
-    "target_err_band_order": ("区间目标须下限 ≤ 上限", "a band needs low ≤ high"),
+    "target_err_amber": ("容差须 ≥ 0", "the tolerance must be ≥ 0"),
+    "target_err_band": ("区间目标须填下限和上限", "a range needs low and high"),
+    "target_err_band_order": ("区间目标须下限 ≤ 上限", "a range needs low ≤ high"),
     "target_err_role": ("当前角色不能修改目标", "your role may not change targets"),
-    "col_op": ("比较", "op"),
-    "col_value": ("目标值", "value"),
-    "col_low": ("下限", "low"),
-    "col_high": ("上限", "high"),
-    "col_amber": ("容差", "amber"),
+    "col_op": ("比较", "Comparison"),
+    "col_value": ("目标值", "Value"),
+    "col_low": ("下限", "Low"),
+    "col_high": ("上限", "High"),
+    "col_amber": ("容差", "Tolerance"),
+    "notes_target": ("目标 {target}（容差 {amber}）", "target {target} (tolerance {amber})"),
+    "notes_average_population": (
+        "平均人口可为半人：表中按整数显示，单元格内保留精确值",
+        "the average population may be a half person: shown as a whole number, the cell keeps the exact value",
+    ),
+    "op_le": ("不高于", "at most"),
+    "op_ge": ("不低于", "at least"),
+    "op_eq": ("等于", "equal to"),
+    "op_band": ("区间", "range"),
     # --- services page ---
     "page_services": ("服务工作", "Services"),
     "services_title": ("服务工作指标", "Service indicators"),
@@ -341,6 +360,16 @@ _TEXT: Final[dict[str, tuple[str, str]]] = {
     ),
     "services_no_quota": ("本年度未下达孕检、叶酸任务数", "No quotas set for this year"),
     "sites_title": ("新增示范点", "New demonstration sites"),
+    "sites_short": ("新增示范点", "New sites"),
+    "sites_line_county": ("县级 {n}/{goal}", "county level {n}/{goal}"),
+    "sites_line_townships": ("乡镇级：{n}/{total} 个乡镇已新增", "township level: {n} of {total} townships"),
+    "sites_line_supply": ("药具示范点 {n}/{goal}", "supply standard {n}/{goal}"),
+    "sites_target": ("县级 +{county}、各乡镇 +{township}、药具 +{supply}", "+{county} county, +{township} per township, +{supply} supply"),
+    "overview_group_headline": ("主要指标", "Headline targets"),
+    "overview_group_service": ("服务工作", "Service work"),
+    "overview_matrix_scope": ("显示指标", "Show"),
+    "overview_matrix_headline": ("主要指标", "Headline targets"),
+    "overview_matrix_all": ("全部指标", "All targets"),
     "sites_kind": ("类别", "Kind"),
     "sites_new": ("新增", "New"),
     "sites_county_level": ("县级示范点", "County-level sites"),
@@ -401,6 +430,23 @@ _TEXT: Final[dict[str, tuple[str, str]]] = {
         "warning: the period runs past the last complete month {as_of}; counts are incomplete",
     ),
     "demo_progress": ("生成演示数据：{step}", "demo data: {step}"),
+    "demo_step_units": ("乡镇和村 {detail}", "townships and villages {detail}"),
+    "demo_step_population": ("初始人口 {detail}", "initial population {detail}"),
+    "demo_step_year": ("模拟 {detail} 年", "simulating {detail}"),
+    "demo_step_names": ("姓名和身份证号 {detail}", "names and ID numbers {detail}"),
+    "demo_step_services": ("服务工作记录 {detail}", "service work {detail}"),
+    "demo_step_indexes": ("建立索引 {detail}", "indexes {detail}"),
+    "demo_step_township": ("写入乡镇表 {detail}", "writing townships {detail}"),
+    "demo_step_village": ("写入村表 {detail}", "writing villages {detail}"),
+    "demo_step_household": ("写入户表 {detail}", "writing households {detail}"),
+    "demo_step_person": ("写入人员表 {detail}", "writing persons {detail}"),
+    "demo_step_birth": ("写入出生表 {detail}", "writing births {detail}"),
+    "demo_step_contraception": ("写入节育措施表 {detail}", "writing contraception {detail}"),
+    "demo_step_service_event": ("写入服务记录表 {detail}", "writing service events {detail}"),
+    "demo_step_task_quota": ("写入任务数表 {detail}", "writing task quotas {detail}"),
+    "demo_step_reward_payment": ("写入奖励兑现表 {detail}", "writing reward payments {detail}"),
+    "demo_step_demo_site": ("写入示范点表 {detail}", "writing demonstration sites {detail}"),
+    "demo_step_target": ("写入目标表 {detail}", "writing targets {detail}"),
     "demo_done": (
         "已生成 {url}：{persons:,} 人，{births:,} 条出生记录，用时 {seconds:.1f} 秒",
         "built {url}: {persons:,} persons, {births:,} births in {seconds:.1f} s",
@@ -422,6 +468,11 @@ def t(key: str, /, **fields: object) -> str:
     zh, en = _TEXT[key]
     text = en if _LANG.get() == "en" else zh
     return text.format(**fields) if fields else text
+
+
+def every(key: str) -> tuple[str, ...]:
+    """The string for ``key`` in every language (to read back what a user may have typed)."""
+    return _TEXT[key]
 
 
 def has(key: str) -> bool:

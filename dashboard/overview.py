@@ -14,8 +14,8 @@ from datetime import date
 import pandas as pd
 
 from dashboard import indicators as ind
-from dashboard import labels, style
-from dashboard.exports import ExportContext
+from dashboard import labels, sites, style
+from dashboard.exports import ExportContext, indicator_notes
 from dashboard.periods import Period, PeriodError
 from dashboard.report import Report
 
@@ -42,6 +42,8 @@ class Card:
     yoy: float | None  # change against the same period last year (value − last year's value)
     yoy_text: str | None
     lower_is_better: bool | None
+    group: str = "headline"  # 'headline' or 'service': cards are shown in these two groups
+    lines: tuple[tuple[str, str], ...] = ()  # extra (status, text) lines, e.g. the three site goals
 
 
 def _yoy(now: pd.Series, last: pd.DataFrame | None, indicator: ind.Indicator) -> float | None:
@@ -69,6 +71,7 @@ def county_cards(
         indicator = ind.get(row["indicator"])
         yoy = _yoy(row, last, indicator)
         op = row["target_op"]
+        small = bool(row["small_numbers"])
         cards.append(
             Card(
                 code=indicator.code,
@@ -84,25 +87,62 @@ def county_cards(
                 ),
                 target_text=str(row["target"]),
                 status=str(row["status"]),
-                badge=style.status_badge(row["status"], bool(row["small_numbers"])),
-                small_numbers=bool(row["small_numbers"]),
+                badge=style.status_badge(row["status"], small),
+                small_numbers=small,
                 numerator=float(row["numerator"]),
                 denominator=float(row["denominator"]),
-                n_text=labels.t(
-                    "n_behind",
-                    num=style.fmt_count(row["numerator"]),
-                    den=style.fmt_count(row["denominator"]),
-                ),
-                interval_text=(
-                    f"{style.fmt_value(row['ci_low'], indicator)} – {style.fmt_value(row['ci_high'], indicator)}"
-                    if not math.isnan(row["ci_low"])
-                    else "—"
-                ),
+                n_text=style.fmt_n(row["numerator"], row["denominator"]),
+                interval_text=style.fmt_interval(row["ci_low"], row["ci_high"], indicator),
                 yoy=yoy,
                 yoy_text=style.fmt_signed(yoy, indicator) if yoy is not None else None,
                 lower_is_better={"<=": True, ">=": False}.get(op),
+                group=indicator.group,
             )
         )
+    return cards
+
+
+def sites_card(county: Report, townships: Report) -> Card:
+    """The new-demonstration-sites card: county-level, township-level and supply sites
+    against +2 / +1 per township / +2, coloured by the worst of the three."""
+    found = sites.county_sites(county.rolled, townships.rolled, county.period, recorded=sites.recorded(county.tables))
+    parts = (
+        (found.statuses[0], labels.t("sites_line_county", n=found.county_level, goal=f"{found.county_goal:g}")),
+        (found.statuses[1], labels.t("sites_line_townships", n=found.townships_met, total=found.townships)),
+        (found.statuses[2], labels.t("sites_line_supply", n=found.supply, goal=f"{found.supply_goal:g}")),
+    )
+    return Card(
+        code=sites.SITES_CODE,
+        title=labels.t("sites_short"),
+        full_name=labels.t("sites_title"),
+        value=float(found.county_level),
+        value_text=f"{found.county_level} / {found.county_goal:g}" if found.status != "no_data" else style.no_data_text(),
+        projection=float(found.county_level),
+        projection_text=None,
+        target_text=labels.t("sites_target", county=f"{found.county_goal:g}", township=f"{found.township_goal:g}",
+                             supply=f"{found.supply_goal:g}"),
+        status=found.status,
+        badge=style.status_badge(found.status),
+        small_numbers=False,
+        numerator=float(found.county_level),
+        denominator=float(found.county_goal),
+        n_text="",
+        interval_text="",
+        yoy=None,
+        yoy_text=None,
+        lower_is_better=None,
+        group="service",
+        lines=parts if found.status != "no_data" else (),
+    )
+
+
+def all_cards(county: Report, townships: Report, county_last_year: Report | None = None) -> list[Card]:
+    """One card per target of the work plan: the five headline ones, then the service work
+    (the six service indicators and the new demonstration sites)."""
+    cards = county_cards(county, county_last_year, indicators=ind.HEADLINE)
+    if "households" in county.rolled.columns:  # service counts loaded
+        cards += county_cards(county, county_last_year, indicators=ind.SERVICE)
+        cards.append(sites_card(county, townships))
     return cards
 
 
@@ -111,31 +151,58 @@ def matrix_column(indicator: ind.Indicator) -> str:
     return f"{indicator.short}（{unit}）" if unit else indicator.short
 
 
-def status_matrix(county: Report, townships: Report) -> tuple[pd.DataFrame, pd.DataFrame]:
+def cell_text(value: float, projection: float, status: str, small: bool, indicator: ind.Indicator, partial: bool) -> str:
+    """A status cell: '10.52 ✔', '93.40 ✖ ?', part years '1.80（预测 10.80）✔'; '无数据' without a value."""
+    if status == "no_data" or math.isnan(value):
+        return style.no_data_text()
+    text = style.fmt_value(value, indicator, with_unit=False)
+    if partial and indicator.projected and not math.isnan(projection):
+        text += f"（{labels.t('projection_short')} {style.fmt_number(projection, indicator.decimals)}）"
+    return f"{text} {style.STATUS_SYMBOLS[status]}{style.small_mark(small)}"
+
+
+def sites_cell(row: pd.Series) -> str:
+    if row["status"] == "no_data":
+        return style.no_data_text()
+    return f"{int(row['new'])}/{row['goal']:g} {style.STATUS_SYMBOLS[row['status']]}"
+
+
+def status_matrix(
+    county: Report, townships: Report, indicators: tuple[ind.Indicator, ...] = ind.HEADLINE
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Unit × indicator display table (county first, then townships) and its status frame.
 
     Cells read '10.52 ✔'; for a projected indicator over part of a year the judged
     projection follows in brackets. The status frame has the same shape with status codes
-    (the small-numbers mark '?' is in the cell text).
+    (the small-numbers mark '?' is in the cell text). With the service indicators, the
+    townships' new demonstration sites (own township-level sites against +1) follow.
     """
     partial = not county.period.is_full_year
-    result = ind.headline(pd.concat([county.result, townships.result], ignore_index=True))
+    codes = [i.code for i in indicators]
+    result = pd.concat([county.result, townships.result], ignore_index=True)
+    result = result[result["indicator"].isin(codes)]
     rows: dict[str, dict[str, str]] = {}
     statuses: dict[str, dict[str, str]] = {}
     name_col = labels.t("township")
     for _, r in result.iterrows():
         indicator = ind.get(r["indicator"])
         key = r["name"]
-        text = style.fmt_value(r["value"], indicator, with_unit=False)
-        if partial and indicator.projected and not math.isnan(r["projection"]):
-            text += f"（{labels.t('projection_short')} {style.fmt_number(r['projection'], indicator.decimals)}）"
-        text += f" {style.STATUS_SYMBOLS[r['status']]}"
-        if r["small_numbers"]:
-            text += f" {style.SMALL_NUMBERS_SYMBOL}"
+        text = cell_text(r["value"], r["projection"], r["status"], bool(r["small_numbers"]), indicator, partial)
         rows.setdefault(key, {name_col: key})[matrix_column(indicator)] = text
         statuses.setdefault(key, {name_col: ""})[matrix_column(indicator)] = r["status"]
     table = pd.DataFrame(list(rows.values()))
     status = pd.DataFrame(list(statuses.values()))
+    if any(i.group == "service" for i in indicators) and "new_sites_township" in townships.rolled.columns:
+        known = sites.recorded(county.tables)
+        per_township = sites.township_sites(townships.rolled, county.period, recorded=known).set_index("name")
+        column = labels.t("sites_short")
+        found = sites.county_sites(county.rolled, townships.rolled, county.period, recorded=known)
+        county_text = f"{found.county_level}/{found.county_goal:g} {style.STATUS_SYMBOLS[found.status]}" if known \
+            else style.no_data_text()
+        table[column] = [county_text if i == 0 else sites_cell(per_township.loc[n]) if n in per_township.index else ""
+                         for i, n in enumerate(table[name_col])]
+        status[column] = [found.status if i == 0 else per_township.loc[n, "status"] if n in per_township.index else ""
+                          for i, n in enumerate(table[name_col])]
     # The assessment score (headline and service work) with the veto, for townships.
     from dashboard import ranking
 
@@ -150,9 +217,10 @@ def status_matrix(county: Report, townships: Report) -> tuple[pd.DataFrame, pd.D
     return table, status
 
 
-def matrix_export(county: Report, townships: Report) -> pd.DataFrame:
+def matrix_export(county: Report, townships: Report, indicators: tuple[ind.Indicator, ...] = ind.HEADLINE) -> pd.DataFrame:
     """The matrix's numbers as an export table: one row per unit × indicator, real numbers."""
-    result = ind.headline(pd.concat([county.result, townships.result], ignore_index=True))
+    result = pd.concat([county.result, townships.result], ignore_index=True)
+    result = result[result["indicator"].isin([i.code for i in indicators])]
     return pd.DataFrame(
         {
             labels.t("code"): result["code"],
@@ -164,7 +232,7 @@ def matrix_export(county: Report, townships: Report) -> pd.DataFrame:
             labels.t("projection"): result["projection"],
             labels.t("target"): result["target"],
             labels.t("status"): [style.status_word(s) for s in result["status"]],
-            labels.t("small_numbers"): result["small_numbers"].map({True: "是", False: ""}),
+            labels.t("small_numbers"): result["small_numbers"].map({True: labels.t("yes"), False: ""}),
         }
     )
 
@@ -199,8 +267,9 @@ def period_words(period: Period) -> str:
     return f"{period.year}年{period.start.month}–{period.end.month}月"
 
 
-def page(url: str, period: Period, as_of: date) -> OverviewPage:
-    """Query (cached), compute and lay out the overview for ``period``."""
+def page(url: str, period: Period, as_of: date, *, all_targets: bool = False) -> OverviewPage:
+    """Query (cached), compute and lay out the overview for ``period``; ``all_targets`` puts
+    the service indicators (and new sites) in the township matrix beside the headline ones."""
     from dashboard import cache
 
     county_now = cache.report_for(url, period, "county")
@@ -227,16 +296,17 @@ def page(url: str, period: Period, as_of: date) -> OverviewPage:
         warnings.append(labels.t("period_incomplete", as_of=as_of.isoformat()))
     if county_now.default_targets_used:
         warnings.append(labels.t("target_source_default"))
-    table, status = status_matrix(county_now, townships)
+    shown = ind.CATALOGUE if all_targets else ind.HEADLINE
+    table, status = status_matrix(county_now, townships, shown)
     words = period_words(period)
     return OverviewPage(
         heading=labels.t("overview_heading", county=c.display_name, period=words),
         notes=notes,
         warnings=warnings,
-        cards=county_cards(county_now, county_last),
+        cards=all_cards(county_now, townships, county_last),
         matrix=table,
         matrix_status=status,
-        export_table=lambda: matrix_export(county_now, townships),
+        export_table=lambda: matrix_export(county_now, townships, shown),
         export_context=ExportContext(
             title=labels.t("export_matrix_title"),
             scope=c.display_name,
@@ -244,8 +314,8 @@ def page(url: str, period: Period, as_of: date) -> OverviewPage:
             as_of=min(as_of, period.end),
             status_column=labels.t("status"),
             number_formats={labels.t("value"): "0.00", labels.t("projection"): "0.00",
-                            labels.t("numerator"): "#,##0.##", labels.t("denominator"): "#,##0.##"},
-            notes=tuple((i.name, f"{i.code}；{i.unit_label}") for i in ind.HEADLINE),
+                            labels.t("numerator"): "#,##0", labels.t("denominator"): "#,##0"},
+            notes=indicator_notes(shown, county_now.result),
         ),
         export_stem=(c.short_name, labels.t("export_matrix_title"), words),
         county=county_now,

@@ -4,8 +4,9 @@ Each check returns findings — one row per offending record (or village) with t
 the village, the record and a one-line detail — and :func:`summarise` counts them per
 township. Check codes (also the CLI's ``check`` column):
 
-``id_invalid``              身份证号 missing, of the wrong length or characters, an impossible
-                            date part, or a wrong GB 11643 check digit
+``id_missing``              no 身份证号 recorded (NULL or blank)
+``id_invalid``              a 身份证号 of the wrong length or characters, an impossible date
+                            part, or a wrong GB 11643 check digit
 ``id_duplicate``            a 身份证号 carried by more than one person (every such person)
 ``id_sex_mismatch``         sex disagrees with the 17th digit (odd = male)
 ``id_birth_date_mismatch``  birth date disagrees with the number's date part
@@ -28,6 +29,7 @@ import pandas as pd
 from dashboard import idnumber, privacy
 
 CHECKS: tuple[str, ...] = (
+    "id_missing",
     "id_invalid",
     "id_duplicate",
     "id_sex_mismatch",
@@ -79,12 +81,16 @@ def id_problems(numbers: pd.Series) -> pd.Series:
 
 
 def id_findings(persons: pd.DataFrame) -> pd.DataFrame:
-    """Invalid, duplicate, and sex- or birth-date-inconsistent 身份证号 (``persons_for_id_checks``)."""
+    """Missing, invalid, duplicate, and sex- or birth-date-inconsistent 身份证号 (``persons_for_id_checks``)."""
     problems = id_problems(persons["id_number"])
     parts = []
     bad = problems.notna()
-    parts.append(_findings("id_invalid", persons.loc[bad, "village_id"], persons.loc[bad, "person_id"],
-                           persons.loc[bad, "person_id"], problems[bad]))
+    missing = problems == "missing"
+    parts.append(_findings("id_missing", persons.loc[missing, "village_id"], persons.loc[missing, "person_id"],
+                           persons.loc[missing, "person_id"], problems[missing]))
+    invalid = bad & ~missing
+    parts.append(_findings("id_invalid", persons.loc[invalid, "village_id"], persons.loc[invalid, "person_id"],
+                           persons.loc[invalid, "person_id"], problems[invalid]))
     text = persons["id_number"].astype("string").str.strip().str.upper()
     present = text.notna() & (text != "")
     dup = present & text.duplicated(keep=False)

@@ -87,7 +87,7 @@ def records(url: str, period: Period, today: date, check: str) -> pd.DataFrame:
     name = pid.map(people["name"]) if not people.empty else pd.Series(None, index=found.index)
     number = pid.map(people["id_number"]) if not people.empty else pd.Series(None, index=found.index)
     detail = found["detail"].astype(str)
-    if check == "id_invalid":  # problem codes → words
+    if check in ("id_missing", "id_invalid"):  # problem codes → words
         detail = detail.map(lambda code: labels.t(f"id_problem_{code}") if labels.has(f"id_problem_{code}") else code)
     frame = pd.DataFrame(
         {

@@ -39,7 +39,8 @@ def assessment(result: pd.DataFrame, settings: tr.Assessment | None = None) -> p
     """Score and rank each unit of a long indicator result (one level, e.g. townships).
 
     Returns one row per unit in rank order with: code, name, score, max_score, veto,
-    veto_value, rank, and per indicator ``points:<code>`` and ``status:<code>``.
+    veto_value, rank, and per indicator ``points:<code>``, ``status:<code>`` and
+    ``small:<code>`` (the value's interval cannot tell green from red).
     """
     settings = settings or tr.assessment()
     codes = [c for c in dict.fromkeys(result["indicator"]) if c in settings.points]
@@ -49,11 +50,14 @@ def assessment(result: pd.DataFrame, settings: tr.Assessment | None = None) -> p
     scored = result[result["indicator"].isin(codes)]
     status = scored.pivot(index="code", columns="indicator", values="status").reindex(units["code"])
     status = status.reindex(columns=codes).fillna(tr.NO_DATA)
+    small = scored.pivot(index="code", columns="indicator", values="small_numbers").reindex(units["code"])
+    small = small.reindex(columns=codes).fillna(False).astype(bool)
     table = units.copy()
     score = np.zeros(len(units))
     for code in codes:
         points = status[code].map(STATUS_SHARE).to_numpy(dtype="float64") * settings.points[code]
         table[f"status:{code}"] = status[code].to_numpy()
+        table[f"small:{code}"] = small[code].to_numpy()
         table[f"points:{code}"] = points
         score += points
     max_score = float(sum(settings.points[c] for c in codes))

@@ -10,7 +10,7 @@ import pandas as pd
 
 from dashboard import charts, funnel, labels, ranking, style
 from dashboard import indicators as ind
-from dashboard.exports import ExportContext
+from dashboard.exports import ExportContext, indicator_notes
 from dashboard.overview import period_words
 from dashboard.periods import Period, PeriodError
 from dashboard.report import Report
@@ -84,7 +84,7 @@ def score_view(now: Report, before: Report | None, *, mine: str | None = None, b
             display[title] = [f"{p:.1f}/{tr_points:g}" for p, tr_points in zip(
                 table["points:service_work"], [targets_points("service_work")] * len(table))]
         else:
-            display[title] = table[column].map(lambda s: style.status_badge(s))
+            display[title] = [style.status_badge(s, bool(m)) for s, m in zip(table[column], table[f"small:{code}"])]
     export = display.copy()
     export[labels.t("township")] = table["name"]
     words = period_words(now.period)
@@ -159,15 +159,17 @@ def indicator_view(
     rolled = fun_src.rolled
     population = float((rolled["pop_start"].sum() + rolled["pop_end"].sum()) / 2)
     events = float(rolled["births"].sum() + rolled["deaths"].sum())
-    curve = funnel.limits(
-        indicator,
-        float(target["value"]),
-        funnel.curve_sizes(points["n"]),
-        period_share=now.period.days / now.period.days_in_year,
-        events_per_person=events / population if population > 0 else 0.0,
-    )
+    share = now.period.days / now.period.days_in_year
+    per_person = events / population if population > 0 else 0.0
+    curve = funnel.limits(indicator, float(target["value"]), funnel.curve_sizes(points["n"]),
+                          period_share=share, events_per_person=per_person)
+    points["outside95"] = funnel.outside(indicator, float(target["value"]), points["projection"].to_numpy(),
+                                         points["n"].to_numpy(), period_share=share, events_per_person=per_person)
+    band = (float(target["low"]), float(target["high"])) if target["op"] == "band" else (float(target["value"]),) * 2
+    domain = funnel.y_range(indicator, points["projection"].to_numpy(), points["n"].to_numpy(), curve, band)
     x_title = labels.t("funnel_x_births") if indicator.interval == "sex_ratio" else labels.t("denominator")
-    fun = charts.funnel_chart(points, curve, indicator, target, x_title=x_title, highlight=mine, big=big)
+    fun = charts.funnel_chart(points, curve, indicator, target, x_title=x_title, y_domain=domain, highlight=mine,
+                              big=big)
     export = pd.DataFrame(
         {
             labels.t("rank"): ranked["rank"],
@@ -179,7 +181,7 @@ def indicator_view(
             labels.t("projection"): ranked["projection"],
             labels.t("target"): ranked["target"],
             labels.t("status"): ranked["status_word"],
-            labels.t("small_numbers"): ranked["small_numbers"].map({True: "是", False: ""}),
+            labels.t("small_numbers"): ranked["small_numbers"].map({True: labels.t("yes"), False: ""}),
             labels.t("rank_change"): ranked["change"],
         }
     )
@@ -197,7 +199,7 @@ def indicator_view(
             period=words,
             status_column=labels.t("status"),
             number_formats={labels.t("value"): "0.00", labels.t("projection"): "0.00"},
-            notes=((indicator.name, f"{indicator.code}；{indicator.unit_label}"),),
+            notes=indicator_notes((indicator,), now.result),
         ),
         stem=(ind.county().short_name, f"{indicator.short}{labels.t('ranking_suffix')}", words),
     )

@@ -34,6 +34,7 @@ class Inputs:
     targets: pd.DataFrame
     default_targets_used: bool
     quotas: pd.DataFrame | None = None  # task_quota rows of the period's year
+    tables: frozenset[str] = frozenset()  # the registry's tables (a missing service table: no data)
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,7 @@ class Report:
     rolled: pd.DataFrame  # one row per unit: unit columns + base counts
     result: pd.DataFrame  # long: one row per unit × indicator (indicators.RESULT_COLUMNS)
     default_targets_used: bool
+    tables: frozenset[str] = frozenset()  # the registry's tables
 
 
 def open_registry(url: str) -> sa.Engine:
@@ -65,10 +67,11 @@ def load_inputs(engine: sa.Engine, period: Period, with_services: bool = True) -
                 counts = counts.join(queries.service_counts(conn, period))
             year_targets = queries.load_targets(conn, period.year)
             quotas = queries.load_quotas(conn, period.year)
+            tables = frozenset(sa.inspect(conn).get_table_names())
     except sa.exc.SQLAlchemyError as exc:
         raise RegistryError("err_query", reason=one_line(exc)) from exc
     targets, used_defaults = target_rules.with_defaults(year_targets)
-    return Inputs(period, units, counts, targets, used_defaults, quotas)
+    return Inputs(period, units, counts, targets, used_defaults, quotas, tables)
 
 
 def build(
@@ -79,7 +82,7 @@ def build(
         indicators = tuple(i for i in indicators if i.group == "headline")
     rolled = ind.attach_quotas(ind.roll_up(inputs.counts, inputs.units, level), inputs.quotas)
     result = ind.compute(rolled, inputs.period, inputs.targets, indicators)
-    return Report(inputs.period, level, rolled, result, inputs.default_targets_used)
+    return Report(inputs.period, level, rolled, result, inputs.default_targets_used, inputs.tables)
 
 
 def indicator_report(

@@ -33,7 +33,7 @@ class ServicesPage:
 
 def _service_only(report: Report) -> Report:
     result = report.result[report.result["indicator"].isin([i.code for i in ind.SERVICE])]
-    return Report(report.period, report.level, report.rolled, result, report.default_targets_used)
+    return Report(report.period, report.level, report.rolled, result, report.default_targets_used, report.tables)
 
 
 def quota_frame(townships: Report) -> pd.DataFrame:
@@ -115,8 +115,9 @@ def rewards_table(raw: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
             labels.t("reward_scheme"): raw["scheme"],
             labels.t("reward_due"): due,
             labels.t("reward_paid"): paid,
-            labels.t("reward_due_date"): due_on.dt.date,
-            labels.t("reward_paid_on"): paid_on.dt.date.astype(object).where(paid_on.notna(), ""),
+            # One type per column: dates, and None (an empty cell) where nothing was paid.
+            labels.t("reward_due_date"): due_on.dt.date.astype(object).where(due_on.notna(), None),
+            labels.t("reward_paid_on"): paid_on.dt.date.astype(object).where(paid_on.notna(), None),
             labels.t("reward_problem"): problem,
         }
     )

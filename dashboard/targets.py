@@ -252,7 +252,8 @@ def validate_rule(op: str, value: float, low: float | None, high: float | None, 
     from dashboard import labels
 
     if op not in OPS:
-        return labels.t("target_err_op", ops="、".join(OPS))
+        words = [labels.t(k) for k in ("op_le", "op_ge", "op_eq", "op_band")]
+        return labels.t("target_err_op", ops="、".join(words))
     if value is None or pd.isna(value):
         return labels.t("target_err_value")
     if amber is None or pd.isna(amber) or amber < 0:

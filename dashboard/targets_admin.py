@@ -27,6 +27,21 @@ def indicator_names() -> dict[str, str]:
     return {i.code: i.name for i in ind.CATALOGUE}
 
 
+_OP_KEYS = (("<=", "op_le"), (">=", "op_ge"), ("=", "op_eq"), ("band", "op_band"))
+
+
+def op_words() -> dict[str, str]:
+    """Comparison code → the word the page shows: '<=' → '不高于', 'band' → '区间'."""
+    return {op: labels.t(key) for op, key in _OP_KEYS}
+
+
+def _op_code(text: object) -> str:
+    """A comparison as the page shows it (in either language) or as its code → the code."""
+    value = str(text or "").strip()
+    words = {word: op for op, key in _OP_KEYS for word in labels.every(key)}
+    return words.get(value, value)
+
+
 NAME_TO_CODE = {i.name_zh: i.code for i in ind.CATALOGUE} | {i.name_en: i.code for i in ind.CATALOGUE}
 
 
@@ -53,7 +68,7 @@ def year_rows(engine: sa.Engine, year: int) -> tuple[pd.DataFrame, bool]:
         {
             "township": [COUNTY_WIDE if pd.isna(t) else names.get(int(t), str(int(t))) for t in rows["township_id"]],
             "indicator": rows["indicator"].to_numpy(),
-            "op": rows["op"].to_numpy(),
+            "op": rows["op"].map(op_words()).fillna(rows["op"]).to_numpy(),
             "value": pd.to_numeric(rows["value"]).to_numpy(dtype="float64"),
             "low": pd.to_numeric(rows["low"]).to_numpy(dtype="float64"),
             "high": pd.to_numeric(rows["high"]).to_numpy(dtype="float64"),
@@ -83,7 +98,7 @@ def validate(frame: pd.DataFrame, township_ids: dict[str, int]) -> list[dict[str
         if township not in (COUNTY_WIDE, "") and township not in township_ids:
             raise TargetEditError(f"{where}：{labels.t('target_err_township', name=township)}")
         township_id = None if township in (COUNTY_WIDE, "") else township_ids[township]
-        op = str(r.get("op") or "").strip()
+        op = _op_code(r.get("op"))
 
         def num(key: str) -> float | None:
             v = r.get(key)
@@ -92,7 +107,7 @@ def validate(frame: pd.DataFrame, township_ids: dict[str, int]) -> list[dict[str
             try:
                 return float(v)
             except (TypeError, ValueError):
-                raise TargetEditError(f"{where}：{labels.t('target_err_number', field=key)}") from None
+                raise TargetEditError(f"{where}：{labels.t('target_err_number', field=labels.t(f'col_{key}'))}") from None
 
         value, low, high, amber = num("value"), num("low"), num("high"), num("amber")
         problem = tr.validate_rule(op, value, low, high, amber if amber is not None else -1.0)

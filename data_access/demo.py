@@ -301,7 +301,7 @@ def generate(*, scale: float, seed: int, as_of: date, progress: Callable[[str], 
     """Run every generation step in a fixed order (the order is part of determinism)."""
     rng = np.random.default_rng(seed)
     townships = _read_townships()
-    progress("townships, villages")
+    progress("units")
     profiles = _township_profiles(rng, townships)
     villages = _make_villages(rng, townships, profiles, scale)
     est = int(villages.size.sum())
@@ -317,14 +317,14 @@ def generate(*, scale: float, seed: int, as_of: date, progress: Callable[[str], 
         households=_Columns(_HOUSEHOLD_SPEC, int(est / 3.0) + 64),
         seed=seed,
     )
-    progress("initial population")
+    progress("population")
     _gen_initial_population(world)
     _gen_initial_floating(world)
     _gen_initial_contraception(world)
     for year in range(FIRST_DAY.year, as_of.year + 1):
         progress(f"year {year}")
         _simulate_year(world, year)
-    progress("names, ID numbers")
+    progress("names")
     _finish_spells(world)
     _finish_births(world)
     # Record-level defects that change who is who come before names and ID numbers, so
@@ -333,7 +333,7 @@ def generate(*, scale: float, seed: int, as_of: date, progress: Callable[[str], 
     _gen_names(world)
     _gen_id_numbers(world)
     _plant_id_defects(world)
-    progress("service work")
+    progress("services")
     quality = _service_quality(world)
     _gen_publicity_visits(world, quality)
     _gen_operations(world, quality)
@@ -342,6 +342,7 @@ def generate(*, scale: float, seed: int, as_of: date, progress: Callable[[str], 
     _gen_reward_payments(world, quality)
     _gen_demo_sites(world)
     _plant_future_events(world)
+    _plant_service_before_birth(world)
     _finish_events(world)
     return world
 
@@ -1336,17 +1337,18 @@ def _gen_id_numbers(world: World) -> None:
 #: Data-quality defects planted in the local population, by check, with their exact counts
 #: (the same at every scale ≥ 0.01 and every seed); the rest of the registry has none of them.
 #:
+#: * ``id_missing`` – one person without a 身份证号 (NULL).
 #: * ``id_invalid`` – persons whose 身份证号 is not a valid 18-character number: 2 of a wrong
 #:   length (17 and 19 characters), 2 with a wrong check digit, 2 with an
-#:   impossible date part (month 13; 30 February, check digit right), 1 missing (NULL).
+#:   impossible date part (month 13; 30 February, check digit right).
 #: * ``id_duplicate`` – persons sharing a valid number: 3 numbers held by 2 persons each (same
 #:   sex and birth date, so that the number agrees with both).
 #: * ``id_sex_mismatch`` / ``id_birth_date_mismatch`` – valid, unique numbers whose 17th digit
 #:   (odd = male) / date part disagrees with the person's ``sex`` / ``birth_date``.
 #: * ``mother_age`` – local births whose mother (by her ``birth_date``) was 50 or older.
 #: * ``event_future`` – one ``service_event`` and one ``contraception.start_date`` after as_of.
-#: * ``event_before_birth`` – one ``married_on``, one ``contraception.start_date`` and one
-#:   ``death_date`` before the person's own ``birth_date``.
+#: * ``event_before_birth`` – one ``married_on``, one ``contraception.start_date``, one
+#:   ``death_date`` and one ``service_event.event_date`` before the person's own ``birth_date``.
 #: * ``birth_missing_fields`` – local births: 2 without ``sex``, 2 without ``policy_compliant``.
 #: * ``stale_village`` – villages with no registry change (birth, death, registration, move
 #:   out, marriage) in the last 6 months before as_of (the one village has none in 7 months;
@@ -1355,13 +1357,14 @@ def _gen_id_numbers(world: World) -> None:
 #:   moves in − deaths − moves out ≠ end (a baby registered as a person without a birth row);
 #:   every village balances in every other year.
 PLANTED_DEFECTS: dict[str, int] = {
-    "id_invalid": 7,
+    "id_missing": 1,
+    "id_invalid": 6,
     "id_duplicate": 6,
     "id_sex_mismatch": 4,
     "id_birth_date_mismatch": 5,
     "mother_age": 3,
     "event_future": 2,
-    "event_before_birth": 3,
+    "event_before_birth": 4,
     "birth_missing_fields": 4,
     "stale_village": 1,
     "population_balance": 2,
@@ -1709,6 +1712,21 @@ def _plant_future_events(world: World) -> None:
     _reserve(world, (w,))
 
 
+def _plant_service_before_birth(world: World) -> None:
+    """event_before_birth: one supply service recorded for a woman more than a year before
+    her own birth (a date keyed with the wrong decade), in her village."""
+    rng = _sub_rng(world, 11)
+    p = world.people
+    as_day = _day(world.as_of)
+    age = (as_day - p.col("birth")) / _YEAR_DAYS
+    resident = p.col("local") & _present_at(p, as_day) & (p.col("village") != world.stale_village) & _free(world)
+    women = np.flatnonzero(resident & ~p.col("male") & (p.col("marital") == _MARRIED) & (age >= 25) & (age < 45))
+    w = int(women[rng.integers(women.size)])
+    day = np.array([p.col("birth")[w] - int(rng.integers(400, 3000))])
+    _add_events(world, "supply_service", day, p.col("village")[[w]].astype(np.int64), person=np.array([w]))
+    _reserve(world, (w,))
+
+
 # --------------------------------------------------------------------------- service work
 
 #: ``service_event.kind`` and ``service_event.operation`` codes.
@@ -1914,10 +1932,16 @@ def _gen_supply_services(world: World, quality: dict[str, np.ndarray]) -> None:
         _add_events(world, "supply_service", day, vil[rep], person=women[rep])
 
 
+#: Events per person: folic acid is handed out in batches (1–3 a year), a check is sometimes
+#: repeated, so that counting events would overstate quota completion.
+_QUOTA_EVENTS_PER_PERSON = {"pregnancy_check": (0.9, 0.1), "folic_acid": (0.45, 0.35, 0.2)}
+
+
 def _gen_quota_services(world: World, quality: dict[str, np.ndarray]) -> None:
     """pregnancy_check and folic_acid events for married women 20–35, and their task_quota:
     the township's births that year × 0.9 (checks) and × 1.1 (folic acid), completed 80–110 %
-    over the year (a partial year about proportionally)."""
+    over the year (a partial year about proportionally) — in distinct persons; each person
+    then has one or more events (:data:`_QUOTA_EVENTS_PER_PERSON`)."""
     rng = _sub_rng(world, 7)
     p, v, b = world.people, world.villages, world.births_table
     n_t = len(world.townships)
@@ -1942,12 +1966,13 @@ def _gen_quota_services(world: World, quality: dict[str, np.ndarray]) -> None:
             done = np.clip(quality[kind] + rng.normal(0, 0.01, n_t), 0.80, 1.10)
             for t in range(n_t):
                 world.quotas.append((year, t, kind, int(quota[t])))
-                k = int(round(float(done[t]) * quota[t] * frac))
                 cand = np.flatnonzero(active & (tw_w == t))
-                if k == 0 or cand.size == 0:
+                k = min(int(round(float(done[t]) * quota[t] * frac)), cand.size)
+                if k == 0:
                     continue
-                pick = cand[rng.choice(cand.size, k, replace=cand.size < k)]
-                day = _uniform_days(rng, lo[pick], hi[pick], k)
+                pick = cand[rng.choice(cand.size, k, replace=False)]
+                pick = np.repeat(pick, _pick(rng, _QUOTA_EVENTS_PER_PERSON[kind], k) + 1)
+                day = _uniform_days(rng, lo[pick], hi[pick], pick.size)
                 women = pool[pick]
                 _add_events(world, kind, day, p.col("village")[women].astype(np.int64), person=women)
 

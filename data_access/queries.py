@@ -608,8 +608,10 @@ SERVICE_COUNT_COLUMNS: tuple[str, ...] = (
     "operations_informed",  # … with recorded informed choice
     "short_acting_users",  # married women 15–49 using a short-acting method at b
     "supply_served",  # … who received supply service in the period
-    "pregnancy_checks",  # free pre-pregnancy checks in the period
-    "folic_acid",  # women given folic acid in the period
+    "pregnancy_checks",  # free pre-pregnancy check events in the period (shown, not judged)
+    "pregnancy_check_persons",  # distinct persons checked in the period (quota completion)
+    "folic_acid",  # folic-acid hand-outs in the period (several batches per woman)
+    "folic_acid_persons",  # distinct women given folic acid in the period (quota completion)
     "rewards_due",  # reward payments due in the period
     "rewards_ok",  # … paid in full by the due date
     "new_sites_county",  # county-level demonstration sites established in the period
@@ -686,6 +688,7 @@ def service_counts(conn: sa.Connection, period: DayRange) -> pd.DataFrame:
             in_period(service_event.c.event_date),
             service_event.c.village_id.is_not(None),
         ).group_by(service_event.c.village_id)))
+        parts.append(_quota_persons(conn, start, end_next))
         # Women on short-acting supplies at b (an index range scan) and who of them had supply
         # service in the period (a distinct id list), matched in pandas.
         p = wcba_bind_params(period.end)
@@ -730,6 +733,34 @@ def service_counts(conn: sa.Connection, period: DayRange) -> pd.DataFrame:
         part = part[part.index.isin(village_ids)]
         out.loc[part.index, part.columns] = part.astype("int64").to_numpy()
     return out
+
+
+QUOTA_PERSON_COLUMNS = {"pregnancy_check": "pregnancy_check_persons", "folic_acid": "folic_acid_persons"}
+
+
+def _quota_persons(conn: sa.Connection, start: date, end_next: date) -> pd.DataFrame:
+    """Distinct persons with at least one pregnancy check / folic-acid event in [start, end_next).
+
+    A person is counted once, in the village of her first such event in the period (ties:
+    the lower event id), so that villages add up to townships and the county without counting
+    anyone twice. Events without a person do not count toward completion.
+    """
+    rows = _frame(conn.execute(
+        sa.select(service_event.c.kind, service_event.c.person_id, service_event.c.village_id,
+                  service_event.c.event_date, service_event.c.id)
+        .where(service_event.c.kind.in_(tuple(QUOTA_PERSON_COLUMNS)),
+               service_event.c.event_date >= start, service_event.c.event_date < end_next,
+               service_event.c.person_id.is_not(None), service_event.c.village_id.is_not(None))
+    ), ["kind", "person_id", "village_id", "event_date", "id"])
+    columns = list(QUOTA_PERSON_COLUMNS.values())
+    if rows.empty:
+        return pd.DataFrame(columns=columns, index=pd.Index([], name="village_id"))
+    rows["event_date"] = _days(rows["event_date"])
+    first = rows.sort_values(["event_date", "id"], kind="stable").drop_duplicates(["kind", "person_id"])
+    counted = first.groupby(["village_id", "kind"]).size().unstack("kind", fill_value=0)
+    counted = counted.rename(columns=QUOTA_PERSON_COLUMNS).reindex(columns=columns, fill_value=0)
+    counted.index = counted.index.astype("int64")
+    return counted
 
 
 def load_quotas(conn: sa.Connection, year: int) -> pd.DataFrame:
@@ -789,8 +820,8 @@ def dated_records(conn: sa.Connection, after: date | None = None, before_birth: 
 
     Columns: table, field, record_id, person_id, village_id, date. Checked fields: person's
     registered_on, left_on, death_date, married_on (and birth_date for the future); birth
-    dates (against the mother); contraception start; service events; reward payments made;
-    demonstration sites.
+    dates (against the mother); contraception start; service events (also before the person's
+    birth); reward payments made; demonstration sites.
     """
     present = set(sa.inspect(conn).get_table_names())
     rows: list[pd.DataFrame] = []
@@ -839,6 +870,11 @@ def dated_records(conn: sa.Connection, after: date | None = None, before_birth: 
         collect("birth", "birth_date", sa.select(birth.c.id, birth.c.mother_id, birth.c.village_id, birth.c.birth_date)
                 .select_from(birth.join(mother, birth.c.mother_id == mother.c.id))
                 .where(birth.c.birth_date < mother.c.birth_date))
+        if "service_event" in present:
+            collect("service_event", "event_date", sa.select(
+                service_event.c.id, service_event.c.person_id, service_event.c.village_id, service_event.c.event_date)
+                .select_from(service_event.join(person, service_event.c.person_id == person.c.id))
+                .where(service_event.c.event_date < person.c.birth_date))
     frames = [r for r in rows if not r.empty]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
 

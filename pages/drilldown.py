@@ -80,6 +80,9 @@ if view.table is not None:
         st.dataframe(view.table.display, hide_index=True)
     tables.export_buttons(lambda: view.table.export, view.table.context, stem=view.table.stem, key=f"drill-{view.level}")
 
+if view.table is not None and view.table.status is not None:
+    st.caption(labels.t("legend_marks"))
+
 if view.chart is not None:
     st.altair_chart(view.chart, width="stretch")
 

@@ -45,18 +45,23 @@ def show() -> None:
     kind = slides[index]
     st.markdown(f'<div class="meeting-title">{labels.t(f"meeting_slide_{kind}")}</div>', unsafe_allow_html=True)
     st.markdown(f'<div class="meeting-sub">{deck.title}</div>', unsafe_allow_html=True)
-    if kind == "status":
-        for column, card in zip(st.columns(len(deck.cards)), deck.cards):
-            column.markdown(meeting.card_html(card), unsafe_allow_html=True)
+    if kind == "targets":
+        st.markdown(meeting.cards_html(deck.cards), unsafe_allow_html=True)
+        st.markdown(meeting.legend_html(), unsafe_allow_html=True)
+    elif kind == "scorecard":
+        st.markdown(meeting.scorecard_html(deck.scorecard), unsafe_allow_html=True)
+        st.markdown(f'<div class="meeting-legend">{labels.t("meeting_scorecard_note")}</div>', unsafe_allow_html=True)
+        st.markdown(meeting.legend_html(), unsafe_allow_html=True)
     elif kind == "ranking":
         st.altair_chart(deck.score_chart, width="stretch")
     elif kind == "map":
         with stop_on_registry_error():
-            view = mapview.page(context.url, context.period, "birth_rate", height=600, overall=True)
-        st.pydeck_chart(view.deck, height=600, key="meeting-map")
+            view = mapview.page(context.url, context.period, "birth_rate", height=760, overall=True)
+        st.pydeck_chart(view.deck, height=760, key="meeting-map")
         st.html(view.legend)
     else:
         st.markdown(meeting.table_html(deck.laggards), unsafe_allow_html=True)
+        st.markdown(meeting.legend_html(), unsafe_allow_html=True)
     st.markdown(
         f'<div class="meeting-footer">{labels.t("meeting_page_of", n=index + 1, total=len(slides))} · '
         f'{labels.t("meeting_refreshed", time=time.strftime("%H:%M:%S"))}</div>',

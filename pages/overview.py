@@ -1,4 +1,4 @@
-"""总览 Overview: county cards for the headline targets and the township × indicator matrix."""
+"""总览 Overview: county cards for every target and the township × indicator matrix."""
 
 from __future__ import annotations
 
@@ -9,16 +9,21 @@ from dashboard.components import cards, sidebar, tables
 from dashboard.components.errors import stop_on_registry_error
 
 context = sidebar.current()
+scope = st.session_state.get("overview_matrix_scope", "headline")
 with stop_on_registry_error():
-    page = overview.page(context.url, context.period, context.as_of)
+    page = overview.page(context.url, context.period, context.as_of, all_targets=scope == "all")
 
 st.title(page.heading)
 for note in page.notes:
     st.caption(note)
 for warning in page.warnings:
     st.warning(warning, icon=":material/info:")
-cards.render_cards(page.cards)
+cards.render_cards(page.cards, grouped=True)
 st.caption(labels.t("legend_status"))
 st.subheader(labels.t("overview_matrix"))
+st.segmented_control(
+    labels.t("overview_matrix_scope"), ["headline", "all"], default="headline", required=True,
+    key="overview_matrix_scope", format_func=lambda v: labels.t(f"overview_matrix_{v}"),
+)
 tables.status_table(page.matrix, page.matrix_status, key="overview-matrix")
 tables.export_buttons(page.export_table, page.export_context, stem=page.export_stem, key="overview-matrix")

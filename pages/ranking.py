@@ -52,5 +52,6 @@ else:
         st.caption(iv.funnel_note)
     st.dataframe(iv.table, hide_index=True, key="indicator-ranking-table", height=tables.fit_height(len(iv.table)))
     tables.export_buttons(lambda: iv.export, iv.context, stem=iv.stem, key="indicator-ranking")
+st.caption(labels.t("legend_marks"))
 for note in view.notes:
     st.caption(note)

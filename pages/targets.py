@@ -33,7 +33,8 @@ edited = st.data_editor(
     column_config={
         "township": st.column_config.SelectboxColumn(labels.t("township"), options=[targets_admin.COUNTY_WIDE, *townships], required=True),
         "indicator": st.column_config.SelectboxColumn(labels.t("indicator"), options=list(targets_admin.indicator_names().values()), required=True),
-        "op": st.column_config.SelectboxColumn(labels.t("col_op"), options=["<=", ">=", "=", "band"], required=True),
+        "op": st.column_config.SelectboxColumn(labels.t("col_op"), options=list(targets_admin.op_words().values()),
+                                               required=True),
         "value": st.column_config.NumberColumn(labels.t("col_value")),
         "low": st.column_config.NumberColumn(labels.t("col_low")),
         "high": st.column_config.NumberColumn(labels.t("col_high")),

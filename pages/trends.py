@@ -39,6 +39,7 @@ if view.yearly is not None:
         st.caption(labels.t("trend_partial_note"))
 st.subheader(labels.t("trend_ytd"))
 st.altair_chart(view.ytd, width="stretch")
+st.caption(labels.t("legend_marks"))
 st.subheader(labels.t("trend_monthly_table"))
 st.dataframe(view.table, hide_index=True, key="trend-table", height=tables.fit_height(len(view.table)))
 tables.export_buttons(lambda: view.export, view.context, stem=view.stem, key="trend")

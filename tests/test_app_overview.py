@@ -22,12 +22,15 @@ def test_cards_show_the_engine_values(app: AppTest, registry_url: str, period: s
     app.run()
     assert not app.exception
     assert not app.error
-    expected = ind.headline(indicator_report(open_registry(registry_url), parse_period(period), "county").result)
+    expected = indicator_report(open_registry(registry_url), parse_period(period), "county").result
     metrics = {m.label: m.value for m in app.metric}
-    assert len(metrics) == 5
+    # One card per target of the work plan, headline first, then the service work.
+    assert list(metrics) == [i.short for i in ind.CATALOGUE] + ["新增示范点"]
     for _, row in expected.iterrows():
         indicator = ind.get(row["indicator"])
         assert metrics[indicator.short] == style.fmt_value(row["value"], indicator)
+    # The boundary registry records no service work: no data, never a green 0.
+    assert metrics["宣传入户率"] == "无数据" and metrics["新增示范点"] == "无数据"
     assert app.query_params["period"] in (parse_period(period).label, [parse_period(period).label])
 
 
@@ -51,7 +54,21 @@ def test_status_matrix_rows_and_cells(app: AppTest, registry_url: str) -> None:
     cell = table.iloc[1]["长效节育率（%）"]
     assert cell.startswith(style.fmt_number(t1["value"])) and style.STATUS_SYMBOLS[t1["status"]] in cell
     # No births in 乙乡: planned births and sex ratio have no data, not 0.
-    assert table.iloc[2]["计划生育率（%）"].startswith("—")
+    assert table.iloc[2]["计划生育率（%）"] == "无数据"
+    # Every cell is text a reader expects: no None, nan or dash-only placeholders.
+    cells = " ".join(table.astype(str).to_numpy().ravel())
+    assert "None" not in cells and "nan" not in cells and "— – —" not in cells
+
+
+def test_matrix_can_show_every_target(app: AppTest) -> None:
+    app.query_params["period"] = "2024"
+    app.run()
+    app.segmented_control(key="overview_matrix_scope").set_value("all").run()
+    assert not app.exception
+    columns = list(app.dataframe[0].value.columns)
+    for indicator in ind.CATALOGUE:
+        assert any(c.startswith(indicator.short) for c in columns), indicator.code
+    assert "新增示范点" in columns and columns[-1] == "考核得分"
 
 
 def test_default_targets_are_announced(app: AppTest) -> None:
@@ -65,7 +82,7 @@ def test_bad_period_in_url_falls_back_with_a_message(app: AppTest) -> None:
     app.run()
     assert not app.exception
     assert any("2024-13" in w.value for w in app.sidebar.warning)
-    assert len(app.metric) == 5
+    assert len(app.metric) == len(ind.CATALOGUE) + 1
 
 
 def test_unreachable_database_is_one_error_line(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

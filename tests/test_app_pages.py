@@ -126,14 +126,14 @@ def test_map_page_has_offline_deck_with_three_layers(app: AppTest, registry_url:
 def test_meeting_slides_advance_and_wrap(app: AppTest) -> None:
     open_page(app, "pages/meeting.py", period="2024")
     titles = []
-    for _ in range(5):
+    for _ in range(6):
         titles.append(next(m.value for m in app.markdown if "meeting-title" in m.value))
         app.button(key="meeting-next").click().run()
         assert not app.exception
-    assert "全县目标完成情况" in titles[0] and "乡镇考核排名" in titles[1]
-    assert "各乡镇达标地图" in titles[2] and "差距最大的村" in titles[3]
-    assert titles[4] == titles[0]  # wraps around forwards
-    # Five clicks from the first slide land on the second; two back wrap to the last.
+    assert "全县各项目标完成情况" in titles[0] and "各乡镇目标完成情况" in titles[1]
+    assert "乡镇考核排名" in titles[2] and "各乡镇达标地图" in titles[3] and "差距最大的村" in titles[4]
+    assert titles[5] == titles[0]  # wraps around forwards
+    # Six clicks from the first slide land on the second; two back wrap to the last.
     app.button(key="meeting-prev").click().run()
     app.button(key="meeting-prev").click().run()
     assert "差距最大的村" in next(m.value for m in app.markdown if "meeting-title" in m.value)

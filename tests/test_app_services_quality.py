@@ -96,3 +96,65 @@ def test_person_level_downloads_are_logged_and_aggregates_are_not(tmp_path: Path
     assert len(entries) == 1  # only the person-level download
     assert entries[0]["user"] == "staff@example" and entries[0]["table"] == "出生登记"
     assert entries[0]["scope"] == "甲镇一村" and entries[0]["rows"] == 1 and entries[0]["format"] == "csv"
+
+
+def test_overview_has_a_card_for_every_target_with_service_values(app: AppTest, registry_url: str) -> None:
+    open_page(app, "pages/overview.py")
+    county = indicator_report(open_registry(registry_url), parse_period("2024"), "county").result.set_index("indicator")
+    shown = {m.label: m.value for m in app.metric}
+    assert list(shown) == [i.short for i in ind.CATALOGUE] + ["新增示范点"]
+    for indicator in ind.CATALOGUE:
+        assert shown[indicator.short] == style.fmt_value(county.loc[indicator.code, "value"], indicator)
+    # The registry's one county-level site of 2 in a finished year: red, said in the card.
+    assert shown["新增示范点"] == "1 / 2"
+    card_text = " ".join(m.value for m in app.markdown)
+    assert "县级 1/2" in card_text and "乡镇级：1/2 个乡镇已新增" in card_text
+
+
+def _slide(app: AppTest, title: str) -> str:
+    for _ in range(6):
+        html = " ".join(m.value for m in app.markdown)
+        if title in html:
+            return html
+        app.button(key="meeting-next").click().run()
+    raise AssertionError(f"no slide {title}")
+
+
+def test_meeting_deck_shows_every_target_and_the_township_scorecard(app: AppTest, registry_url: str) -> None:
+    open_page(app, "pages/meeting.py")
+    engine = open_registry(registry_url)
+    county = indicator_report(engine, parse_period("2024"), "county").result
+    targets_html = _slide(app, "全县各项目标完成情况")
+    for _, row in county.iterrows():
+        indicator = ind.get(row["indicator"])
+        assert indicator.short in targets_html
+        assert style.status_badge(row["status"], bool(row["small_numbers"])) in targets_html
+    assert "新增示范点" in targets_html and "? 数量少" in targets_html  # the legend of the marks
+
+    townships = indicator_report(engine, parse_period("2024"), "township").result
+    html = _slide(app, "各乡镇目标完成情况")
+    rows = html.split("<tr>")[2:]  # header row first
+    assert len(rows) == 2
+    # 甲镇's planned-birth rate is 50 %: vetoed, so it ranks last whatever its points.
+    assert "甲镇" in rows[1] and "一票否决" in rows[1] and "一票否决" not in rows[0]
+    for row_html, code in ((rows[0], "530823102"), (rows[1], "530823101")):
+        for _, r in townships[townships["code"] == code].iterrows():
+            indicator = ind.get(r["indicator"])
+            if r["status"] == "no_data":
+                assert "无数据" in row_html
+            else:
+                cell = f"{style.fmt_number(r['projection'], indicator.decimals)} {style.STATUS_SYMBOLS[r['status']]}"
+                assert cell + style.small_mark(bool(r["small_numbers"])) in row_html, (code, indicator.code)
+
+
+def test_ranking_score_table_marks_exactly_the_engines_small_numbers(app: AppTest, registry_url: str) -> None:
+    open_page(app, "pages/ranking.py")
+    townships = indicator_report(open_registry(registry_url), parse_period("2024"), "township").result
+    table = app.dataframe[0].value.set_index("乡镇")
+    flagged = 0
+    for _, r in townships[townships["indicator"].isin([i.code for i in ind.HEADLINE])].iterrows():
+        cell = table.loc[r["name"], ind.get(r["indicator"]).short]
+        assert cell == style.status_badge(r["status"], bool(r["small_numbers"]))
+        assert cell.endswith(" ?") == bool(r["small_numbers"])
+        flagged += bool(r["small_numbers"])
+    assert flagged > 0  # a registry this small has values that cannot be judged

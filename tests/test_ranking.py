@@ -122,3 +122,26 @@ def test_mask_id_number(raw: object, masked: str) -> None:
 @pytest.mark.parametrize(("raw", "masked"), [("张小芳", "张*芳"), ("李明", "李*"), ("欧阳小芳", "欧**芳"), ("王", "王"), (None, "")])
 def test_mask_name(raw: object, masked: str) -> None:
     assert privacy.mask_name(raw) == masked
+
+
+def test_sex_ratio_funnel_axis_stays_readable_for_tiny_villages() -> None:
+    srb = ind.get("sex_ratio_at_birth")
+    sizes = np.array([2.0, 5.0, 40.0, 60.0, 80.0, 100.0, 120.0, 150.0] * 4)
+    values = np.array([300.0, 25.0, 110.0, 104.0, 100.0, 108.0, 106.0, 102.0] * 4)
+    curve = funnel.limits(srb, 106.0, funnel.curve_sizes(pd.Series(sizes)))
+    assert curve["hi998"].max() > 1e4  # the raw limits of a 2-birth village explode …
+    lo, hi = funnel.y_range(srb, values, sizes, curve, (103.0, 107.0))
+    assert 0 <= lo < 103 and 107 < hi <= 300  # … the axis does not
+    assert hi < 300 or values.max() >= 300
+    # Labels: only points outside their own 95 % limits.
+    flagged = funnel.outside(srb, 106.0, np.array([106.0, 160.0, 130.0]), np.array([100.0, 100.0, 4.0]))
+    assert list(flagged) == [False, True, False]
+
+
+def test_funnel_range_shows_every_township() -> None:
+    planned = ind.get("planned_birth_rate")
+    values = np.array([80.0, 91.0, 93.0, 95.0, 99.0])
+    sizes = np.array([300.0, 400.0, 350.0, 500.0, 280.0])
+    curve = funnel.limits(planned, 92.0, funnel.curve_sizes(pd.Series(sizes)))
+    lo, hi = funnel.y_range(planned, values, sizes, curve, (92.0, 92.0))
+    assert lo < 80 and 99 < hi <= 100

@@ -72,7 +72,8 @@ def build_rows() -> dict[str, list[dict[str, object]]]:
     future = person(407, 11, D(1985, 1, 1), "M", 11, registered_on=D(2025, 3, 1))  # registered in the future
     married_early = person(408, 11, D(1990, 9, 9), "F", 12, marital_status="married", married_on=D(1989, 1, 1))
     young_mother = person(409, 11, D(2010, 1, 1), "F", 14, registered_on=D(2010, 1, 1))
-    people += [bad_length, bad_check, dup_a, dup_b, sex_bad, date_bad, future, married_early, young_mother]
+    no_number = person(410, 11, D(2000, 1, 1), "F", 16, id_number=None)
+    people += [bad_length, bad_check, dup_a, dup_b, sex_bad, date_bad, future, married_early, young_mother, no_number]
     births = [
         # Two births in village 11 in 2024; child persons registered (balance holds).
         {"id": 1, "mother_id": 301, "child_id": 501, "village_id": 11, "birth_date": D(2024, 3, 3), "sex": "M",
@@ -110,12 +111,18 @@ def build_rows() -> dict[str, list[dict[str, object]]]:
     # Supply service in 2024 for 3 of the 4 short-acting users (302 twice).
     for pid in (301, 302, 302, 303):
         event("supply_service", D(2024, 7, 1), 11, person_id=pid)
-    # Quota work: township 1 checks 6 (quota 10), folic acid 12 (quota 10) in 2024.
-    for i in range(6):
-        event("pregnancy_check", D(2024, 1 + i, 10), 11, person_id=302)
-    for i in range(12):
-        event("folic_acid", D(2024, 1 + i, 12), 11, person_id=303)
+    # Quota work counts people, not events (quota 10 each for township 1 in 2024).
+    # Pre-pregnancy checks in village 11: 6 events, 4 persons (301 checked twice; one event
+    # without a person does not count). Person 302 is checked again in village 21 (township
+    # 2): she counts once, in the village of her first check -> township 2 has 0 persons.
+    for pid, month in ((301, 1), (302, 2), (303, 3), (304, 4), (None, 5), (301, 6)):
+        event("pregnancy_check", D(2024, month, 10), 11, person_id=pid)
+    event("pregnancy_check", D(2024, 8, 10), 21, person_id=302)
+    # Folic acid in batches: 303 six times, 304 four times, 305 twice -> 12 events, 3 women.
+    for i, pid in enumerate([303] * 6 + [304] * 4 + [305] * 2):
+        event("folic_acid", D(2024, 1 + i, 12), 11, person_id=pid)
     event("supply_service", D(2025, 2, 1), 11, person_id=304)  # dated in the future (after TODAY)
+    event("pregnancy_check", D(1999, 5, 1), 11, person_id=410)  # before her birth (2000-01-01)
     quotas = [{"year": 2024, "township_id": 1, "kind": "pregnancy_check", "quota": 10},
               {"year": 2024, "township_id": 1, "kind": "folic_acid", "quota": 10}]
     rewards = [
@@ -170,8 +177,12 @@ def test_service_indicators_by_hand(registry: str) -> None:
     assert v.loc[(two, "informed_choice_rate"), "value"] == 0.0  # informed choice not recorded
     assert v.loc[(two, "supply_service_rate"), "status"] == "no_data"  # nobody on short-acting supplies
     t = by_code(registry, "2024", "township")
-    assert t.loc[("530823101", "pregnancy_check_completion"), "value"] == pytest.approx(60.0)  # 6 of 10
-    assert t.loc[("530823101", "folic_acid_completion"), "value"] == pytest.approx(120.0)  # 12 of 10
+    # Persons, not events: 4 of 10 checked (6 events would read 60 %), 3 of 10 given folic
+    # acid (12 hand-outs would read 120 % and green).
+    assert t.loc[("530823101", "pregnancy_check_completion"), "value"] == pytest.approx(40.0)
+    assert t.loc[("530823101", "pregnancy_check_completion"), "status"] == "red"
+    assert t.loc[("530823101", "folic_acid_completion"), "value"] == pytest.approx(30.0)
+    assert t.loc[("530823101", "folic_acid_completion"), "status"] == "red"
     assert t.loc[("530823102", "pregnancy_check_completion"), "status"] == "no_data"  # no quota set
     c = by_code(registry, "2024", "county")
     county = c.loc[("530823", "informed_choice_rate")]
@@ -181,7 +192,7 @@ def test_service_indicators_by_hand(registry: str) -> None:
 def test_quota_indicators_are_projected_for_part_years(registry: str) -> None:
     t = by_code(registry, "2024-01..2024-03", "township")
     row = t.loc[("530823101", "pregnancy_check_completion")]
-    assert row["value"] == pytest.approx(30.0)  # 3 checks in Jan–Mar against the year's 10
+    assert row["value"] == pytest.approx(30.0)  # 3 persons checked in Jan–Mar against the year's 10
     assert row["projection"] == pytest.approx(30.0 * 366 / 91)  # judged on ≈ 120.7 %
     assert row["status"] == "green"
 
@@ -193,16 +204,32 @@ def test_service_counts_match_the_rows(registry: str) -> None:
     assert counts.loc[11, "new_sites_township"] == 1 and counts.loc[11, "new_supply_sites"] == 1
     assert counts.loc[11, "new_sites_county"] == 1
     assert counts.loc[21, "rewards_due"] == 0
+    # Both readings, pinned apart: events as recorded, persons as the quota counts them.
+    assert counts.loc[11, "pregnancy_checks"] == 6 and counts.loc[11, "pregnancy_check_persons"] == 4
+    assert counts.loc[21, "pregnancy_checks"] == 1 and counts.loc[21, "pregnancy_check_persons"] == 0
+    assert counts.loc[11, "folic_acid"] == 12 and counts.loc[11, "folic_acid_persons"] == 3
+    # Over a part of the year a person counts if any of her events falls in it.
+    with sa.create_engine(registry).connect() as conn:
+        spring = queries.service_counts(conn, parse_period("2024-Q2"))
+    assert spring.loc[11, "pregnancy_checks"] == 3 and spring.loc[11, "pregnancy_check_persons"] == 2  # 304, 301
+    assert spring.loc[11, "folic_acid_persons"] == 1  # 303's batches in April–June
+
+
+def test_county_quota_counts_each_person_once(registry: str) -> None:
+    c = by_code(registry, "2024", "county")
+    row = c.loc[("530823", "pregnancy_check_completion")]
+    assert row["numerator"] == 4 and row["denominator"] == 10
 
 
 EXPECTED_DEFECTS = {
+    "id_missing": 1,  # 410 has no number
     "id_invalid": 2,  # 401 length, 402 check digit
     "id_duplicate": 2,  # 403 and 404 share one number
     "id_sex_mismatch": 1,  # 405
     "id_birth_date_mismatch": 1,  # 406
     "mother_age": 1,  # birth 2: mother 409 was 14
     "event_future": 2,  # 407 registered 2025-03-01; a supply service dated 2025-02-01
-    "event_before_birth": 1,  # 408 married before her birth
+    "event_before_birth": 2,  # 408 married before her birth; a check for 410 before hers
     "birth_missing_fields": 1,  # birth 2: compliance missing
     "stale_village": 1,  # village 21: nothing since 2024-05-05 (> 6 months before 2024-11-30)
     "population_balance": 1,  # village 21: a birth without a registered child
@@ -251,7 +278,7 @@ def test_target_edit_lands_and_invalid_edit_changes_nothing(registry: str, monke
     for bad, message in [
         ({"op": "band", "value": 106, "low": 108, "high": 103}, "≤"),  # low > high
         ({"op": "<=", "value": 12, "amber": -1}, "≥ 0"),  # negative tolerance
-        ({"op": "~", "value": 12}, "op"),
+        ({"op": "~", "value": 12}, "比较须为"),
         ({"indicator": "happiness", "op": "<=", "value": 1, "amber": 0}, "happiness"),
     ]:
         broken = frame.copy()
@@ -291,3 +318,10 @@ def test_quality_page_finds_the_demo_defects_and_nothing_else(tmp_path: Path) ->
     found = report.findings.groupby("check").size().to_dict()
     assert {c: found.get(c, 0) for c in quality.CHECKS} == demo.PLANTED_DEFECTS
     engine.dispose()
+
+
+def test_target_comparisons_read_as_words_and_save_as_codes(registry: str) -> None:
+    frame, _ = targets_admin.year_rows(open_registry(registry), 2024)
+    assert set(frame["op"]) <= {"不高于", "不低于", "等于", "区间"}  # no raw codes on the page
+    rows = targets_admin.validate(frame.head(4), {})
+    assert {r["op"] for r in rows} <= {"<=", ">=", "=", "band"}

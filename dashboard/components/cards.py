@@ -26,11 +26,17 @@ _CSS = "\n".join(
   white-space: normal !important; overflow: visible !important; text-overflow: clip !important;
 }
 [class*="st-key-card-"] [data-testid="stMetricDelta"] { height: auto !important; flex-wrap: wrap; }
+[class*="st-key-card-"] { height: 100%; overflow-wrap: anywhere; }
 .kpi-badge { display: inline-block; padding: 0.1rem 0.55rem; border-radius: 0.3rem;
-  color: #fff; font-weight: 700; }
-.kpi-line { margin: 0.1rem 0; color: #222; font-size: 0.95rem; }
+  color: #fff; font-weight: 700; white-space: nowrap; }
+.kpi-line { margin: 0.1rem 0; color: #222; font-size: 0.95rem; white-space: normal; overflow-wrap: anywhere; }
 .kpi-muted { opacity: 0.75; }
+.kpi-small { font-style: italic; }
+.kpi-group { font-weight: 700; font-size: 1.05rem; margin: 0.6rem 0 0.2rem 0; color: #334e68; }
 """
+
+#: Cards per row: five headline targets share one row; the seven service cards take two.
+PER_ROW = {"headline": 5, "service": 4}
 
 
 def inject_css() -> None:
@@ -44,40 +50,57 @@ def render_card(card: Card) -> None:
         # (a falling birth rate is good: inverse), and a band target has no good direction.
         delta_color = {True: "inverse", False: "normal"}.get(card.lower_is_better, "off")  # type: ignore[arg-type]
         unchanged = card.yoy is not None and round(card.yoy, 2) == 0
+        interval = card.interval_text.split(" – ") if card.interval_text else ["", ""]
         st.metric(
             card.title,
             card.value_text,
             delta=card.yoy_text if card.yoy_text else None,
             delta_color=delta_color,  # type: ignore[arg-type]
             delta_arrow="off" if unchanged else "auto",
-            help=f"{card.full_name}：" + labels.t(
+            help=f"{card.full_name}：" + (labels.t(
                 "card_help",
                 num=style.fmt_count(card.numerator),
                 den=style.fmt_count(card.denominator),
-                lo=card.interval_text.split(" – ")[0],
-                hi=card.interval_text.split(" – ")[-1],
-            ),
+                lo=interval[0],
+                hi=interval[-1],
+            ) if card.n_text else card.target_text),
         )
-        colour = style.STATUS_COLOURS[card.status]
-        lines = [
-            f'<span class="kpi-badge" style="background:{colour}">{html.escape(card.badge)}</span>'
-            f' <span class="kpi-line" style="white-space:nowrap">{labels.t("target")} {html.escape(card.target_text)}</span>'
-        ]
-        if card.projection_text:
-            lines.append(
-                f'<div class="kpi-line"><b>{labels.t("projection")} {html.escape(card.projection_text)}</b></div>'
-            )
+        st.markdown("\n".join(card_lines(card)), unsafe_allow_html=True)
+
+
+def card_lines(card: Card) -> list[str]:
+    """The HTML lines under a card's value: badge, target, projection, extra lines, n, interval,
+    and the small-numbers note. Nothing is empty or 'None'."""
+    colour = style.STATUS_COLOURS[card.status]
+    lines = [
+        f'<div class="kpi-line"><span class="kpi-badge" style="background:{colour}">{html.escape(card.badge)}</span></div>',
+        f'<div class="kpi-line">{labels.t("target")} {html.escape(card.target_text)}</div>',
+    ]
+    if card.projection_text:
+        lines.append(f'<div class="kpi-line"><b>{labels.t("projection")} {html.escape(card.projection_text)}</b></div>')
+    for status, text in card.lines:
+        lines.append(f'<div class="kpi-line">{style.STATUS_SYMBOLS[status]} {html.escape(text)}</div>')
+    if card.n_text:
         lines.append(f'<div class="kpi-line kpi-muted">n = {html.escape(card.n_text)}</div>')
-        lines.append(
-            f'<div class="kpi-line kpi-muted">{labels.t("interval")} {html.escape(card.interval_text)}</div>'
-        )
-        if card.small_numbers:
-            lines.append(f'<div class="kpi-line"><i>{labels.t("small_numbers")}</i></div>')
-        st.markdown("\n".join(lines), unsafe_allow_html=True)
+    if card.interval_text:
+        lines.append(f'<div class="kpi-line kpi-muted">{labels.t("interval")} {html.escape(card.interval_text)}</div>')
+    if card.small_numbers:
+        lines.append(f'<div class="kpi-line kpi-small">{style.SMALL_NUMBERS_SYMBOL} {labels.t("small_numbers")}</div>')
+    return lines
 
 
-def render_cards(cards: list[Card]) -> None:
+def render_cards(cards: list[Card], *, grouped: bool = False) -> None:
+    """Cards in rows (:data:`PER_ROW` per row); ``grouped`` heads the headline and the
+    service cards with their group's name."""
     inject_css()
-    for column, card in zip(st.columns(len(cards)), cards):
-        with column:
-            render_card(card)
+    groups = list(dict.fromkeys(c.group for c in cards))
+    for group in groups:
+        members = [c for c in cards if c.group == group]
+        if grouped:
+            st.markdown(f'<div class="kpi-group">{labels.t(f"overview_group_{group}")}</div>', unsafe_allow_html=True)
+        per_row = PER_ROW.get(group, 5) if grouped else len(members)
+        for start in range(0, len(members), per_row):
+            row = members[start:start + per_row]
+            for column, card in zip(st.columns(per_row), row):
+                with column:
+                    render_card(card)
