@@ -90,7 +90,9 @@ def funnel_chart(
     data["y"] = data["projection"].clip(lo, hi)
     data["beyond"] = np.where(data["projection"] > hi, "above", np.where(data["projection"] < lo, "below", ""))
     marked = data["outside95"].astype(bool) if "outside95" in data else pd.Series(False, index=data.index)
-    data["labelled"] = marked | data["highlight"] | (data["beyond"] != "")
+    # Labels for what a reader must see: points outside their 95 % limits and "my township".
+    # Off-scale points crowd the edge: their names and values are on hover only.
+    data["labelled"] = (marked & (data["beyond"] == "")) | data["highlight"]
     data["label"] = data["name"] + np.where(data["beyond"] == "above", " ↑" + data["value_text"],
                                             np.where(data["beyond"] == "below", " ↓" + data["value_text"], ""))
     x = alt.X("n:Q", title=x_title, scale=alt.Scale(type="log", nice=False))
@@ -123,26 +125,27 @@ def funnel_chart(
             tooltip=_unit_tooltip(),
         )
     )
-    beyond = (
-        alt.Chart(edge)
-        .mark_point(filled=True, size=size, strokeWidth=2)
+    # Off-scale points: a triangle on the edge pointing where the value lies (a fixed shape per
+    # layer: a shape encoding would share the status shapes' scale).
+    beyond = [
+        alt.Chart(edge[edge["beyond"] == side])
+        .mark_point(filled=True, size=size * 1.4, strokeWidth=1.5, stroke="#111", shape=shape_name)
         .encode(
             x=x,
             y=alt.Y("y:Q", scale=y_scale),
             color=alt.Color("status_word:N", scale=colour, legend=None),
-            shape=alt.Shape("beyond:N", scale=alt.Scale(domain=["above", "below"], range=["triangle-up", "triangle-down"]),
-                            legend=None),
             opacity=alt.condition("datum.muted", alt.value(style.MUTED_OPACITY), alt.value(0.95)),
             tooltip=_unit_tooltip(),
         )
-    )
+        for side, shape_name in (("above", "triangle-up"), ("below", "triangle-down"))
+    ]
     names = (
         alt.Chart(data[data["labelled"]])
         .mark_text(align="left", dx=9, dy=-8, fontSize=12 if not big else 18, color="#222")
         .encode(x=x, y=alt.Y("y:Q", scale=y_scale), text="label:N",
                 opacity=alt.condition("datum.muted", alt.value(0.55), alt.value(1.0)))
     )
-    layers = [*limit_layers, target_rule, dots, beyond, names]
+    layers = [*limit_layers, target_rule, dots, *beyond, names]
     if indicator.interval == "sex_ratio" and target.get("op") == "band":
         for end in (float(target["low"]), float(target["high"])):  # type: ignore[arg-type]
             layers.append(alt.Chart().mark_rule(color="#1b7837", strokeDash=[2, 2]).encode(y=alt.datum(end)))
@@ -173,7 +176,7 @@ def ranking_bars(
         .encode(
             y=y,
             x=alt.X("projection:Q", title=f"{indicator.name}（{indicator.unit_label}）", axis=alt.Axis(tickCount=10)),
-            color=alt.Color("status_word:N", scale=colour, title=labels.t("status")),
+            color=alt.Color("status_word:N", scale=colour, title=labels.t("status"), legend=alt.Legend(orient="bottom")),
             opacity=alt.condition("datum.muted", alt.value(style.MUTED_OPACITY), alt.value(1.0)),
             stroke=alt.condition("datum.highlight", alt.value("#000"), alt.value(None)),
             strokeWidth=alt.condition("datum.highlight", alt.value(3), alt.value(0)),
@@ -212,6 +215,7 @@ def score_bars(table: pd.DataFrame, *, highlight: str | None = None, big: bool =
                 "veto_word:N",
                 scale=alt.Scale(domain=[labels.t("no_veto"), labels.t("veto")], range=["#1f4e79", "#b2182b"]),
                 title=None,
+                legend=alt.Legend(orient="bottom"),  # on the right it would cover the top scores
             ),
             stroke=alt.condition("datum.highlight", alt.value("#000"), alt.value(None)),
             strokeWidth=alt.condition("datum.highlight", alt.value(3), alt.value(0)),
@@ -221,7 +225,7 @@ def score_bars(table: pd.DataFrame, *, highlight: str | None = None, big: bool =
     text = alt.Chart(data).mark_text(align="left", dx=4, fontSize=12 if not big else 18).encode(
         y=y, x="score:Q", text=alt.Text("score:Q", format=".1f")
     )
-    return alt.layer(bars, text).properties(height=max(160, len(data) * (30 if not big else 48)), width="container")
+    return alt.layer(bars, text).properties(height=max(160, len(data) * (30 if not big else 56)), width="container")
 
 
 def series_chart(

@@ -103,7 +103,7 @@ def y_range(
     curve: pd.DataFrame,
     target: tuple[float, float],
 ) -> tuple[float, float]:
-    """A y range a reader can use: the middle 90 % of the points (all of them when there are
+    """A y range a reader can use: the middle 80 % of the points (all of them when there are
     few, e.g. 13 townships), the target (both ends of a band) and the 99.8 % limits at the
     median size, padded by 8 % and kept inside :data:`HARD_BOUNDS`. Points outside it are
     drawn at its edge and marked.
@@ -114,7 +114,7 @@ def y_range(
     v, n = v[ok], n[ok]
     low, high = float(min(target)), float(max(target))
     if v.size:
-        q_lo, q_hi = (np.quantile(v, [0.05, 0.95]) if v.size > 20 else (v.min(), v.max()))
+        q_lo, q_hi = (np.quantile(v, [0.1, 0.9]) if v.size > 20 else (v.min(), v.max()))
         low, high = min(low, float(q_lo)), max(high, float(q_hi))
         median = float(np.median(n))
         at = curve.iloc[int(np.argmin(np.abs(curve["n"].to_numpy() - median)))]

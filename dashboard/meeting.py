@@ -32,8 +32,8 @@ header[data-testid="stHeader"], [data-testid="stToolbar"] { display: none !impor
 .meeting-group { font-size: 1.7rem; font-weight: 800; color: #334e68; margin: 0.6rem 0 0.3rem 0; }
 .meeting-grid { display: grid; gap: 0.8rem; }
 .meeting-card { border-radius: 0.8rem; padding: 0.8rem 1rem; color: #111; min-width: 0; overflow-wrap: anywhere; }
-.meeting-card h3 { font-size: 1.6rem; margin: 0 0 0.2rem 0; color: #111; line-height: 1.2; }
-.meeting-value { font-size: 2.9rem; font-weight: 800; line-height: 1.1; }
+.meeting-card h3 { font-size: clamp(1.2rem, 1.3vw, 1.6rem); margin: 0 0 0.2rem 0; color: #111; line-height: 1.2; white-space: nowrap; }
+.meeting-value { font-size: clamp(1.8rem, 2.4vw, 2.9rem); font-weight: 800; line-height: 1.1; white-space: nowrap; }
 .meeting-badge { font-size: 1.6rem; font-weight: 800; color: #fff; padding: 0.05rem 0.6rem; border-radius: 0.4rem; display: inline-block; margin: 0.25rem 0; }
 .meeting-line { font-size: 1.5rem; margin: 0.1rem 0; line-height: 1.25; }
 .meeting-muted { opacity: 0.6; }
@@ -42,7 +42,7 @@ header[data-testid="stHeader"], [data-testid="stToolbar"] { display: none !impor
 .meeting-table td { padding: 0.45rem 0.8rem; border-bottom: 2px solid #d9e2ec; }
 .meeting-scorecard { width: 100%; border-collapse: collapse; font-size: 1.5rem; table-layout: auto; }
 .meeting-scorecard th { background: #102a43; color: #fff; padding: 0.35rem 0.3rem; font-size: 1.5rem; line-height: 1.15; }
-.meeting-scorecard td { padding: 0.3rem 0.3rem; border: 2px solid #fff; text-align: center; white-space: nowrap; }
+.meeting-scorecard td { padding: 0.2rem 0.3rem; border: 2px solid #fff; text-align: center; white-space: nowrap; }
 .meeting-scorecard td.name { text-align: left; font-weight: 700; }
 .meeting-legend { font-size: 1.5rem; color: #243b53; margin-top: 0.5rem; }
 .meeting-footer { font-size: 1.3rem; color: #486581; margin-top: 0.6rem; }
@@ -230,8 +230,10 @@ def scorecard_html(card: Scorecard) -> str:
     return f'<table class="meeting-scorecard"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
 
 
-def legend_html() -> str:
-    return f'<div class="meeting-legend">{html.escape(labels.t("legend_marks"))}</div>'
+def legend_html(note: str = "") -> str:
+    """The marks' legend (after ``note``, e.g. how the scorecard is sorted) in one line."""
+    text = f"{note}　{labels.t('legend_marks')}" if note else labels.t("legend_marks")
+    return f'<div class="meeting-legend">{html.escape(text)}</div>'
 
 
 def table_html(frame: pd.DataFrame) -> str:

@@ -11,12 +11,14 @@ import sqlalchemy as sa
 from playwright.sync_api import Page, expect
 
 from e2e.conftest import DOWNLOADS, shot, wait_for_app
-from dashboard.indicators import HEADLINE
+from dashboard.indicators import CATALOGUE, HEADLINE
 
 # Han ideographs (basic + extension A + compatibility): the characters a CJK font must draw.
 HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 CJK_FONT = re.compile(r"CJK|Source Han|WenQuanYi|Droid Sans Fallback|AR PL|YaHei|PingFang|SimHei|SimSun", re.I)
 KPI_LABELS = [i.short_zh for i in HEADLINE]  # the cards carry the short names
+CARD_LABELS = [i.short_zh for i in CATALOGUE] + ["新增示范点"]  # one card per target of the plan
+CARDS = len(CARD_LABELS)
 
 
 class TextCutOff(AssertionError):
@@ -107,21 +109,56 @@ def _assert_boxes_apart(page: Page, selector: str, expected: int) -> None:
             assert apart, f"cards {i} and {j} overlap: {a} / {b}"
 
 
+# Every text line of a card inside the card's tinted box (Streamlit's negative margins once
+# pushed the last line — the interval, "数量少" — out of it).
+_CARD_OVERFLOW_JS = """
+() => {
+  const out = [];
+  for (const card of document.querySelectorAll('[class*="st-key-card-"]')) {
+    const box = card.getBoundingClientRect();
+    for (const el of card.querySelectorAll('*')) {
+      if (el.childElementCount || !el.textContent.trim()) continue;
+      const r = el.getBoundingClientRect();
+      if (r.width === 0) continue;
+      if (r.bottom > box.bottom + 0.5 || r.right > box.right + 0.5 || r.left < box.left - 0.5 || r.top < box.top - 0.5)
+        out.push(`${el.textContent.trim()} (${Math.round(r.bottom - box.bottom)} px below, ${Math.round(r.right - box.right)} px right)`);
+    }
+  }
+  return out;
+}
+"""
+
+
+def _assert_card_text_inside(page: Page) -> None:
+    outside = page.evaluate(_CARD_OVERFLOW_JS)
+    assert not outside, f"card text outside its box at {page.viewport_size}: {outside}"
+
+
+@pytest.mark.parametrize("period", ["2024", "2024-01..2024-06"])
+def test_every_card_is_whole(new_page, viewport: str, period: str) -> None:
+    """Cards of every target, full year and part year (projection lines), at both sizes."""
+    page: Page = new_page(viewport)
+    _open_overview(page, period)
+    expect(page.locator('[data-testid="stMetric"]')).to_have_count(CARDS)
+    _assert_card_text_inside(page)
+    shot(page, f"overview-cards-{period.replace('..', '_')}")
+
+
 def test_overview_shows_cards_matrix_and_sidebar(new_page, viewport: str, registry_url: str) -> None:
     page: Page = new_page(viewport)
     _open_overview(page, "2024")
 
     expect(page.locator("h1")).to_contain_text("2024年")
     metrics = page.locator('[data-testid="stMetric"]')
-    expect(metrics).to_have_count(5)
-    for i in range(5):
+    expect(metrics).to_have_count(CARDS)
+    for i in range(CARDS):
         expect(metrics.nth(i)).to_be_visible()
-    labels = page.locator('[data-testid="stMetricLabel"]').all_inner_texts()
-    for wanted in KPI_LABELS:
-        assert any(wanted in label for label in labels), f"{wanted} not among {labels}"
+    labels = [t.strip() for t in page.locator('[data-testid="stMetricLabel"]').all_inner_texts()]
+    assert labels == CARD_LABELS, labels
     expect(page.get_by_text(KPI_LABELS[0], exact=True)).to_be_visible()
     assert all(v.strip() for v in _metric_values(page)), _metric_values(page)
-    _assert_boxes_apart(page, '[class*="st-key-card-"]', 5)
+    _assert_boxes_apart(page, '[class*="st-key-card-"]', CARDS)
+    _assert_card_text_inside(page)
 
     matrix = page.locator('[data-testid="stDataFrame"]')
     expect(matrix).to_have_count(1)
@@ -175,7 +212,7 @@ def test_period_picker_drives_url_and_values(new_page) -> None:
     assert _url_period(page) == target
     expect(year.get_by_role("combobox")).to_have_value(target)
     expect(page.locator("h1")).to_contain_text(f"{target}年")
-    expect(page.locator('[data-testid="stMetric"]')).to_have_count(5)
+    expect(page.locator('[data-testid="stMetric"]')).to_have_count(CARDS)
     after = _metric_values(page)
     assert after != before, f"metric values did not change from 2024 to {target}: {after}"
     _assert_healthy(page)

@@ -62,7 +62,8 @@ PAGES: dict[str, dict[str, object]] = {
     "meeting": {"vega": 0, "deck": 0, "frames": 0, "heading": None},
 }
 NAV_TITLES = {"ranking": "乡镇排名", "map": "地图", "drilldown": "乡镇/村", "trends": "趋势", "export": "导出", "meeting": "会议"}
-MEETING_SLIDES = ["全县目标完成情况", "乡镇考核排名", "各乡镇达标地图", "差距最大的村"]
+MEETING_SLIDES = ["全县各项目标完成情况", "各乡镇目标完成情况", "乡镇考核排名", "各乡镇达标地图", "差距最大的村"]
+MEETING_CARDS = 12  # every target of the work plan: five headline, six service, new sites
 
 
 # --------------------------------------------------------------------------- registry facts
@@ -333,7 +334,7 @@ def test_page_opens_and_draws(new_page, viewport: str, name: str) -> None:
     if name == "meeting":
         expect(page.locator('[data-testid="stSidebar"]')).to_be_hidden()
         expect(page.locator(".meeting-title")).to_have_text(MEETING_SLIDES[0])
-        expect(page.locator(".meeting-card")).to_have_count(5)
+        expect(page.locator(".meeting-card")).to_have_count(MEETING_CARDS)
     else:
         expect(page.locator('[data-testid="stSidebar"]')).to_be_visible()
     _no_sideways_scroll(page)
@@ -704,7 +705,7 @@ def _next_slide(page: Page) -> None:
     wait_for_app(page)
 
 
-def test_meeting_slides_on_the_projector(new_page) -> None:
+def test_meeting_slides_on_the_projector(new_page, townships: dict[str, str]) -> None:
     page = _page(new_page, "1920x1080")
     _open(page, f"/meeting?period={PERIOD}")
     expect(page.locator('[data-testid="stSidebar"]')).to_be_hidden()
@@ -712,35 +713,46 @@ def test_meeting_slides_on_the_projector(new_page) -> None:
 
     _meeting_slide(page, 0)
     cards = page.locator(".meeting-card")
-    expect(cards).to_have_count(5)
-    for i in range(5):
+    expect(cards).to_have_count(MEETING_CARDS)
+    for i in range(MEETING_CARDS):
         assert _font_px(cards.nth(i).locator(".meeting-value")) >= 40
         assert _font_px(cards.nth(i).locator("h3")) >= 24
+    expect(page.locator(".meeting-legend")).to_contain_text("数量少")
     shot(page, "meeting-1")
 
     _next_slide(page)
     _meeting_slide(page, 1)
-    charts = page.locator('[data-testid="stVegaLiteChart"]')
-    expect(charts).to_have_count(1)
-    _assert_vega_drawn(charts.first, "meeting ranking")
+    card = page.locator("table.meeting-scorecard")
+    expect(card).to_have_count(1)
+    expect(card.locator("tbody tr")).to_have_count(len(townships))
+    assert _font_px(card.locator("td").first) >= 24
+    text = card.inner_text()
+    assert all(name in text for name in townships.values()), text
     shot(page, "meeting-2")
 
     _next_slide(page)
     _meeting_slide(page, 2)
-    decks = page.locator('[data-testid="stDeckGlJsonChart"]')
-    expect(decks).to_have_count(1)
-    _assert_deck_drawn(decks.first, "meeting map")
+    charts = page.locator('[data-testid="stVegaLiteChart"]')
+    expect(charts).to_have_count(1)
+    _assert_vega_drawn(charts.first, "meeting ranking")
     shot(page, "meeting-3")
 
     _next_slide(page)
     _meeting_slide(page, 3)
+    decks = page.locator('[data-testid="stDeckGlJsonChart"]')
+    expect(decks).to_have_count(1)
+    _assert_deck_drawn(decks.first, "meeting map")
+    shot(page, "meeting-4")
+
+    _next_slide(page)
+    _meeting_slide(page, 4)
     table = page.locator("table.meeting-table")
     expect(table).to_have_count(1)
     assert table.locator("tbody tr").count() >= 1
     for cell in (table.locator("th").first, table.locator("td").first):
         size = _font_px(cell)
         assert size >= 24, f"laggards table text {size}px"
-    shot(page, "meeting-4")
+    shot(page, "meeting-5")
 
     _next_slide(page)  # wraps round to the first slide
     _meeting_slide(page, 0)
@@ -786,7 +798,7 @@ def test_meeting_cards_keep_numbers_on_one_line(new_page, size: str) -> None:
     """A projector at 1366×768 must not break '11.14‰' into '11.1' / '4‰'."""
     page = _page(new_page, size)
     _open(page, f"/meeting?period={PERIOD}")
-    expect(page.locator(".meeting-card")).to_have_count(5)
+    expect(page.locator(".meeting-card")).to_have_count(MEETING_CARDS)
     wrapped = page.evaluate(_WRAPPED_JS)
     if size != "1920x1080":
         shot(page, "meeting-1")

@@ -77,7 +77,7 @@ if view.table is not None:
     if view.table.status is not None:
         tables.status_table(view.table.display, view.table.status, key=f"drill-{view.level}-table")
     else:
-        st.dataframe(view.table.display, hide_index=True)
+        tables.table(view.table.display, key=f"drill-{view.level}-plain")
     tables.export_buttons(lambda: view.table.export, view.table.context, stem=view.table.stem, key=f"drill-{view.level}")
 
 if view.table is not None and view.table.status is not None:
@@ -94,7 +94,7 @@ if view.pull_down:
     if behind.empty:
         st.caption(labels.t("drill_no_gap"))
     else:
-        st.dataframe(behind, hide_index=True, key="pull-down", height=tables.fit_height(len(behind)))
+        tables.table(behind, key="pull-down")
 
 if view.trend is not None:
     st.subheader(labels.t("drill_monthly_trend"))
@@ -103,10 +103,10 @@ if view.trend is not None:
 if view.births is not None and view.wcba is not None:
     st.subheader(labels.t("drill_records"))
     st.markdown(labels.t("drill_records_births", n=len(view.births.display)))
-    st.dataframe(view.births.display, hide_index=True, key="records-births", height=tables.fit_height(len(view.births.display)))
+    tables.table(view.births.display, key="records-births")
     tables.export_buttons(lambda: view.births.export, view.births.context, stem=view.births.stem, key="records-births",
                           person_level=True)
     st.markdown(labels.t("drill_records_wcba", n=len(view.wcba.display), d=context.period.end.isoformat()))
-    st.dataframe(view.wcba.display, hide_index=True, key="records-wcba", height=tables.fit_height(len(view.wcba.display)))
+    tables.table(view.wcba.display, key="records-wcba")
     tables.export_buttons(lambda: view.wcba.export, view.wcba.context, stem=view.wcba.stem, key="records-wcba",
                           person_level=True)

@@ -63,7 +63,7 @@ if full.person_level:
 
 st.markdown(f"**{labels.t('export_rows', n=len(full.frame))}**")
 st.caption(labels.t("export_preview", n=min(PREVIEW_ROWS, len(full.frame))))
-st.dataframe(full.frame.head(PREVIEW_ROWS), hide_index=True, key="export-preview")
+tables.table(full.frame.head(PREVIEW_ROWS), key="export-preview")
 
 too_large = len(full.frame) + exports.HEADER_ROW > exports.EXCEL_MAX_ROWS
 if too_large:

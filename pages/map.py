@@ -36,5 +36,5 @@ choice = st.selectbox(
 )
 if choice:
     st.switch_page("pages/drilldown.py", query_params={**st.query_params.to_dict(), "township": choice})
-st.dataframe(view.table, hide_index=True, key="map-table", height=tables.fit_height(len(view.table)))
+tables.table(view.table, key="map-table")
 tables.export_buttons(lambda: view.table, view.context, stem=view.stem, key="map-table")

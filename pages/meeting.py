@@ -50,14 +50,13 @@ def show() -> None:
         st.markdown(meeting.legend_html(), unsafe_allow_html=True)
     elif kind == "scorecard":
         st.markdown(meeting.scorecard_html(deck.scorecard), unsafe_allow_html=True)
-        st.markdown(f'<div class="meeting-legend">{labels.t("meeting_scorecard_note")}</div>', unsafe_allow_html=True)
-        st.markdown(meeting.legend_html(), unsafe_allow_html=True)
+        st.markdown(meeting.legend_html(labels.t("meeting_scorecard_note")), unsafe_allow_html=True)
     elif kind == "ranking":
         st.altair_chart(deck.score_chart, width="stretch")
     elif kind == "map":
         with stop_on_registry_error():
-            view = mapview.page(context.url, context.period, "birth_rate", height=760, overall=True)
-        st.pydeck_chart(view.deck, height=760, key="meeting-map")
+            view = mapview.page(context.url, context.period, "birth_rate", height=700, overall=True)
+        st.pydeck_chart(view.deck, height=700, key="meeting-map")
         st.html(view.legend)
     else:
         st.markdown(meeting.table_html(deck.laggards), unsafe_allow_html=True)

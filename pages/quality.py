@@ -29,12 +29,12 @@ with stop_on_registry_error():
     by_village = quality_view.village_counts(context.url, context.period, today, check)
 if not by_village.empty:
     st.markdown(f"**{labels.t('quality_by_village')}**")
-    st.dataframe(by_village, hide_index=True, key="quality-villages", height=tables.fit_height(len(by_village), 12))
+    tables.table(by_village, key="quality-villages", limit=12)
 st.markdown(f"**{labels.t('quality_records', n=len(rows))}**")
 if rows.empty:
     st.success(labels.t("quality_all_clear"))
 else:
-    st.dataframe(rows, hide_index=True, key="quality-records", height=tables.fit_height(len(rows)))
+    tables.table(rows, key="quality-records")
     stem = (*view.stem[:-1], quality_view.check_name(check), view.stem[-1])
     tables.export_buttons(lambda: rows, view.context, stem=stem, key="quality-records", person_level=True,
                           detail=check)

@@ -31,7 +31,7 @@ with stop_on_registry_error():
 if view.indicator is None:
     st.header(labels.t("score_title"))
     st.altair_chart(view.score.chart, width="stretch")
-    st.dataframe(view.score.table, hide_index=True, key="score-table", height=tables.fit_height(len(view.score.table)))
+    tables.table(view.score.table, key="score-table")
     tables.export_buttons(lambda: view.score.export, view.score.context, stem=view.score.stem, key="score")
 else:
     iv = view.indicator
@@ -50,7 +50,7 @@ else:
         )
         st.altair_chart(iv.funnel, width="stretch")
         st.caption(iv.funnel_note)
-    st.dataframe(iv.table, hide_index=True, key="indicator-ranking-table", height=tables.fit_height(len(iv.table)))
+    tables.table(iv.table, key="indicator-ranking-table")
     tables.export_buttons(lambda: iv.export, iv.context, stem=iv.stem, key="indicator-ranking")
 st.caption(labels.t("legend_marks"))
 for note in view.notes:

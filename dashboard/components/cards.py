@@ -26,7 +26,10 @@ _CSS = "\n".join(
   white-space: normal !important; overflow: visible !important; text-overflow: clip !important;
 }
 [class*="st-key-card-"] [data-testid="stMetricDelta"] { height: auto !important; flex-wrap: wrap; }
-[class*="st-key-card-"] { height: 100%; overflow-wrap: anywhere; }
+[class*="st-key-card-"] { overflow-wrap: anywhere; padding-bottom: 0.9rem !important; }
+/* Streamlit pulls each markdown block up by a negative margin: inside a card that would push
+   the last line out of the tinted box. */
+[class*="st-key-card-"] [data-testid="stMarkdownContainer"] { margin-bottom: 0 !important; }
 .kpi-badge { display: inline-block; padding: 0.1rem 0.55rem; border-radius: 0.3rem;
   color: #fff; font-weight: 700; white-space: nowrap; }
 .kpi-line { margin: 0.1rem 0; color: #222; font-size: 0.95rem; white-space: normal; overflow-wrap: anywhere; }

@@ -33,9 +33,15 @@ def fit_height(rows: int, limit: int = 30) -> int:
     return ROW_PX * (min(rows, limit) + 1) + 3
 
 
+def table(frame: pd.DataFrame, *, key: str, limit: int = 30) -> None:
+    """A plain table showing every row up to ``limit``; a missing value is an empty cell
+    (Streamlit would write 'None')."""
+    st.dataframe(frame, hide_index=True, key=key, height=fit_height(len(frame), limit), placeholder="")
+
+
 def status_table(table: pd.DataFrame, status: pd.DataFrame, *, key: str) -> None:
     """The whole table, every cell tinted by its status (printouts and screenshots show all rows)."""
-    st.dataframe(status_styler(table, status), hide_index=True, key=key, height=fit_height(len(table)))
+    st.dataframe(status_styler(table, status), hide_index=True, key=key, height=fit_height(len(table)), placeholder="")
 
 
 def current_user() -> str:
