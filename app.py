@@ -5,8 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import labels
-from dashboard.components import sidebar
-from dashboard.components.errors import stop_on_registry_error
+from dashboard.app.components import sidebar
+from dashboard.app.components.errors import stop_on_registry_error
 
 st.set_page_config(page_title=labels.t("app_title"), page_icon="📊", layout="wide")
 

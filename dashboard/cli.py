@@ -18,11 +18,16 @@ from pathlib import Path
 
 import pandas as pd
 
-from dashboard import exports, labels
-from dashboard import indicators as ind
-from dashboard.periods import PeriodError, parse_period
-from dashboard.report import incomplete_after, indicator_report, open_registry
-from data_access.db import RegistryError, normalise_url, safe_url
+from dashboard import labels
+from dashboard.app import bench, sources
+from dashboard.app.sources import incomplete_after, indicator_report, open_registry
+from dashboard.domain import indicators as ind
+from dashboard.domain import targets as tr
+from dashboard.domain.errors import KeyedError
+from dashboard.domain.periods import PeriodError, parse_period, year_to_date
+from dashboard.render import exports, formats
+from data_access import demo
+from data_access.db import DEFAULT_DEMO_PATH, RegistryError, make_engine, normalise_url, one_line, safe_url
 
 EXIT_USAGE = 2
 EXIT_DATA = 1
@@ -59,8 +64,8 @@ class CliError(Exception):
         self.code = code
 
 
-def _registry_message(exc: RegistryError) -> str:
-    return labels.t(exc.key, **exc.fields)
+def _registry_message(exc: KeyedError) -> str:
+    return formats.message(exc)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -130,12 +135,12 @@ def indicators_frame(result: pd.DataFrame, period_label: str, start: date, end: 
             "value": result["value"],
             "projection": result["projection"],
             "status": result["status"],
-            "indicator_name": result["indicator_name"],
+            "indicator_name": result["indicator"].map(formats.indicator_name),
             "unit": result["unit"],
             "township_code": result["township_code"].fillna(""),
             "ci_low": result["ci_low"],
             "ci_high": result["ci_high"],
-            "target": result["target"],
+            "target": [formats.row_target(r) for _, r in result.iterrows()],
             "small_numbers": result["small_numbers"].astype(bool),
             "period": period_label,
             "start": start.isoformat(),
@@ -175,7 +180,7 @@ def run_indicators(args: argparse.Namespace) -> int:
     try:
         period = parse_period(args.period)
     except PeriodError as exc:
-        raise CliError(str(exc), EXIT_USAGE) from exc
+        raise CliError(formats.message(exc), EXIT_USAGE) from exc
     if args.level not in ind.LEVELS:
         raise CliError(labels.t("err_level", text=args.level), EXIT_USAGE)
     if args.format == "xlsx" and not args.out:
@@ -199,13 +204,14 @@ def run_indicators(args: argparse.Namespace) -> int:
     if args.format == "csv":
         return _emit_csv(frame, args.out)
     level_word = labels.t(f"level_{args.level}")
+    county = sources.settings().county
     context = exports.ExportContext(
-        title=f"{ind.county().short_name}{level_word}指标",
-        scope=ind.county().name,
+        title=f"{county.short_name}{level_word}指标",
+        scope=county.name,
         period=period.label,
         number_formats={c: "0.0000" for c in ("value", "projection", "ci_low", "ci_high")},
         status_column="status",
-        notes=tuple((i.code, f"{i.name_zh}（{i.unit_label}）") for i in chosen),
+        notes=tuple((i.code, f"{formats.indicator_name(i.code)}（{formats.unit_label(i.unit)}）") for i in chosen),
     )
     _atomic_write(args.out, exports.to_xlsx_bytes(frame, context))
     return 0
@@ -215,17 +221,14 @@ def run_indicators(args: argparse.Namespace) -> int:
 
 
 def run_quality(args: argparse.Namespace) -> int:
-    from dashboard.periods import year_to_date
-    from dashboard.report import quality_report
-
     try:
         period = parse_period(args.period) if args.period else year_to_date(date.today())
     except PeriodError as exc:
-        raise CliError(str(exc), EXIT_USAGE) from exc
+        raise CliError(formats.message(exc), EXIT_USAGE) from exc
     if args.format == "xlsx" and not args.out:
         raise CliError(labels.t("err_xlsx_needs_out"), EXIT_USAGE)
     try:
-        report = quality_report(open_registry(args.db), period, date.today())
+        report = sources.quality_report(open_registry(args.db), period, date.today())
     except RegistryError as exc:
         raise CliError(_registry_message(exc)) from exc
     if args.records:
@@ -237,7 +240,7 @@ def run_quality(args: argparse.Namespace) -> int:
         return _emit_csv(frame, args.out)
     context = exports.ExportContext(
         title=labels.t("quality_title"),
-        scope=ind.county().name,
+        scope=sources.settings().county.name,
         period=period.label,
         filters=((labels.t("sidebar_period"), period.label),),
     )
@@ -249,10 +252,6 @@ def run_quality(args: argparse.Namespace) -> int:
 
 
 def run_demo(args: argparse.Namespace) -> int:
-    from dashboard.targets import default_target_rows
-    from data_access import demo
-    from data_access.db import DEFAULT_DEMO_PATH, make_engine
-
     if args.scale <= 0:
         raise CliError(labels.t("err_scale", text=args.scale), EXIT_USAGE)
     today = date.fromisoformat(args.today) if args.today else date.today()
@@ -269,7 +268,8 @@ def run_demo(args: argparse.Namespace) -> int:
         tmp_path.unlink(missing_ok=True)
         url = f"sqlite:///{tmp_path}"
     years = range(2019, today.year + 1)
-    target_rows = [row for y in years for row in default_target_rows(y)]
+    defaults = sources.settings().default_targets
+    target_rows = [row for y in years for row in tr.seed_rows(defaults, y)]
 
     interactive = sys.stderr.isatty()
     last_stage: list[str] = [""]
@@ -295,8 +295,6 @@ def run_demo(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise CliError(str(exc)) from exc
     except Exception as exc:  # noqa: BLE001 - a database refusing the load: one line, no traceback
-        from data_access.db import one_line
-
         if tmp_path:
             tmp_path.unlink(missing_ok=True)
         raise CliError(labels.t("err_query", reason=one_line(exc))) from exc
@@ -342,8 +340,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "quality":
             return run_quality(args)
         if args.command == "bench":
-            from dashboard import bench
-
             return bench.run(args)
     except CliError as exc:
         print(str(exc), file=sys.stderr)

@@ -7,27 +7,49 @@ person: the CLI prints it on stderr, the app shows it in ``st.error``.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
+from dashboard.domain.errors import KeyedError
 from data_access.schema import REQUIRED_COLUMNS
 
 DEFAULT_DEMO_PATH = Path(__file__).resolve().parent.parent / "data" / "demo.sqlite"
 
 
-class RegistryError(RuntimeError):
+class RegistryError(KeyedError, RuntimeError):
     """A database problem worth one line to the user (unreachable, not the contract, …).
 
     ``key`` names the message in ``dashboard.labels`` and ``fields`` fill it in; the data layer
     does not know the UI language, the layer that shows the error formats it.
     """
 
-    def __init__(self, key: str, **fields: object) -> None:
-        super().__init__(f"{key}: " + ", ".join(f"{k}={v}" for k, v in fields.items()))
-        self.key = key
-        self.fields = fields
+
+@contextmanager
+def reading(engine: sa.Engine) -> Iterator[sa.Connection]:
+    """A connection whose driver errors end as one-line :class:`RegistryError` ('err_query')."""
+    try:
+        with engine.connect() as conn:
+            yield conn
+    except RegistryError:
+        raise
+    except sa.exc.SQLAlchemyError as exc:
+        raise RegistryError("err_query", reason=one_line(exc)) from exc
+
+
+@contextmanager
+def writing(engine: sa.Engine) -> Iterator[sa.Connection]:
+    """One transaction (committed on success) with the same one-line errors as :func:`reading`."""
+    try:
+        with engine.begin() as conn:
+            yield conn
+    except RegistryError:
+        raise
+    except sa.exc.SQLAlchemyError as exc:
+        raise RegistryError("err_query", reason=one_line(exc)) from exc
 
 
 # The drivers this project installs, for URLs that name only the database kind.
@@ -66,7 +88,7 @@ def make_engine(url: str) -> sa.Engine:
     try:
         parsed = make_url(url)
     except Exception as exc:  # noqa: BLE001
-        raise RegistryError("err_url", url=safe_url(url), reason=_one_line(exc)) from exc
+        raise RegistryError("err_url", url=safe_url(url), reason=one_line(exc)) from exc
     kwargs: dict[str, object] = {"pool_pre_ping": True}
     if parsed.get_backend_name() == "sqlite":
         kwargs = {}
@@ -79,7 +101,7 @@ def make_engine(url: str) -> sa.Engine:
     try:
         return sa.create_engine(parsed, **kwargs)
     except Exception as exc:  # noqa: BLE001 - a missing driver, a bad option: one line
-        raise RegistryError("err_url", url=safe_url(url), reason=_one_line(exc)) from exc
+        raise RegistryError("err_url", url=safe_url(url), reason=one_line(exc)) from exc
 
 
 def check_contract(engine: sa.Engine) -> None:
@@ -108,7 +130,7 @@ def check_contract(engine: sa.Engine) -> None:
     except RegistryError:
         raise
     except sa.exc.SQLAlchemyError as exc:
-        raise RegistryError("err_connect", url=url, reason=_one_line(exc)) from exc
+        raise RegistryError("err_connect", url=url, reason=one_line(exc)) from exc
 
 
 def has_table(engine: sa.Engine, name: str) -> bool:
@@ -121,15 +143,10 @@ def configured_url(secrets_url: str | None = None) -> str:
     return os.environ.get("REGISTRY_DB_URL") or secrets_url or f"sqlite:///{DEFAULT_DEMO_PATH}"
 
 
-def _one_line(exc: BaseException) -> str:
+def one_line(exc: BaseException) -> str:
     """The first meaningful line of a driver error, without SQLAlchemy's background link."""
     original = getattr(exc, "orig", None) or exc
     text = str(original).strip().splitlines()
     first = next((line.strip() for line in text if line.strip()), type(original).__name__)
     return first[:300]
-
-
-def one_line(exc: BaseException) -> str:
-    """Public form of the one-line summary of an exception."""
-    return _one_line(exc)
 

@@ -39,20 +39,3 @@ class Bounds:
     @classmethod
     def of(cls, period: DayRange) -> "Bounds":
         return cls(period.start, period.end + timedelta(days=1))
-
-
-def age_cutoff(d: date, years: int) -> date:
-    """Latest birth date of a person whose ``years``-th birthday is on or before ``d``.
-
-    Age at d is ``d.year − b.year − ((d.month, d.day) < (b.month, b.day))``: someone born on
-    29 February turns a year older on 1 March in common years. So the cutoff is the same
-    month and day ``years`` earlier, or 28 February when d is 29 February and that year is not
-    a leap year.
-    """
-    year = d.year - years
-    day = d.day
-    while True:
-        try:
-            return date(year, d.month, day)
-        except ValueError:
-            day -= 1

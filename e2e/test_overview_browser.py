@@ -11,13 +11,14 @@ import sqlalchemy as sa
 from playwright.sync_api import Page, expect
 
 from e2e.conftest import DOWNLOADS, shot, wait_for_app
-from dashboard.indicators import CATALOGUE, HEADLINE
+from dashboard.domain.indicators import CATALOGUE, HEADLINE
+from dashboard.render.formats import indicator_short
 
 # Han ideographs (basic + extension A + compatibility): the characters a CJK font must draw.
 HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 CJK_FONT = re.compile(r"CJK|Source Han|WenQuanYi|Droid Sans Fallback|AR PL|YaHei|PingFang|SimHei|SimSun", re.I)
-KPI_LABELS = [i.short_zh for i in HEADLINE]  # the cards carry the short names
-CARD_LABELS = [i.short_zh for i in CATALOGUE] + ["新增示范点"]  # one card per target of the plan
+KPI_LABELS = [indicator_short(i.code) for i in HEADLINE]  # the cards carry the short names
+CARD_LABELS = [indicator_short(i.code) for i in CATALOGUE] + ["新增示范点"]  # one card per target of the plan
 CARDS = len(CARD_LABELS)
 
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import drilldown, labels
-from dashboard import indicators as ind
-from dashboard.components import sidebar, tables
-from dashboard.components.errors import stop_on_registry_error
+from dashboard import labels
+from dashboard.app import loaders
+from dashboard.app.components import sidebar, tables
+from dashboard.app.components.errors import stop_on_registry_error
+from dashboard.domain import indicators as ind
+from dashboard.render import formats
 
 context = sidebar.current()
 
@@ -25,10 +27,10 @@ indicator_code = st.selectbox(
     labels.t("indicator"),
     [i.code for i in ind.HEADLINE],
     key="drill_indicator",
-    format_func=lambda c: ind.get(c).name,
+    format_func=formats.indicator_name,
 )
 with stop_on_registry_error():
-    view = drilldown.page(
+    view = loaders.drilldown_page(
         context.url,
         context.period,
         st.query_params.get("township"),
@@ -50,24 +52,16 @@ for note in view.notes if view.level != "township" else []:
 
 if view.level == "county":
     choice = st.selectbox(
-        labels.t("drill_choose_township"),
-        list(view.township_options),
-        index=None,
-        key="drill_township_choice",
-        format_func=view.township_options.get,
-        placeholder=labels.t("drill_choose_township"),
+        labels.t("drill_choose_township"), list(view.township_options), index=None, key="drill_township_choice",
+        format_func=view.township_options.get, placeholder=labels.t("drill_choose_township"),
     )
     if choice:
         go(choice)
         st.rerun()
 elif view.level == "township":
     choice = st.selectbox(
-        labels.t("drill_choose_village"),
-        list(view.village_options),
-        index=None,
-        key="drill_village_choice",
-        format_func=view.village_options.get,
-        placeholder=labels.t("drill_choose_village"),
+        labels.t("drill_choose_village"), list(view.village_options), index=None, key="drill_village_choice",
+        format_func=view.village_options.get, placeholder=labels.t("drill_choose_village"),
     )
     if choice and view.township:
         go(view.township[0], choice)
@@ -79,22 +73,20 @@ if view.table is not None:
     else:
         tables.table(view.table.display, key=f"drill-{view.level}-plain")
     tables.export_buttons(lambda: view.table.export, view.table.context, stem=view.table.stem, key=f"drill-{view.level}")
-
-if view.table is not None and view.table.status is not None:
-    st.caption(labels.t("legend_marks"))
+    if view.table.status is not None:
+        st.caption(labels.t("legend_marks"))
 
 if view.chart is not None:
     st.altair_chart(view.chart, width="stretch")
 
-if view.pull_down:
+if view.pull_down is not None:
     st.subheader(labels.t("drill_pull_down"))
     for note in view.notes:
         st.caption(note)
-    behind = drilldown.pull_down_table(view.pull_down)
-    if behind.empty:
+    if view.pull_down.empty:
         st.caption(labels.t("drill_no_gap"))
     else:
-        tables.table(behind, key="pull-down")
+        tables.table(view.pull_down, key="pull-down")
 
 if view.trend is not None:
     st.subheader(labels.t("drill_monthly_trend"))

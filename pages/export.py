@@ -4,32 +4,26 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import export_center as ec
-from dashboard import exports, labels
-from dashboard import indicators as ind
-from dashboard.components import sidebar, tables
-from dashboard.components.errors import stop_on_registry_error
+from dashboard import labels
+from dashboard.app import loaders
+from dashboard.app.components import sidebar, tables
+from dashboard.app.components.errors import stop_on_registry_error
+from dashboard.app.components.scope import scope_picker
+from dashboard.domain import indicators as ind
+from dashboard.render import exports, formats
+from dashboard.views import export
 
 PREVIEW_ROWS = 20
 context = sidebar.current()
 st.title(labels.t("export_heading"))
 
 left, middle, right = st.columns(3)
-table = left.selectbox(labels.t("export_choose_table"), ec.TABLES, key="export_table", format_func=ec.table_name)
+table = left.selectbox(labels.t("export_choose_table"), export.TABLES, key="export_table", format_func=export.table_name)
 with stop_on_registry_error():
-    from dashboard.trends import scope_options
-
-    township_names, _ = scope_options(context.url, context.period, None)
-township = middle.selectbox(
-    labels.t("township"), ["", *township_names], key="export_township",
-    format_func=lambda c: township_names.get(c, labels.t("export_all_townships")),
-)
-village = ""
-if township and table != "indicators_county" and table != "indicators_township":
-    _, village_names = scope_options(context.url, context.period, township)
-    village = right.selectbox(
-        labels.t("village"), ["", *village_names], key="export_village",
-        format_func=lambda c: village_names.get(c, labels.t("export_all_villages")),
+    township, village = scope_picker(
+        context.url, key="export", township_column=middle, village_column=right,
+        everything=labels.t("export_all_townships"), every_village=labels.t("export_all_villages"),
+        village_allowed=table not in ("indicators_county", "indicators_township"),
     )
 
 chosen_indicators: tuple[str, ...] = ()
@@ -38,27 +32,26 @@ if table.startswith("indicators_"):
     chosen_indicators = tuple(
         st.multiselect(
             labels.t("indicator"), [i.code for i in ind.CATALOGUE], default=[i.code for i in ind.HEADLINE],
-            key="export_indicators", format_func=lambda c: ind.get(c).name,
+            key="export_indicators", format_func=formats.indicator_name,
         )
     )
 elif table == "wcba":
     wcba_filter = st.radio(
-        labels.t("export_wcba_filter"), ec.WCBA_FILTERS, horizontal=True, key="export_wcba_filter",
+        labels.t("export_wcba_filter"), export.WCBA_FILTERS, horizontal=True, key="export_wcba_filter",
         format_func=lambda f: labels.t(f"export_wcba_{f}"),
     )
 
-selection = ec.Selection(
-    table=table, period=context.period, township=township or None, village=village or None,
+selection = export.Selection(
+    table=table, period=context.period, township=township, village=village,
     indicators=chosen_indicators, wcba_filter=wcba_filter,
 )
 with stop_on_registry_error():
-    full = ec.build(context.url, selection)
+    full = loaders.export_table(context.url, selection)
 if full.person_level:
     columns = st.multiselect(labels.t("export_columns"), full.all_columns, default=list(full.all_columns),
                              key=f"export_columns_{table}")
-    selection = ec.Selection(**{**selection.__dict__, "columns": tuple(columns)})
     with stop_on_registry_error():
-        full = ec.build(context.url, selection)
+        full = loaders.export_table(context.url, selection.with_columns(tuple(columns)))
     st.caption(labels.t("export_person_note"))
 
 st.markdown(f"**{labels.t('export_rows', n=len(full.frame))}**")
@@ -68,9 +61,5 @@ tables.table(full.frame.head(PREVIEW_ROWS), key="export-preview")
 too_large = len(full.frame) + exports.HEADER_ROW > exports.EXCEL_MAX_ROWS
 if too_large:
     st.warning(labels.t("export_too_large"))
-    st.download_button(labels.t("export_csv"), data=lambda: exports.to_csv_bytes(full.frame),
-                       file_name=exports.safe_filename(*full.stem, suffix="csv"), mime="text/csv",
-                       key="export-csv", on_click="ignore", icon=":material/download:")
-else:
-    tables.export_buttons(lambda: full.frame, full.context, stem=full.stem, key="export",
-                          person_level=full.person_level, detail=wcba_filter if table == "wcba" else "")
+tables.export_buttons(lambda: full.frame, full.context, stem=full.stem, key="export", person_level=full.person_level,
+                      detail=wcba_filter if table == "wcba" else "", xlsx=not too_large)

@@ -4,28 +4,31 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import indicators as ind
-from dashboard import labels, maps, mapview
-from dashboard.components import sidebar, tables
-from dashboard.components.errors import stop_on_registry_error
+from dashboard import labels
+from dashboard.app import loaders
+from dashboard.app.components import sidebar, tables
+from dashboard.app.components.errors import stop_on_registry_error
+from dashboard.domain import indicators as ind
+from dashboard.render import formats
+from dashboard.render.maps import layers
 
 context = sidebar.current()
 left, right = st.columns([2, 1])
 code = left.segmented_control(
     labels.t("indicator"), [i.code for i in ind.HEADLINE], default="birth_rate", required=True,
-    key="map_indicator", format_func=lambda c: ind.get(c).short,
+    key="map_indicator", format_func=formats.indicator_short,
 )
 colour_by = right.radio(
     labels.t("map_colour_by"), ["status", "value"], horizontal=True, key="map_colour_by",
     format_func=lambda v: labels.t("map_colour_status") if v == "status" else labels.t("map_colour_value"),
 )
 with stop_on_registry_error():
-    view = mapview.page(context.url, context.period, code or "birth_rate", colour_by=colour_by, selected=context.mine)
+    view = loaders.map_page(context.url, context.period, code or "birth_rate", colour_by=colour_by, selected=context.mine)
 
 if view.warning:
     st.warning(view.warning)
 event = st.pydeck_chart(view.deck, on_select="rerun", selection_mode="single-object", key="county-map", height=640)
-picked = maps.selected_code(event)
+picked = layers.selected_code(event)
 if picked:
     st.switch_page("pages/drilldown.py", query_params={**st.query_params.to_dict(), "township": picked})
 st.html(view.legend)

@@ -6,21 +6,23 @@ import time
 
 import streamlit as st
 
-from dashboard import cache, labels, mapview, meeting
-from dashboard.components import sidebar
-from dashboard.components.errors import stop_on_registry_error
+from dashboard import labels
+from dashboard.app import cache, loaders
+from dashboard.app.components import sidebar
+from dashboard.app.components.errors import stop_on_registry_error
+from dashboard.render import slides
+from dashboard.views.meeting import SLIDES
 
 context = sidebar.current()
-st.html(meeting.CSS)
+st.html(slides.CSS)
 
-slides = meeting.SLIDES
 if "meeting_slide" not in st.session_state:
     wanted = st.query_params.get("slide", "1")
-    st.session_state["meeting_slide"] = (int(wanted) - 1) % len(slides) if wanted.isdigit() else 0
+    st.session_state["meeting_slide"] = (int(wanted) - 1) % len(SLIDES) if wanted.isdigit() else 0
 
 
 def step(delta: int) -> None:
-    st.session_state["meeting_slide"] = (st.session_state["meeting_slide"] + delta) % len(slides)
+    st.session_state["meeting_slide"] = (st.session_state["meeting_slide"] + delta) % len(SLIDES)
     st.session_state["meeting_last_advance"] = time.monotonic()
 
 
@@ -41,28 +43,28 @@ def show() -> None:
             cache.clear()  # a full cycle done: the next round shows fresh registry data
     index = st.session_state["meeting_slide"]
     with stop_on_registry_error():
-        deck = meeting.deck(context.url, context.period)
-    kind = slides[index]
+        deck = loaders.meeting_deck(context.url, context.period)
+    kind = SLIDES[index]
     st.markdown(f'<div class="meeting-title">{labels.t(f"meeting_slide_{kind}")}</div>', unsafe_allow_html=True)
     st.markdown(f'<div class="meeting-sub">{deck.title}</div>', unsafe_allow_html=True)
     if kind == "targets":
-        st.markdown(meeting.cards_html(deck.cards), unsafe_allow_html=True)
-        st.markdown(meeting.legend_html(), unsafe_allow_html=True)
+        st.markdown(slides.cards_html(deck.cards), unsafe_allow_html=True)
+        st.markdown(slides.legend_html(), unsafe_allow_html=True)
     elif kind == "scorecard":
-        st.markdown(meeting.scorecard_html(deck.scorecard), unsafe_allow_html=True)
-        st.markdown(meeting.legend_html(labels.t("meeting_scorecard_note")), unsafe_allow_html=True)
+        st.markdown(slides.scorecard_html(deck.scorecard), unsafe_allow_html=True)
+        st.markdown(slides.legend_html(labels.t("meeting_scorecard_note")), unsafe_allow_html=True)
     elif kind == "ranking":
         st.altair_chart(deck.score_chart, width="stretch")
     elif kind == "map":
         with stop_on_registry_error():
-            view = mapview.page(context.url, context.period, "birth_rate", height=700, overall=True)
+            view = loaders.map_page(context.url, context.period, "birth_rate", height=700, overall=True)
         st.pydeck_chart(view.deck, height=700, key="meeting-map")
         st.html(view.legend)
     else:
-        st.markdown(meeting.table_html(deck.laggards), unsafe_allow_html=True)
-        st.markdown(meeting.legend_html(), unsafe_allow_html=True)
+        st.markdown(slides.table_html(deck.laggards), unsafe_allow_html=True)
+        st.markdown(slides.legend_html(), unsafe_allow_html=True)
     st.markdown(
-        f'<div class="meeting-footer">{labels.t("meeting_page_of", n=index + 1, total=len(slides))} · '
+        f'<div class="meeting-footer">{labels.t("meeting_page_of", n=index + 1, total=len(SLIDES))} · '
         f'{labels.t("meeting_refreshed", time=time.strftime("%H:%M:%S"))}</div>',
         unsafe_allow_html=True,
     )

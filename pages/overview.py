@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import labels, overview
-from dashboard.components import cards, sidebar, tables
-from dashboard.components.errors import stop_on_registry_error
+from dashboard import labels
+from dashboard.app import loaders
+from dashboard.app.components import cards, sidebar, tables
+from dashboard.app.components.errors import stop_on_registry_error
 
 context = sidebar.current()
 scope = st.session_state.get("overview_matrix_scope", "headline")
 with stop_on_registry_error():
-    page = overview.page(context.url, context.period, context.as_of, all_targets=scope == "all")
+    page = loaders.overview_page(context.url, context.period, context.as_of, all_targets=scope == "all")
 
 st.title(page.heading)
 for note in page.notes:

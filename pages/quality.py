@@ -6,14 +6,17 @@ from datetime import date
 
 import streamlit as st
 
-from dashboard import labels, quality, quality_view
-from dashboard.components import sidebar, tables
-from dashboard.components.errors import stop_on_registry_error
+from dashboard import labels
+from dashboard.app import loaders
+from dashboard.app.components import sidebar, tables
+from dashboard.app.components.errors import stop_on_registry_error
+from dashboard.domain import quality
+from dashboard.views.quality import check_name
 
 context = sidebar.current()
 today = date.today()
 with st.spinner(labels.t("quality_title")), stop_on_registry_error():
-    view = quality_view.page(context.url, context.period, today)
+    view = loaders.quality_page(context.url, context.period, today)
 
 st.title(view.heading)
 st.caption(view.note)
@@ -22,11 +25,11 @@ tables.export_buttons(lambda: view.counts_export, view.context, stem=view.stem, 
 
 check = st.selectbox(
     labels.t("quality_choose_check"), quality.CHECKS, key="quality_check",
-    format_func=lambda c: f"{quality_view.check_name(c)}（{view.totals[c]}）",
+    format_func=lambda c: f"{check_name(c)}（{view.totals[c]}）",
 )
 with stop_on_registry_error():
-    rows = quality_view.records(context.url, context.period, today, check)
-    by_village = quality_view.village_counts(context.url, context.period, today, check)
+    rows = loaders.quality_records(context.url, context.period, today, check)
+    by_village = loaders.quality_villages(context.url, context.period, today, check)
 if not by_village.empty:
     st.markdown(f"**{labels.t('quality_by_village')}**")
     tables.table(by_village, key="quality-villages", limit=12)
@@ -35,6 +38,6 @@ if rows.empty:
     st.success(labels.t("quality_all_clear"))
 else:
     tables.table(rows, key="quality-records")
-    stem = (*view.stem[:-1], quality_view.check_name(check), view.stem[-1])
+    stem = (*view.stem[:-1], check_name(check), view.stem[-1])
     tables.export_buttons(lambda: rows, view.context, stem=stem, key="quality-records", person_level=True,
                           detail=check)

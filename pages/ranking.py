@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import indicators as ind
-from dashboard import labels, ranking_view
-from dashboard.components import sidebar, tables
-from dashboard.components.errors import stop_on_registry_error
+from dashboard import labels
+from dashboard.app import loaders
+from dashboard.app.components import sidebar, tables
+from dashboard.app.components.errors import stop_on_registry_error
+from dashboard.domain import indicators as ind
+from dashboard.render import formats
 
 context = sidebar.current()
 options = ["score", *[i.code for i in ind.HEADLINE]]
@@ -17,10 +19,10 @@ choice = st.segmented_control(
     default="score",
     required=True,
     key="ranking_choice",
-    format_func=lambda c: labels.t("ranking_score_option") if c == "score" else ind.get(c).short,
+    format_func=lambda c: labels.t("ranking_score_option") if c == "score" else formats.indicator_short(c),
 )
 with stop_on_registry_error():
-    view = ranking_view.page(
+    view = loaders.ranking_page(
         context.url,
         context.period,
         choice=choice or "score",
@@ -35,12 +37,12 @@ if view.indicator is None:
     tables.export_buttons(lambda: view.score.export, view.score.context, stem=view.score.stem, key="score")
 else:
     iv = view.indicator
-    st.header(f"{iv.indicator.name}{labels.t('ranking_suffix')}")
+    st.header(iv.heading)
     left, right = st.columns([1, 1])
     with left:
         st.altair_chart(iv.chart, width="stretch")
     with right:
-        st.subheader(labels.t("funnel_title", indicator=iv.indicator.short))
+        st.subheader(iv.funnel_title)
         st.radio(
             labels.t("funnel_points"),
             ["township", "village"],

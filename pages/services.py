@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import labels, services_view
-from dashboard.components import cards, sidebar, tables
-from dashboard.components.errors import stop_on_registry_error
+from dashboard import labels
+from dashboard.app import loaders
+from dashboard.app.components import cards, sidebar, tables
+from dashboard.app.components.errors import stop_on_registry_error
 
 context = sidebar.current()
 with stop_on_registry_error():
-    view = services_view.page(context.url, context.period)
+    view = loaders.services_page(context.url, context.period)
 
 st.title(view.heading)
 for note in view.notes:

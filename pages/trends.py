@@ -4,32 +4,24 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import indicators as ind
-from dashboard import labels, trends
-from dashboard.components import sidebar, tables
-from dashboard.components.errors import stop_on_registry_error
+from dashboard import labels
+from dashboard.app import loaders
+from dashboard.app.components import sidebar, tables
+from dashboard.app.components.errors import stop_on_registry_error
+from dashboard.app.components.scope import scope_picker
+from dashboard.domain import indicators as ind
+from dashboard.render import formats
 
 context = sidebar.current()
 left, middle, right = st.columns(3)
 indicator_code = left.selectbox(
     labels.t("trend_indicator"), [i.code for i in ind.CATALOGUE], key="trend_indicator",
-    format_func=lambda c: ind.get(c).name,
+    format_func=formats.indicator_name,
 )
 with stop_on_registry_error():
-    township_names, _ = trends.scope_options(context.url, context.period, None)
-township = middle.selectbox(
-    labels.t("township"), ["", *township_names], key="trend_township",
-    format_func=lambda c: township_names.get(c, labels.t("county")),
-)
-village = ""
-if township:
-    _, village_names = trends.scope_options(context.url, context.period, township)
-    village = right.selectbox(
-        labels.t("village"), ["", *village_names], key="trend_village",
-        format_func=lambda c: village_names.get(c, "—"),
-    )
-with stop_on_registry_error():
-    view = trends.page(context.url, context.period, indicator_code, township or None, village or None)
+    township, village = scope_picker(context.url, key="trend", township_column=middle, village_column=right,
+                                     everything=labels.t("county"), every_village=labels.t("trend_whole_township"))
+    view = loaders.trends_page(context.url, context.period, indicator_code, township, village)
 
 st.title(view.heading)
 if view.yearly is not None:

@@ -19,6 +19,7 @@ import pytest
 import sqlalchemy as sa
 
 from data_access.db import normalise_url
+from tests import boundary_registry
 
 if TYPE_CHECKING:
     from streamlit.testing.v1 import AppTest
@@ -83,8 +84,6 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.fixture(scope="module")
 def registry_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     """The hand-counted boundary registry as a SQLite URL (one per test module)."""
-    from tests import boundary_registry
-
     path = tmp_path_factory.mktemp("registry") / "boundary.sqlite"
     engine = sa.create_engine(f"sqlite:///{path}")
     boundary_registry.create(engine)

@@ -1,0 +1,193 @@
+"""The shared sidebar: period picker (kept in the URL as ``?period=…``), language, data source.
+
+``app.py`` renders it on every run before the page; pages read the result with
+:func:`current`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import streamlit as st
+
+from dashboard import labels
+from dashboard.app import cache
+from dashboard.domain import units
+from dashboard.domain.periods import Period, PeriodError, last_complete_month_end, parse_period, year_to_date
+from dashboard.render import formats
+from data_access.db import configured_url, safe_url
+
+KINDS = ("year", "quarter", "month", "range")
+_STATE = "_sidebar_context"
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every page needs: the registry URL, the chosen period, the data's as-of date."""
+
+    url: str
+    period: Period
+    as_of: date
+    mine: str | None = None  # "my township" code, highlighted everywhere (?mine=…)
+
+
+def registry_url() -> str:
+    """``REGISTRY_DB_URL``, else ``[connections.registry] url`` in secrets, else the demo file."""
+    secret: str | None = None
+    try:
+        secret = st.secrets["connections"]["registry"]["url"]
+    except Exception:  # noqa: BLE001 - no secrets file or no such entry: fall through
+        secret = None
+    return configured_url(secret)
+
+
+def _decompose(period: Period) -> dict[str, object]:
+    """Widget values that reproduce ``period``."""
+    label = period.label
+    year = period.year
+    if period.is_full_year:
+        return {"kind": "year", "year": year}
+    if "-Q" in label:
+        return {"kind": "quarter", "year": year, "quarter": int(label[-1])}
+    if ".." not in label:
+        return {"kind": "month", "year": year, "month": period.start.month}
+    return {"kind": "range", "year": year, "from_month": period.start.month, "to_month": period.end.month}
+
+
+def _compose(values: dict[str, object]) -> str:
+    year = values["year"]
+    kind = values["kind"]
+    if kind == "year":
+        return f"{year}"
+    if kind == "quarter":
+        return f"{year}-Q{values['quarter']}"
+    if kind == "month":
+        return f"{year}-{int(values['month']):02d}"  # type: ignore[call-overload]
+    lo, hi = int(values["from_month"]), int(values["to_month"])  # type: ignore[call-overload]
+    return f"{year}-{lo:02d}..{year}-{max(lo, hi):02d}"
+
+
+def _apply(period: Period) -> None:
+    for key, value in _decompose(period).items():
+        st.session_state[f"period_{key}"] = value
+    st.session_state.setdefault("period_quarter", 1)
+    st.session_state.setdefault("period_month", 1)
+    st.session_state.setdefault("period_from_month", 1)
+    st.session_state.setdefault("period_to_month", period.end.month)
+
+
+def period_picker(years: list[int], default: Period) -> Period:
+    """Year + span widgets; the URL's ``period`` sets them and follows them."""
+    from_url = st.query_params.get("period")
+    last_seen = st.session_state.get("_period_label")
+    # Re-apply when the URL changed (back button, a link), and when the widgets lost their
+    # state (st.switch_page clears it) so that the period survives moving between pages.
+    if last_seen is None or (from_url and from_url != last_seen) or "period_year" not in st.session_state:
+        try:
+            wanted = parse_period(from_url or last_seen) if (from_url or last_seen) else default
+        except PeriodError as exc:
+            st.sidebar.warning(formats.message(exc))
+            wanted = default
+        if wanted.year not in years:
+            years.append(wanted.year)
+            years.sort(reverse=True)
+        _apply(wanted)
+    sb = st.sidebar
+    sb.subheader(labels.t("sidebar_period"))
+    year = sb.selectbox(labels.t("period_year"), years, key="period_year")
+    kind_names = {
+        "year": labels.t("period_kind_year"),
+        "quarter": labels.t("period_kind_quarter"),
+        "month": labels.t("period_kind_month"),
+        "range": labels.t("period_kind_ytd"),
+    }
+    kind = sb.radio(
+        labels.t("period_kind"), KINDS, key="period_kind", format_func=kind_names.get, horizontal=True
+    )
+    values: dict[str, object] = {"year": year, "kind": kind}
+    months = list(range(1, 13))
+    if kind == "quarter":
+        values["quarter"] = sb.selectbox(
+            labels.t("period_quarter"), [1, 2, 3, 4], key="period_quarter",
+            format_func=lambda n: labels.t("quarter_n", n=n),
+        )
+    elif kind == "month":
+        values["month"] = sb.selectbox(
+            labels.t("period_month"), months, key="period_month",
+            format_func=lambda n: labels.t("month_n", n=n),
+        )
+    elif kind == "range":
+        values["from_month"] = st.session_state.get("period_from_month", 1)
+        values["to_month"] = sb.selectbox(
+            labels.t("period_through"), months, key="period_to_month",
+            format_func=lambda n: labels.t("month_n", n=n),
+        )
+    label = _compose(values)
+    period = parse_period(label)
+    st.session_state["_period_label"] = period.label
+    if st.query_params.get("period") != period.label:
+        st.query_params["period"] = period.label
+    sb.caption(
+        labels.t("period_caption", start=period.start.isoformat(), end=period.end.isoformat(), days=period.days)
+    )
+    return period
+
+
+def my_township_picker(url: str, period: Period) -> str | None:
+    """'My township': highlighted in every table and chart, remembered as ``?mine=<code>``."""
+    townships = units.township_options(cache.unit_rows(url))
+    options = ["", *townships]
+    wanted = st.query_params.get("mine", "")
+    if "my_township" not in st.session_state or wanted != st.session_state.get("_mine_seen"):
+        st.session_state["my_township"] = wanted if wanted in options else ""
+    code = st.sidebar.selectbox(
+        labels.t("my_township"),
+        options,
+        key="my_township",
+        format_func=lambda c: townships.get(c, labels.t("my_township_none")) if c else labels.t("my_township_none"),
+    )
+    st.session_state["_mine_seen"] = code
+    if code:
+        if st.query_params.get("mine") != code:
+            st.query_params["mine"] = code
+    elif "mine" in st.query_params:
+        del st.query_params["mine"]
+    return code or None
+
+
+def render(today: date | None = None) -> Context:
+    """Render the shared sidebar and remember the context for the page."""
+    today = today or date.today()
+    lang = st.query_params.get("lang", labels.language())
+    labels.set_language(lang)
+    url = registry_url()
+    cache.ensure_demo_database(url)
+    span = cache.year_span(url)
+    as_of = last_complete_month_end(today)
+    last_year = min(span[1], as_of.year) if span else as_of.year
+    first_year = span[0] if span else last_year
+    years = list(range(last_year, first_year - 1, -1))
+    period = period_picker(years, year_to_date(today))
+    mine = my_township_picker(url, period)
+    st.sidebar.divider()
+    st.sidebar.caption(f"{labels.t('data_source')}：{safe_url(url)}")
+    context = Context(url=url, period=period, as_of=as_of, mine=mine)
+    st.session_state[_STATE] = context
+    return context
+
+
+def current() -> Context:
+    """The context the sidebar computed on this run.
+
+    When a fresh server's first request is a deep link (``/drilldown?…``), Streamlit's legacy
+    pages-folder mode runs the page file without ``app.py`` (its flag is cleared only once
+    ``st.navigation`` has run). Then the context is missing: switch to navigation mode and
+    rerun, which goes through ``app.py`` and lands on the same page with the same URL.
+    """
+    if _STATE not in st.session_state:
+        from streamlit.runtime.pages_manager import PagesManager
+
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+    return st.session_state[_STATE]

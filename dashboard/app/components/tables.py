@@ -1,0 +1,97 @@
+"""Status-coloured tables and their export buttons."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import labels
+from dashboard.app.audit import file_bytes
+from dashboard.render import exports, style
+
+
+def status_styler(table: pd.DataFrame, status: pd.DataFrame) -> "pd.io.formats.style.Styler":
+    """Tint each cell by its status (the symbol in the text carries it for colour-blind eyes)."""
+
+    status = status.set_axis(table.index)  # the same cells, whatever index each frame carries
+
+    def css(_: pd.DataFrame) -> pd.DataFrame:
+        return status.apply(
+            lambda col: col.map(
+                lambda s: f"background-color: {style.STATUS_TINTS[s]}; color: #111" if s in style.STATUS_TINTS else ""
+            )
+        )
+
+    return table.style.apply(css, axis=None)
+
+
+ROW_PX = 35
+
+
+def fit_height(rows: int, limit: int = 30) -> int:
+    """A height that shows every row up to ``limit`` (then the table scrolls)."""
+    return ROW_PX * (min(rows, limit) + 1) + 3
+
+
+def table(frame: pd.DataFrame, *, key: str, limit: int = 30) -> None:
+    """A plain table showing every row up to ``limit``; a missing value is an empty cell
+    (Streamlit would write 'None')."""
+    st.dataframe(frame, hide_index=True, key=key, height=fit_height(len(frame), limit), placeholder="")
+
+
+def status_table(table: pd.DataFrame, status: pd.DataFrame, *, key: str) -> None:
+    """The whole table, every cell tinted by its status (printouts and screenshots show all rows)."""
+    st.dataframe(status_styler(table, status), hide_index=True, key=key, height=fit_height(len(table)), placeholder="")
+
+
+def current_user() -> str:
+    """Who is exporting: the signed-in user's e-mail where Streamlit has one, else 'local'."""
+    try:
+        return str(st.user.get("email") or "local")  # type: ignore[attr-defined]
+    except Exception:  # noqa: BLE001 - no authentication configured
+        return "local"
+
+
+def export_buttons(
+    build: Callable[[], pd.DataFrame],
+    context: exports.ExportContext,
+    *,
+    stem: tuple[str, ...],
+    key: str,
+    person_level: bool = False,
+    detail: str = "",
+    xlsx: bool = True,
+) -> None:
+    """An .xlsx and a .csv button for exactly the table shown; files are built on click only.
+
+    ``person_level`` tables (registry lists) are logged when downloaded; ``xlsx=False`` offers
+    CSV alone (a table too long for one Excel sheet).
+    """
+    user = current_user()
+
+    def make(fmt: str) -> bytes:
+        return file_bytes(build(), context, fmt, person_level=person_level, user=user, detail=detail)
+
+    row = st.container(horizontal=True, gap="small")
+    with row:
+        if xlsx:
+            st.download_button(
+                labels.t("export_xlsx"),
+                data=lambda: make("xlsx"),
+                file_name=exports.safe_filename(*stem, suffix="xlsx"),
+                mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                key=f"{key}-xlsx",
+                on_click="ignore",
+                icon=":material/download:",
+            )
+        st.download_button(
+            labels.t("export_csv"),
+            data=lambda: make("csv"),
+            file_name=exports.safe_filename(*stem, suffix="csv"),
+            mime="text/csv",
+            key=f"{key}-csv",
+            on_click="ignore",
+            icon=":material/download:",
+        )

@@ -1,0 +1,231 @@
+"""Targets and status rules (DESIGN.md §2).
+
+Targets are data: the registry's ``target`` table (per year, optionally per township — a
+township row overrides the county-wide row). ``config/targets.toml`` holds the defaults that
+seed a new registry and apply to a year with no rows. Status of a value v against a row:
+
+=======  =================  ==============================  =========
+op       green              amber                           red
+=======  =================  ==============================  =========
+``<=``   v ≤ value          v ≤ value + amber               otherwise
+``>=``   v ≥ value          v ≥ value − amber               otherwise
+``=``    v = value          |v − value| ≤ amber             otherwise
+band     low ≤ v ≤ high     low − amber ≤ v ≤ high + amber  otherwise
+=======  =================  ==============================  =========
+
+A missing value (empty denominator) has status ``no_data``. The defaults and the assessment
+settings are read from ``config/targets.toml`` by ``data_access.config`` and passed in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+GREEN, AMBER, RED, NO_DATA = "green", "amber", "red", "no_data"
+STATUSES: tuple[str, ...] = (GREEN, AMBER, RED, NO_DATA)
+OPS: tuple[str, ...] = ("<=", ">=", "=", "band")
+
+# Values are floats from divisions and weighted sums (e.g. 0.07 × 100 = 7.000000000000001):
+# the last bit of rounding must never flip a value that is exactly on a target.
+_EPS = 1e-9
+
+TARGET_COLUMNS = ["indicator", "township_id", "op", "value", "low", "high", "amber"]
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """Assessment-score settings: points per indicator and the veto line."""
+
+    points: dict[str, float]
+    veto_indicator: str
+    veto_below: float
+
+
+def target_rows(section: dict[str, Any]) -> pd.DataFrame:
+    """County-wide target rows (township_id null) from a ``[targets]`` configuration section."""
+    rows = []
+    for code, spec in section.items():
+        rows.append(
+            {
+                "indicator": code,
+                "township_id": None,
+                "op": spec["op"],
+                "value": float(spec["value"]),
+                "low": float(spec["low"]) if "low" in spec else None,
+                "high": float(spec["high"]) if "high" in spec else None,
+                "amber": float(spec.get("amber", 0.0)),
+            }
+        )
+    return pd.DataFrame(rows, columns=TARGET_COLUMNS)
+
+
+def seed_rows(defaults: pd.DataFrame, year: int) -> list[dict[str, object]]:
+    """Rows for the ``target`` table seeding ``year`` with the defaults."""
+    return [{"year": year, **row} for row in defaults.to_dict("records")]
+
+
+def assessment_from(section: dict[str, Any]) -> Assessment:
+    """Assessment settings from an ``[assessment]`` configuration section."""
+    return Assessment(
+        points={k: float(v) for k, v in section.get("points", {}).items()},
+        veto_indicator=str(section.get("veto_indicator", "planned_birth_rate")),
+        veto_below=float(section.get("veto_below", 82)),
+    )
+
+
+def with_defaults(year_rows: pd.DataFrame, defaults: pd.DataFrame) -> tuple[pd.DataFrame, bool]:
+    """The year's target rows, completed by the defaults for indicators the year lacks.
+
+    Returns the rows and whether any default was used (the UI says so).
+    """
+    rows = year_rows[TARGET_COLUMNS] if not year_rows.empty else year_rows
+    county_rows = rows[rows["township_id"].isna()] if not rows.empty else rows
+    have = set(county_rows["indicator"]) if not rows.empty else set()
+    missing = defaults[~defaults["indicator"].isin(have)]
+    used_defaults = not missing.empty
+    combined = pd.concat([df for df in (rows, missing) if not df.empty], ignore_index=True)
+    if combined.empty:
+        combined = pd.DataFrame(columns=TARGET_COLUMNS)
+    return combined, used_defaults
+
+
+def resolve(
+    targets: pd.DataFrame, indicator: str, township_ids: pd.Series | None
+) -> pd.DataFrame:
+    """The target row that applies to each unit: the township's own row, else county-wide.
+
+    ``township_ids`` is one entry per unit (None for the county). Returns a frame aligned to
+    it with columns op, value, low, high, amber (NaN/None where no target exists).
+    """
+    rows = targets[targets["indicator"] == indicator]
+    ids = township_ids if township_ids is not None else pd.Series([None])
+    fields = ["op", "value", "low", "high", "amber"]
+    county = rows[rows["township_id"].isna()]
+    if county.empty:
+        fallback = {"op": None, "value": np.nan, "low": np.nan, "high": np.nan, "amber": np.nan}
+    else:
+        last = county.iloc[-1]
+        fallback = {f: last[f] for f in fields}
+        fallback["amber"] = 0.0 if pd.isna(fallback["amber"]) else fallback["amber"]
+    own = rows[rows["township_id"].notna()].drop_duplicates("township_id", keep="last")
+    own = own.assign(township_id=own["township_id"].astype("int64")).set_index("township_id")[fields]
+    keys = pd.to_numeric(ids, errors="coerce")
+    out = pd.DataFrame(index=ids.index)
+    for f in fields:
+        matched = keys.map(own[f]) if not own.empty else pd.Series(np.nan, index=ids.index, dtype=object)
+        has_own = keys.isin(own.index) if not own.empty else pd.Series(False, index=ids.index)
+        column = matched.where(has_own, fallback[f])
+        out[f] = column if f == "op" else pd.to_numeric(column, errors="coerce").astype("float64")
+    out["amber"] = out["amber"].fillna(0.0).where(out["op"].notna(), np.nan)
+    out["op"] = out["op"].astype(object).where(out["op"].notna(), None)
+    return out
+
+
+def _green_amber(
+    v: NDArray[np.float64],
+    op: NDArray[np.object_],
+    value: NDArray[np.float64],
+    low: NDArray[np.float64],
+    high: NDArray[np.float64],
+    amber: NDArray[np.float64],
+) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
+    """Boolean masks: v is green; v is at most amber (green or amber)."""
+    with np.errstate(invalid="ignore"):
+        green = np.select(
+            [op == "<=", op == ">=", op == "=", op == "band"],
+            [
+                v <= value + _EPS,
+                v >= value - _EPS,
+                np.abs(v - value) <= _EPS,
+                (v >= low - _EPS) & (v <= high + _EPS),
+            ],
+            default=False,
+        )
+        within_amber = np.select(
+            [op == "<=", op == ">=", op == "=", op == "band"],
+            [
+                v <= value + amber + _EPS,
+                v >= value - amber - _EPS,
+                np.abs(v - value) <= amber + _EPS,
+                (v >= low - amber - _EPS) & (v <= high + amber + _EPS),
+            ],
+            default=False,
+        )
+    return green.astype(bool), within_amber.astype(bool)
+
+
+def status(values: pd.Series, rules: pd.DataFrame) -> pd.Series:
+    """Status of each value against its aligned target row (``resolve`` output)."""
+    v = values.to_numpy(dtype="float64")
+    op = rules["op"].to_numpy(dtype=object)
+    green, amber = _green_amber(
+        v,
+        op,
+        rules["value"].to_numpy(dtype="float64"),
+        rules["low"].to_numpy(dtype="float64"),
+        rules["high"].to_numpy(dtype="float64"),
+        rules["amber"].to_numpy(dtype="float64"),
+    )
+    result = np.where(green, GREEN, np.where(amber, AMBER, RED)).astype(object)
+    no_target = pd.isna(rules["op"]).to_numpy()
+    result[np.isnan(v) | no_target] = NO_DATA
+    return pd.Series(result, index=values.index, dtype=object)
+
+
+def inconclusive(low: pd.Series, high: pd.Series, rules: pd.DataFrame) -> pd.Series:
+    """True where the interval [low, high] reaches both a green and a red value.
+
+    Such a value cannot tell whether the target is met: "数量少，仅供参考".
+    """
+    lo = low.to_numpy(dtype="float64")
+    hi = high.to_numpy(dtype="float64")
+    op = rules["op"].to_numpy(dtype=object)
+    value = rules["value"].to_numpy(dtype="float64")
+    tl = rules["low"].to_numpy(dtype="float64")
+    th = rules["high"].to_numpy(dtype="float64")
+    am = rules["amber"].to_numpy(dtype="float64")
+    with np.errstate(invalid="ignore"):
+        reaches_green = np.select(
+            [op == "<=", op == ">=", op == "=", op == "band"],
+            [lo <= value, hi >= value, (lo <= value) & (hi >= value), (lo <= th) & (hi >= tl)],
+            default=False,
+        )
+        reaches_red = np.select(
+            [op == "<=", op == ">=", op == "=", op == "band"],
+            [
+                hi > value + am,
+                lo < value - am,
+                (lo < value - am) | (hi > value + am),
+                (lo < tl - am) | (hi > th + am),
+            ],
+            default=False,
+        )
+    out = reaches_green.astype(bool) & reaches_red.astype(bool)
+    out &= ~(np.isnan(lo) | np.isnan(hi))
+    return pd.Series(out, index=low.index)
+
+
+def rule_of(row: Any) -> dict[str, Any]:
+    """The target rule a result row was judged by: op, value, low, high (for charts, gaps)."""
+    return {"op": row["target_op"], "value": row["target_value"], "low": row["target_low"], "high": row["target_high"]}
+
+
+def validate_rule(op: str, value: float | None, low: float | None, high: float | None, amber: float) -> str | None:
+    """The message key of why a target row is invalid (``target_err_…``), or None when valid."""
+    if op not in OPS:
+        return "target_err_op"
+    if value is None or pd.isna(value) or not np.isfinite(value):
+        return "target_err_value"
+    if amber is None or pd.isna(amber) or amber < 0 or not np.isfinite(amber):
+        return "target_err_amber"
+    if op == "band":
+        if low is None or high is None or pd.isna(low) or pd.isna(high):
+            return "target_err_band"
+        if low > high:
+            return "target_err_band_order"
+    return None

@@ -1,0 +1,57 @@
+"""KPI cards: one target's value, target, status (colour + symbol + word), projection, n,
+interval and change — the same card on the overview, the services page and the meeting slide."""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+
+from dashboard import labels
+from dashboard.render import style
+
+
+@dataclass(frozen=True)
+class Card:
+    """One county KPI card (every text already in the reader's words)."""
+
+    code: str
+    title: str  # the short name: five cards share a 1366-pixel row
+    full_name: str
+    value: float
+    value_text: str
+    projection: float
+    projection_text: str | None  # shown for projected indicators over part of a year
+    target_text: str
+    status: str
+    badge: str
+    small_numbers: bool
+    numerator: float
+    denominator: float
+    n_text: str  # "分子 / 分母" behind the number ('' when there is none)
+    interval_text: str  # '' when there is no interval
+    yoy: float | None  # change against the same period last year (value − last year's value)
+    yoy_text: str | None
+    lower_is_better: bool | None
+    group: str = "headline"  # 'headline' or 'service': cards are shown in these two groups
+    lines: tuple[tuple[str, str], ...] = ()  # extra (status, text) lines, e.g. the three site goals
+
+
+def card_parts(card: Card) -> list[tuple[str, str]]:
+    """The lines under a card's value as (kind, HTML): badge, target, projection, each extra
+    line, n, interval, small — nothing empty, nothing 'None'. Pages and slides style the kinds."""
+    colour = style.STATUS_COLOURS[card.status]
+    parts = [
+        ("badge", f'<span class="card-badge" style="background:{colour}">{html.escape(card.badge)}</span>'),
+        ("target", f"{labels.t('target')} {html.escape(card.target_text)}"),
+    ]
+    if card.projection_text:
+        parts.append(("projection", f"<b>{labels.t('projection')} {html.escape(card.projection_text)}</b>"))
+    for status, text in card.lines:
+        parts.append(("line", f"{style.STATUS_SYMBOLS[status]} {html.escape(text)}"))
+    if card.n_text:
+        parts.append(("n", f"n = {html.escape(card.n_text)}"))
+    if card.interval_text:
+        parts.append(("interval", f"{labels.t('interval')} {html.escape(card.interval_text)}"))
+    if card.small_numbers:
+        parts.append(("small", f"{style.SMALL_NUMBERS_SYMBOL} {labels.t('small_numbers')}"))
+    return parts

@@ -1,0 +1,315 @@
+"""Altair chart builders. Every chart uses the one status palette plus a shape per status, so
+status is readable without colour; values with small numbers are drawn muted."""
+
+from __future__ import annotations
+
+import altair as alt
+import numpy as np
+import pandas as pd
+
+from dashboard import labels
+from dashboard.domain import targets as tr
+from dashboard.domain.indicators import Indicator
+from dashboard.render import formats, style
+
+FONT = style.FONT
+STATUS_SHAPES = {"green": "circle", "amber": "triangle-up", "red": "cross", "no_data": "square"}
+
+
+def axis_title(indicator: Indicator) -> str:
+    """'人口出生率（‰）': the indicator's name and unit."""
+    return f"{formats.indicator_name(indicator.code)}（{formats.unit_label(indicator.unit)}）"
+
+
+def _status_scales() -> tuple[alt.Scale, alt.Scale, list[str]]:
+    words = [formats.status_word(s) for s in tr.STATUSES]
+    colour = alt.Scale(domain=words, range=[style.STATUS_COLOURS[s] for s in tr.STATUSES])
+    shape = alt.Scale(domain=words, range=[STATUS_SHAPES[s] for s in tr.STATUSES])
+    return colour, shape, words
+
+
+def _with_status_words(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame.copy()
+    out["status_word"] = out["status"].map(formats.status_word)
+    out["muted"] = out.get("small_numbers", False)
+    return out
+
+
+def _unit_tooltip() -> list[alt.Tooltip]:
+    """Name, value, n and status: what every unit's mark says on hover."""
+    return [
+        alt.Tooltip("name:N", title=labels.t("name")),
+        alt.Tooltip("value_text:N", title=labels.t("value")),
+        alt.Tooltip("n_text:N", title="n"),
+        alt.Tooltip("status_word:N", title=labels.t("status")),
+    ]
+
+
+def configure(chart: alt.TopLevelMixin, *, big: bool = False) -> alt.TopLevelMixin:
+    """Fonts and sizes: Chinese-capable font; larger type for the projector."""
+    size = 20 if big else 13
+    return (
+        chart.configure(font=FONT)
+        .configure_axis(labelFontSize=size, titleFontSize=size + 1, labelLimit=260)
+        .configure_legend(labelFontSize=size, titleFontSize=size, orient="bottom")
+        .configure_title(fontSize=size + 4, anchor="start")
+        .configure_view(strokeWidth=0)
+    )
+
+
+def _target_rules(indicator: Indicator, target: dict[str, object], axis: str) -> list[alt.Chart]:
+    """The target as a dashed rule (both ends of a band), its value written into the spec."""
+    op = target.get("op")
+    if op is None or pd.isna(op):
+        return []
+    values = [float(target["low"]), float(target["high"])] if op == "band" else [float(target["value"])]
+    rules = []
+    for v in values:
+        enc = {"x": alt.datum(v)} if axis == "x" else {"y": alt.datum(v)}
+        rules.append(alt.Chart().mark_rule(color="#333", strokeDash=[6, 3], strokeWidth=2).encode(**enc))
+    return rules
+
+
+def funnel_chart(
+    points: pd.DataFrame,
+    curve: pd.DataFrame,
+    indicator: Indicator,
+    target: dict[str, object],
+    *,
+    x_title: str,
+    y_domain: tuple[float, float],
+    highlight: str | None = None,
+    big: bool = False,
+    height: int = 420,
+) -> alt.TopLevelMixin:
+    """Value (projection) against size, the target line and 95 % / 99.8 % control limits.
+
+    ``points``: name, code, n, projection, status, small_numbers, value_text, n_text, and
+    ``outside95`` (labelled). ``curve``: n, lo95, hi95, lo998, hi998 (``funnel.limits``).
+    The y axis is fixed to ``y_domain`` (``funnel.y_range``): lines are clipped to it and
+    points beyond it sit on its edge as ▲/▼ with their value in the label.
+    """
+    colour, shape, _ = _status_scales()
+    data = _with_status_words(points[points["n"] > 0].dropna(subset=["projection"]))
+    data["highlight"] = data["code"] == highlight if highlight else False
+    lo, hi = y_domain
+    data["y"] = data["projection"].clip(lo, hi)
+    data["beyond"] = np.where(data["projection"] > hi, "above", np.where(data["projection"] < lo, "below", ""))
+    marked = data["outside95"].astype(bool) if "outside95" in data else pd.Series(False, index=data.index)
+    # Labels for what a reader must see: points outside their 95 % limits and "my township".
+    # Off-scale points crowd the edge: their names and values are on hover only.
+    data["labelled"] = (marked & (data["beyond"] == "")) | data["highlight"]
+    data["label"] = data["name"] + np.where(data["beyond"] == "above", " ↑" + data["value_text"],
+                                            np.where(data["beyond"] == "below", " ↓" + data["value_text"], ""))
+    x = alt.X("n:Q", title=x_title, scale=alt.Scale(type="log", nice=False))
+    y_title = axis_title(indicator)
+    y_scale = alt.Scale(domain=[lo, hi], zero=False, nice=False)
+    limit_layers = []
+    for name, dash, width in (("998", [4, 4], 1.5), ("95", [], 1.5)):
+        for side in ("lo", "hi"):
+            limit_layers.append(
+                alt.Chart(curve)
+                .mark_line(color="#6b6b6b", strokeDash=dash, strokeWidth=width, clip=True)
+                .encode(x=x, y=alt.Y(f"{side}{name}:Q", title=y_title, scale=y_scale))
+            )
+    target_rule = alt.Chart().mark_rule(color="#222", strokeWidth=2, clip=True).encode(
+        y=alt.datum(float(target["value"]))  # type: ignore[arg-type]
+    )
+    size = 140 if not big else 260
+    inside = data[data["beyond"] == ""]
+    edge = data[data["beyond"] != ""]
+    dots = (
+        alt.Chart(inside)
+        .mark_point(filled=True, size=size, strokeWidth=2)
+        .encode(
+            x=x,
+            y=alt.Y("y:Q", title=y_title, scale=y_scale),
+            color=alt.Color("status_word:N", scale=colour, title=labels.t("status")),
+            shape=alt.Shape("status_word:N", scale=shape, title=labels.t("status")),
+            opacity=alt.condition("datum.muted", alt.value(style.MUTED_OPACITY), alt.value(0.95)),
+            size=alt.condition("datum.highlight", alt.value(420 if not big else 600), alt.value(size)),
+            tooltip=_unit_tooltip(),
+        )
+    )
+    # Off-scale points: a triangle on the edge pointing where the value lies (a fixed shape per
+    # layer: a shape encoding would share the status shapes' scale).
+    beyond = [
+        alt.Chart(edge[edge["beyond"] == side])
+        .mark_point(filled=True, size=size * 1.4, strokeWidth=1.5, stroke="#111", shape=shape_name)
+        .encode(
+            x=x,
+            y=alt.Y("y:Q", scale=y_scale),
+            color=alt.Color("status_word:N", scale=colour, legend=None),
+            opacity=alt.condition("datum.muted", alt.value(style.MUTED_OPACITY), alt.value(0.95)),
+            tooltip=_unit_tooltip(),
+        )
+        for side, shape_name in (("above", "triangle-up"), ("below", "triangle-down"))
+    ]
+    names = (
+        alt.Chart(data[data["labelled"]])
+        .mark_text(align="left", dx=9, dy=-8, fontSize=12 if not big else 18, color="#222")
+        .encode(x=x, y=alt.Y("y:Q", scale=y_scale), text="label:N",
+                opacity=alt.condition("datum.muted", alt.value(0.55), alt.value(1.0)))
+    )
+    layers = [*limit_layers, target_rule, dots, *beyond, names]
+    if indicator.interval == "sex_ratio" and target.get("op") == "band":
+        for end in (float(target["low"]), float(target["high"])):  # type: ignore[arg-type]
+            layers.append(alt.Chart().mark_rule(color="#1b7837", strokeDash=[2, 2]).encode(y=alt.datum(end)))
+    return alt.layer(*layers).properties(height=height, width="container")
+
+
+def ranking_bars(
+    ranked: pd.DataFrame,
+    indicator: Indicator,
+    target: dict[str, object],
+    *,
+    highlight: str | None = None,
+    big: bool = False,
+    height: int | None = None,
+) -> alt.TopLevelMixin:
+    """Horizontal bars of the judged value in rank order, coloured by status, target rule."""
+    colour, _, _ = _status_scales()
+    data = _with_status_words(ranked.dropna(subset=["projection"]))
+    if "bar_text" not in data:
+        data["bar_text"] = data["value_text"]
+    data["label"] = data["name"] + data["small_numbers"].map({True: " ?", False: ""})
+    data["highlight"] = data["code"] == highlight if highlight else False
+    order = list(data["label"])
+    y = alt.Y("label:N", sort=order, title=None, axis=alt.Axis(labelLimit=400, labelOverlap=False))
+    bars = (
+        alt.Chart(data)
+        .mark_bar()
+        .encode(
+            y=y,
+            x=alt.X("projection:Q", title=axis_title(indicator), axis=alt.Axis(tickCount=10)),
+            color=alt.Color("status_word:N", scale=colour, title=labels.t("status"), legend=alt.Legend(orient="bottom")),
+            opacity=alt.condition("datum.muted", alt.value(style.MUTED_OPACITY), alt.value(1.0)),
+            stroke=alt.condition("datum.highlight", alt.value("#000"), alt.value(None)),
+            strokeWidth=alt.condition("datum.highlight", alt.value(3), alt.value(0)),
+            tooltip=_unit_tooltip(),
+        )
+    )
+    text = (
+        alt.Chart(data)
+        .mark_text(align="left", dx=4, fontSize=12 if not big else 18)
+        .encode(y=y, x="projection:Q", text="bar_text:N")
+    )
+    layers = [bars, text, *_target_rules(indicator, target, "x")]
+    rows = max(len(data), 1)
+    return alt.layer(*layers).properties(
+        height=height or max(160, rows * (30 if not big else 44)), width="container"
+    )
+
+
+def score_bars(table: pd.DataFrame, *, highlight: str | None = None, big: bool = False) -> alt.TopLevelMixin:
+    """Assessment score per township in rank order; vetoed townships marked and greyed."""
+    data = table.copy()
+    data["label"] = data["rank"].astype(str) + ". " + data["name"] + data["veto"].map(
+        {True: f"（{labels.t('veto')}）", False: ""}
+    )
+    data["highlight"] = data["code"] == highlight if highlight else False
+    data["veto_word"] = data["veto"].map({True: labels.t("veto"), False: labels.t("no_veto")})
+    order = list(data["label"])
+    y = alt.Y("label:N", sort=order, title=None, axis=alt.Axis(labelLimit=400, labelOverlap=False))
+    bars = (
+        alt.Chart(data)
+        .mark_bar()
+        .encode(
+            y=y,
+            x=alt.X("score:Q", axis=alt.Axis(tickCount=10), title=labels.t("score"), scale=alt.Scale(domain=[0, float(data["max_score"].max())])),
+            color=alt.Color(
+                "veto_word:N",
+                scale=alt.Scale(domain=[labels.t("no_veto"), labels.t("veto")], range=["#1f4e79", "#b2182b"]),
+                title=None,
+                legend=alt.Legend(orient="bottom"),  # on the right it would cover the top scores
+            ),
+            stroke=alt.condition("datum.highlight", alt.value("#000"), alt.value(None)),
+            strokeWidth=alt.condition("datum.highlight", alt.value(3), alt.value(0)),
+            tooltip=[alt.Tooltip("name:N", title=labels.t("name")), alt.Tooltip("score:Q", title=labels.t("score"))],
+        )
+    )
+    text = alt.Chart(data).mark_text(align="left", dx=4, fontSize=12 if not big else 18).encode(
+        y=y, x="score:Q", text=alt.Text("score:Q", format=".1f")
+    )
+    return alt.layer(bars, text).properties(height=max(160, len(data) * (30 if not big else 56)), width="container")
+
+
+def series_chart(
+    series: pd.DataFrame,
+    indicator: Indicator,
+    target: dict[str, object],
+    *,
+    x_field: str,
+    x_title: str,
+    colour_field: str | None = None,
+    y_field: str = "projection",
+    big: bool = False,
+    height: int = 340,
+) -> alt.TopLevelMixin:
+    """A line per series over time against the target; points carry the status colour/shape.
+
+    ``series``: x_field, y_field, status, small_numbers, value_text, n_text (+ colour_field).
+    """
+    colour, shape, _ = _status_scales()
+    data = _with_status_words(series.dropna(subset=[y_field]))
+    y = alt.Y(f"{y_field}:Q", title=axis_title(indicator), scale=alt.Scale(zero=False))
+    # Keep time order ('1月' … '12月'), not the alphabetical order of the labels.
+    order = list(dict.fromkeys(series.sort_values("key")[x_field])) if "key" in series else None
+    x = alt.X(f"{x_field}:O", title=x_title, axis=alt.Axis(labelAngle=0), sort=order)
+    line_enc: dict[str, object] = {"x": x, "y": y}
+    if colour_field:
+        line_enc["strokeDash"] = alt.StrokeDash(f"{colour_field}:N", title=None)
+        line_enc["detail"] = f"{colour_field}:N"
+    line = alt.Chart(data).mark_line(color="#1f4e79", strokeWidth=2.5).encode(**line_enc)
+    dots = (
+        alt.Chart(data)
+        .mark_point(filled=True, size=110 if not big else 220)
+        .encode(
+            x=x,
+            y=y,
+            color=alt.Color("status_word:N", scale=colour, title=labels.t("status")),
+            shape=alt.Shape("status_word:N", scale=shape, title=labels.t("status")),
+            opacity=alt.condition("datum.muted", alt.value(style.MUTED_OPACITY), alt.value(1.0)),
+            tooltip=[
+                alt.Tooltip(f"{x_field}:O", title=x_title),
+                *( [alt.Tooltip(f"{colour_field}:N", title="")] if colour_field else [] ),
+                alt.Tooltip("value_text:N", title=labels.t("value")),
+                alt.Tooltip("n_text:N", title="n"),
+                alt.Tooltip("status_word:N", title=labels.t("status")),
+            ],
+        )
+    )
+    return alt.layer(line, dots, *_target_rules(indicator, target, "y")).properties(
+        height=height, width="container"
+    )
+
+
+def quota_charts(rows: pd.DataFrame) -> list[alt.TopLevelMixin]:
+    """Per quota indicator, bars of completion so far, a tick at the full-year projection and
+    the 100 % line. ``rows``: decorated township results (name, indicator_short, value,
+    projection, status, value_text, projection_text, n_text)."""
+    colour, _, _ = _status_scales()
+    data = _with_status_words(rows.dropna(subset=["value"]))
+    y = alt.Y("name:N", title=None, sort=list(dict.fromkeys(data["name"])), axis=alt.Axis(labelOverlap=False))
+    bars = alt.Chart(data).mark_bar().encode(
+        y=y,
+        x=alt.X("value:Q", title=labels.t("services_quota_axis")),
+        color=alt.Color("status_word:N", scale=colour, title=labels.t("status")),
+        tooltip=[
+            alt.Tooltip("name:N", title=labels.t("township")),
+            alt.Tooltip("value_text:N", title=labels.t("value")),
+            alt.Tooltip("projection_text:N", title=labels.t("projection")),
+            alt.Tooltip("n_text:N", title="n"),
+        ],
+    )
+    ticks = alt.Chart(data).mark_tick(color="#111", thickness=3, size=18).encode(y=y, x="projection:Q")
+    rule = alt.Chart().mark_rule(color="#333", strokeDash=[6, 3], strokeWidth=2).encode(x=alt.datum(100))
+    height = max(160, data["name"].nunique() * 30)
+    return [
+        alt.layer(
+            bars.transform_filter(alt.datum.indicator_short == short),
+            ticks.transform_filter(alt.datum.indicator_short == short),
+            rule,
+        ).properties(title=short, height=height, width="container")
+        for short in dict.fromkeys(data["indicator_short"])
+    ]

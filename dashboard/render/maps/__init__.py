@@ -1,0 +1,1 @@
+"""The offline county map (pydeck, no basemap): geometry, layers, legend."""

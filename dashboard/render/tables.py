@@ -1,0 +1,211 @@
+"""Every table a page shows or exports, built in one place.
+
+* status tables: unit × indicator cells ('10.52 ✔', '93.40 ✖ ?') with a status frame of the
+  same shape (cells tinted by it), and an optional small-numbers frame (drawn muted);
+* the one export frame of an indicator result (real numbers, unit per row, status words);
+* the person-level lists behind a number (masked).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from dashboard import labels
+from dashboard.domain import indicators as ind
+from dashboard.domain import privacy
+from dashboard.domain.county import County
+from dashboard.domain.periods import Period, age_on
+from dashboard.render import formats
+from dashboard.render.exports import ExportContext
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table as shown, the numbers behind it for export, and how to name the file."""
+
+    display: pd.DataFrame
+    status: pd.DataFrame | None
+    export: pd.DataFrame
+    context: ExportContext
+    stem: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class StatusTable:
+    """Display text with, cell for cell, its status code ('' for plain cells) and whether the
+    value is small numbers (drawn muted)."""
+
+    text: pd.DataFrame
+    status: pd.DataFrame
+    small: pd.DataFrame
+
+
+def status_cells(
+    result: pd.DataFrame,
+    county: County,
+    indicators: Sequence[ind.Indicator],
+    *,
+    partial: bool,
+    name_header: str,
+    with_code: bool = False,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Unit × indicator display cells (``formats.cell_text``) and their statuses, units in the
+    result's order, indicators in ``indicators``' order."""
+    codes = [i.code for i in indicators]
+    rows = result[result["indicator"].isin(codes)]
+    names = formats.unit_names(rows, county)
+    text: dict[str, dict[str, str]] = {}
+    status: dict[str, dict[str, str]] = {}
+    for (_, r), name in zip(rows.iterrows(), names):
+        indicator = ind.get(r["indicator"])
+        key = r["code"]
+        first = {labels.t("code"): r["code"], name_header: name} if with_code else {name_header: name}
+        text.setdefault(key, dict(first))[formats.column_title(indicator)] = formats.cell_text(
+            r["value"], r["projection"], r["status"], bool(r["small_numbers"]), indicator, partial
+        )
+        status.setdefault(key, {k: "" for k in first})[formats.column_title(indicator)] = r["status"]
+    columns = [*(([labels.t("code")] if with_code else [])), name_header,
+               *[formats.column_title(i) for i in indicators if i.code in set(rows["indicator"])]]
+    frame = pd.DataFrame(list(text.values()))
+    states = pd.DataFrame(list(status.values()))
+    if frame.empty:
+        return pd.DataFrame(columns=columns), pd.DataFrame(columns=columns)
+    return frame[columns], states[columns]
+
+
+def indicator_export(result: pd.DataFrame, county: County, *, level: bool = False, township: bool = False) -> pd.DataFrame:
+    """The export shape of an indicator result, the same for every page: code, name, (level,
+    township), indicator, unit, numerator, denominator, value, projection, 95 % interval,
+    target, status word, small numbers (是). Real numbers: the file formats them."""
+    d = formats.decorate(result, county)
+    frame = pd.DataFrame(index=d.index)
+    if level:
+        frame[labels.t("level")] = d["level"].map(lambda v: labels.t(f"level_{v}"))
+    frame[labels.t("code")] = d["code"]
+    frame[labels.t("name")] = d["display_name"]
+    if township:
+        frame[labels.t("township")] = d["township_name"]
+    frame[labels.t("indicator")] = d["indicator_name"]
+    frame[labels.t("unit")] = d["indicator"].map(lambda c: formats.unit_label(ind.get(c).unit))
+    frame[labels.t("numerator")] = d["numerator"]
+    frame[labels.t("denominator")] = d["denominator"]
+    frame[labels.t("value")] = d["value"]
+    frame[labels.t("projection")] = d["projection"]
+    frame[labels.t("ci_low")] = d["ci_low"]
+    frame[labels.t("ci_high")] = d["ci_high"]
+    frame[labels.t("target")] = d["target"]
+    frame[labels.t("status")] = d["status_word"]
+    frame[labels.t("small_numbers")] = d["small_numbers"].map(formats.yes)
+    return frame.reset_index(drop=True)
+
+
+def indicator_context(
+    title: str, scope: str, period: Period, notes: tuple[tuple[str, str], ...] = (), **extra: object
+) -> ExportContext:
+    """The export context of an :func:`indicator_export` frame: status fills, per-row unit
+    formats on the value columns, whole counts."""
+    return ExportContext(
+        title=title,
+        scope=scope,
+        period=formats.period_words(period),
+        status_column=labels.t("status"),
+        unit_column=labels.t("unit"),
+        unit_value_columns=(labels.t("value"), labels.t("projection"), labels.t("ci_low"), labels.t("ci_high")),
+        number_formats={labels.t("numerator"): "#,##0", labels.t("denominator"): "#,##0"},
+        notes=notes,
+        **extra,  # type: ignore[arg-type]
+    )
+
+
+# --------------------------------------------------------------------------- person-level lists
+
+
+def _sex(value: object) -> str:
+    return labels.t(f"sex_{value}") if value in ("M", "F") else labels.t("unknown")
+
+
+def _yes_no(value: object) -> str:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return labels.t("unknown")
+    return labels.t("yes") if bool(value) else labels.t("no")
+
+
+def _method(value: object) -> str:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return labels.t("method_none")
+    key = f"method_{value}"
+    return labels.t(key) if labels.has(key) else str(value)
+
+
+def _dates(values: pd.Series) -> pd.Series:
+    """Dates (or date text) as datetime.date objects; None where there is none."""
+    parsed = pd.to_datetime(values.astype("string").str.slice(0, 10), format="%Y-%m-%d", errors="coerce")
+    return parsed.dt.date.astype(object).where(parsed.notna(), None)
+
+
+def births_records(raw: pd.DataFrame, village_names: dict[int, str]) -> pd.DataFrame:
+    """Masked rows for births: date, village, sex, parity, compliance, mother, her age."""
+    masked = privacy.mask_frame(raw, names=("mother_name",), id_numbers=("mother_id_number",))
+    ages = [
+        age_on(pd.Timestamp(m).date(), pd.Timestamp(b).date()) if m is not None and not pd.isna(m) else None
+        for m, b in zip(raw["mother_birth_date"], raw["birth_date"])
+    ]
+    return pd.DataFrame(
+        {
+            labels.t("col_birth_date"): _dates(raw["birth_date"]),
+            labels.t("col_village"): raw["village_id"].map(village_names),
+            labels.t("col_sex"): raw["sex"].map(_sex),
+            labels.t("col_parity"): raw["parity"],
+            labels.t("col_compliant"): raw["policy_compliant"].map(_yes_no),
+            labels.t("col_mother"): masked["mother_name"],
+            labels.t("col_mother_id"): masked["mother_id_number"],
+            labels.t("col_mother_age"): pd.array(ages, dtype="Int64"),
+        }
+    )
+
+
+def wcba_records(raw: pd.DataFrame, village_names: dict[int, str], at: Period) -> pd.DataFrame:
+    """Masked rows for married women 15–49 (with the method they use at the period's end)."""
+    masked = privacy.mask_frame(raw, names=("name",), id_numbers=("id_number",))
+    return pd.DataFrame(
+        {
+            labels.t("col_village"): raw["village_id"].map(village_names),
+            labels.t("col_name"): masked["name"],
+            labels.t("col_id_number"): masked["id_number"],
+            labels.t("col_age"): [age_on(pd.Timestamp(b).date(), at.end) for b in raw["birth_date"]],
+            labels.t("col_married_on"): _dates(raw["married_on"]),
+            labels.t("col_method"): raw["method"].map(_method),
+        }
+    )
+
+
+def rewards_records(raw: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
+    """Masked list of reward payments to act on, with what is wrong (late, short, unpaid)."""
+    masked = privacy.mask_frame(raw, names=("name",), id_numbers=("id_number",))
+    due = pd.to_numeric(raw["amount_due"], errors="coerce")
+    paid = pd.to_numeric(raw["amount_paid"], errors="coerce")
+    paid_on = _dates(raw["paid_on"])
+    problem = np.where(
+        paid.isna() | paid_on.isna(),
+        labels.t("reward_unpaid"),
+        np.where(paid < due, labels.t("reward_short"), labels.t("reward_late")),
+    )
+    return pd.DataFrame(
+        {
+            labels.t("township"): raw["village_id"].map(units["township_name"]),
+            labels.t("village"): raw["village_id"].map(units["village_name"]),
+            labels.t("col_name"): masked["name"],
+            labels.t("col_id_number"): masked["id_number"],
+            labels.t("reward_scheme"): raw["scheme"],
+            labels.t("reward_due"): due,
+            labels.t("reward_paid"): paid,
+            # One type per column: dates, and None (an empty cell) where nothing was paid.
+            labels.t("reward_due_date"): _dates(raw["due_date"]),
+            labels.t("reward_paid_on"): paid_on,
+            labels.t("reward_problem"): problem,
+        }
+    )

@@ -1,0 +1,140 @@
+"""The meeting deck: one idea per slide for a 1920×1080 projector — the county's status on
+every target, the township × target scorecard, the township ranking, the map, the villages
+furthest behind. Built from the same reports as every other page."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import altair as alt
+import pandas as pd
+
+from dashboard import labels
+from dashboard.domain import indicators as ind
+from dashboard.domain import ranking
+from dashboard.domain.periods import Period
+from dashboard.domain.report import Report
+from dashboard.render import charts, formats, style
+from dashboard.render.cards import Card
+from dashboard.render.tables import StatusTable
+from dashboard.views.cards import all_cards, sites_cell, township_sites
+
+SLIDES: tuple[str, ...] = ("targets", "scorecard", "ranking", "map", "laggards")
+
+
+@dataclass(frozen=True)
+class MeetingDeck:
+    period: Period
+    title: str
+    cards: list[Card]
+    scorecard: StatusTable
+    score_chart: alt.TopLevelMixin
+    laggards: pd.DataFrame
+
+
+def laggards(villages: Report, top: int = 10) -> pd.DataFrame:
+    """Villages furthest behind: those with a conclusive miss first (lowest assessment score
+    first), then those whose misses are all small numbers ('?'), each with the targets missed.
+    """
+    scored = ranking.assessment(villages.result, villages.settings.assessment)
+    headline = villages.result[villages.result["indicator"].isin([i.code for i in ind.HEADLINE])]
+    red = headline[headline["status"] == "red"]
+    conclusive = set(red.loc[~red["small_numbers"].astype(bool), "code"])
+    behind = scored[scored["code"].isin(set(red["code"]))].copy()
+    behind["_uncertain"] = ~behind["code"].isin(conclusive)
+    worst = behind.sort_values(["_uncertain", "score", "code"], kind="stable").head(top)
+    lookup = villages.result.set_index(["code", "indicator"])
+    township = villages.result.drop_duplicates("code").set_index("code")["township_name"]
+    missed: list[str] = []
+    for code in worst["code"]:
+        names = []
+        for indicator in ind.HEADLINE:
+            row = lookup.loc[(code, indicator.code)]
+            if row["status"] == "red":
+                names.append(formats.indicator_short(indicator.code) + formats.small_mark(bool(row["small_numbers"])))
+        missed.append("、".join(names))
+    return pd.DataFrame(
+        {
+            labels.t("township"): worst["code"].map(township).to_numpy(),
+            labels.t("village"): worst["name"].to_numpy(),
+            labels.t("score"): worst["score"].round(0).astype(int).to_numpy(),
+            labels.t("status_red"): missed,
+        }
+    )
+
+
+def scorecard(townships: Report) -> StatusTable:
+    """The leadership group's scorecard: each township's status on every target (the judged
+    value, symbol and '?'), new sites, assessment score and 一票否决, sorted by score."""
+    scored = ranking.assessment(townships.result, townships.settings.assessment)
+    result = townships.result.set_index(["code", "indicator"])
+    indicators = [i for i in ind.CATALOGUE if i.code in set(townships.result["indicator"])]
+    n = len(scored)
+    text: dict[str, list[object]] = {labels.t("rank"): list(scored["rank"]), labels.t("township"): list(scored["name"])}
+    status: dict[str, list[str]] = {labels.t("rank"): [""] * n, labels.t("township"): [""] * n}
+    small: dict[str, list[bool]] = {labels.t("rank"): [False] * n, labels.t("township"): [False] * n}
+    for indicator in indicators:
+        cells, states, marks = [], [], []
+        for code in scored["code"]:
+            r = result.loc[(code, indicator.code)]
+            cells.append(
+                formats.no_data_text() if r["status"] == "no_data" else
+                f"{formats.fmt_number(float(r['projection']), indicator.decimals)} {style.STATUS_SYMBOLS[r['status']]}"
+                f"{formats.small_mark(bool(r['small_numbers']))}"
+            )
+            states.append(str(r["status"]))
+            marks.append(bool(r["small_numbers"]))
+        column = formats.indicator_short(indicator.code)
+        text[column], status[column], small[column] = cells, states, marks
+    if townships.has_services:
+        per_township = township_sites(townships).set_index("code")
+        column = labels.t("sites_short")
+        rows = [per_township.loc[c] for c in scored["code"]]
+        text[column] = [sites_cell(r["new"], r["goal"], r["status"]) for r in rows]
+        status[column] = [str(r["status"]) for r in rows]
+        small[column] = [False] * n
+    text[labels.t("score")] = [f"{v:.1f}" for v in scored["score"]]
+    status[labels.t("score")] = ["red" if v else "" for v in scored["veto"]]
+    small[labels.t("score")] = [False] * n
+    text[labels.t("veto")] = [f"✖ {labels.t('veto')}" if v else "" for v in scored["veto"]]
+    status[labels.t("veto")] = ["red" if v else "" for v in scored["veto"]]
+    small[labels.t("veto")] = [False] * n
+    return StatusTable(pd.DataFrame(text), pd.DataFrame(status), pd.DataFrame(small))
+
+
+def overall_status(townships: Report) -> pd.DataFrame:
+    """Per township the worst headline status (any red → red, any amber → amber, all met →
+    green) with its assessment score as the text — the map slide's colouring."""
+    table = ranking.assessment(townships.result, townships.settings.assessment).set_index("code")
+    order = {"red": 3, "amber": 2, "green": 1, "no_data": 0}
+    rows = []
+    headline = townships.result[townships.result["indicator"].isin([i.code for i in ind.HEADLINE])]
+    for code, unit in headline.groupby("code", sort=False):
+        worst = max(unit["status"], key=lambda s: order[s])
+        score = table.loc[code, "score"]
+        missed = "、".join(formats.indicator_short(r.indicator) for r in unit.itertuples() if r.status == "red")
+        rows.append(
+            {
+                "code": code,
+                "name": unit["name"].iloc[0],
+                "value": float(score),
+                "value_text": f"{labels.t('score')} {score:.1f}",
+                "target_text": f"{labels.t('max_score')} {table.loc[code, 'max_score']:.0f}",
+                "status": "red" if table.loc[code, "veto"] else worst,
+                "small_numbers": False,
+                "n_text": missed,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def build(county: Report, county_last: Report | None, townships: Report, villages: Report) -> MeetingDeck:
+    table = ranking.assessment(townships.result, townships.settings.assessment)
+    return MeetingDeck(
+        period=county.period,
+        title=f"{formats.county_name(county.settings.county)} {formats.period_words(county.period)}",
+        cards=all_cards(county, townships, county_last),
+        scorecard=scorecard(townships),
+        score_chart=charts.configure(charts.score_bars(table, big=True), big=True),
+        laggards=laggards(villages),
+    )

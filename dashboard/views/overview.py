@@ -1,0 +1,116 @@
+"""The overview: county cards for every target and the township × indicator matrix."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+import pandas as pd
+
+from dashboard import labels
+from dashboard.domain import indicators as ind
+from dashboard.domain import ranking
+from dashboard.domain.report import Report
+from dashboard.render import formats, tables
+from dashboard.render.cards import Card
+from dashboard.render.exports import ExportContext
+from dashboard.views.cards import all_cards, county_sites, sites_cell, township_sites
+
+
+@dataclass(frozen=True)
+class OverviewPage:
+    """Everything the overview page renders."""
+
+    heading: str
+    notes: list[str]
+    warnings: list[str]
+    cards: list[Card]
+    matrix: pd.DataFrame
+    matrix_status: pd.DataFrame
+    export_table: Callable[[], pd.DataFrame]
+    export_context: ExportContext
+    export_stem: tuple[str, ...]
+
+
+def status_matrix(
+    county: Report, townships: Report, indicators: tuple[ind.Indicator, ...] = ind.HEADLINE
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Unit × indicator display table (county first, then townships) and its status frame.
+
+    Cells read '10.52 ✔'; for a projected indicator over part of a year the judged projection
+    follows in brackets; '?' marks small numbers. With the service indicators, the new
+    demonstration sites follow (the county's three goals, each township's own +1). Last, the
+    townships' assessment score with 一票否决.
+    """
+    partial = not county.period.is_full_year
+    both = pd.concat([county.result, townships.result], ignore_index=True)
+    name_col = labels.t("township")
+    table, status = tables.status_cells(both, county.settings.county, indicators, partial=partial, name_header=name_col)
+    codes = [county.settings.county.code, *townships.rolled["code"]]
+    if any(i.group == "service" for i in indicators) and townships.has_services:
+        per_township = township_sites(townships).set_index("code")
+        found = county_sites(county, townships)
+        column = labels.t("sites_short")
+        table[column] = [sites_cell(found.county_level, found.county_goal, found.status)] + [
+            sites_cell(per_township.loc[c, "new"], per_township.loc[c, "goal"], per_township.loc[c, "status"])
+            for c in codes[1:]
+        ]
+        status[column] = [found.status, *per_township.loc[codes[1:], "status"]]
+    scored = ranking.assessment(townships.result, townships.settings.assessment).set_index("code")
+    score_col = labels.t("score")
+    table[score_col] = [""] + [
+        f"{scored.loc[c, 'score']:.1f}/{scored.loc[c, 'max_score']:g}"
+        + (f" ✖ {labels.t('veto')}" if scored.loc[c, "veto"] else "")
+        for c in codes[1:]
+    ]
+    status[score_col] = [""] + ["red" if scored.loc[c, "veto"] else "" for c in codes[1:]]
+    return table, status
+
+
+def matrix_export(county: Report, townships: Report, indicators: tuple[ind.Indicator, ...] = ind.HEADLINE) -> pd.DataFrame:
+    """The matrix's numbers: one row per unit × indicator, real numbers (the one export shape)."""
+    both = pd.concat([county.result, townships.result], ignore_index=True)
+    return tables.indicator_export(both[both["indicator"].isin([i.code for i in indicators])], county.settings.county)
+
+
+def build(
+    county: Report, townships: Report, county_last: Report | None, *, as_of: date, all_targets: bool = False
+) -> OverviewPage:
+    """The overview for the reports' period; ``all_targets`` puts the service indicators (and
+    the new sites) in the township matrix beside the headline ones."""
+    period = county.period
+    c = county.settings.county
+    notes = [
+        labels.t("period_caption", start=period.start.isoformat(), end=period.end.isoformat(), days=period.days),
+        labels.t(
+            "overview_population",
+            pop=int(county.rolled["pop_end"].iloc[0]),
+            floating=int(county.rolled["floating_pop_end"].iloc[0]),
+        ),
+        labels.t("overview_caption"),
+    ]
+    warnings: list[str] = []
+    if not period.is_full_year:
+        warnings.append(labels.t("period_partial", factor=period.projection_factor))
+    if period.end > as_of:
+        warnings.append(labels.t("period_incomplete", as_of=as_of.isoformat()))
+    if county.default_targets_used:
+        warnings.append(labels.t("target_source_default"))
+    shown = ind.CATALOGUE if all_targets else ind.HEADLINE
+    table, status = status_matrix(county, townships, shown)
+    words = formats.period_words(period)
+    return OverviewPage(
+        heading=labels.t("overview_heading", county=formats.county_name(c), period=words),
+        notes=notes,
+        warnings=warnings,
+        cards=all_cards(county, townships, county_last),
+        matrix=table,
+        matrix_status=status,
+        export_table=lambda: matrix_export(county, townships, shown),
+        export_context=tables.indicator_context(
+            labels.t("export_matrix_title"), formats.county_name(c), period,
+            notes=formats.indicator_notes(shown, county.result), as_of=min(as_of, period.end),
+        ),
+        export_stem=(c.short_name, labels.t("export_matrix_title"), words),
+    )

@@ -1,0 +1,96 @@
+"""Shared pieces of the registry statements: the definitions every count uses (present at a
+day, married woman of childbearing age, a method in use), bind values, and result → frame.
+
+Statements are SQLAlchemy Core with bound parameters only; date bounds come from Python, so one
+statement runs on SQLite, PostgreSQL and MariaDB.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+
+from dashboard.domain.periods import age_cutoff
+from data_access.schema import contraception, person
+
+
+LONG_ACTING_METHODS: tuple[str, ...] = ("iud", "female_sterilization", "male_sterilization", "implant")
+
+SHORT_ACTING_METHODS: tuple[str, ...] = ("oral", "injection", "condom", "topical")
+
+def rows_frame(result: sa.CursorResult[Any], columns: list[str]) -> pd.DataFrame:
+    """A DataFrame from a result, via plain tuples: pandas probing SQLAlchemy rows for
+    attributes costs more than the query itself on large results."""
+    return pd.DataFrame([tuple(row) for row in result], columns=columns)
+
+ONE = sa.literal(1)
+
+ZERO = sa.literal(0)
+
+def count_if(condition: sa.ColumnElement[bool], name: str) -> sa.Label[int]:
+    return sa.func.coalesce(sa.func.sum(sa.case((condition, ONE), else_=ZERO)), 0).label(name)
+
+def present_at(end_next: sa.BindParameter[date]) -> sa.ColumnElement[bool]:
+    """Registered on or before d, and neither moved out nor dead by the end of d."""
+    return sa.and_(
+        person.c.registered_on < end_next,
+        sa.or_(person.c.left_on.is_(None), person.c.left_on >= end_next),
+        sa.or_(person.c.death_date.is_(None), person.c.death_date >= end_next),
+    )
+
+def is_local() -> sa.ColumnElement[bool]:
+    return person.c.hukou == "local"
+
+def married_wcba_condition(
+    end_next: sa.BindParameter[date],
+    born_on_or_before: sa.BindParameter[date],
+    born_after: sa.BindParameter[date],
+) -> sa.ColumnElement[bool]:
+    """Married local woman aged 15–49, alive and registered at d (DESIGN.md §2).
+
+    ``born_on_or_before`` is the day after the 15-year cutoff and ``born_after`` the day after
+    the 50-year cutoff, both as exclusive/inclusive half-open bounds.
+    """
+    return sa.and_(
+        is_local(),
+        person.c.sex == "F",
+        present_at(end_next),
+        person.c.marital_status == "married",
+        person.c.married_on < end_next,
+        person.c.birth_date < born_on_or_before,
+        person.c.birth_date >= born_after,
+    )
+
+def method_in_use(
+    methods: tuple[str, ...], end_next: sa.BindParameter[date]
+) -> sa.Exists:
+    """EXISTS a contraception row of one of ``methods`` in use at d for the outer person."""
+    return (
+        sa.select(ONE)
+        .where(
+            contraception.c.woman_id == person.c.id,
+            contraception.c.method.in_(methods),
+            contraception.c.start_date < end_next,
+            sa.or_(contraception.c.end_date.is_(None), contraception.c.end_date >= end_next),
+        )
+        .exists()
+    )
+
+def wcba_bind_params(d: date) -> dict[str, date]:
+    """Bind values for the married-WCBA condition at day d."""
+    return {
+        "end_next": d + timedelta(days=1),
+        "born_on_or_before": age_cutoff(d, 15) + timedelta(days=1),
+        "born_after": age_cutoff(d, 50) + timedelta(days=1),
+    }
+
+def as_dates(values: pd.Series) -> pd.Series:
+    """Dates (or SQLite's date text, possibly with a time) as datetime64; missing as NaT."""
+    return pd.to_datetime(values.astype("string").str.slice(0, 10), format="%Y-%m-%d", errors="coerce")
+
+def grouped(conn: sa.Connection, stmt: sa.Select[Any], params: dict[str, object] | None = None) -> pd.DataFrame:
+    frame = pd.DataFrame(conn.execute(stmt, params or {}).mappings().all())
+    return frame.set_index("village_id") if not frame.empty else frame
