@@ -33,6 +33,12 @@ run: $(VENV)/.runtime $(DEMO)
 test: $(VENV)/.dev
 	$(BIN)/python -m pytest -n 2 --dist loadfile -q tests
 
+lint: $(VENV)/.dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
 e2e: $(VENV)/.dev
 	$(BIN)/python -m pytest -q -p no:randomly e2e
 

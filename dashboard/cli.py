@@ -206,7 +206,7 @@ def run_indicators(args: argparse.Namespace) -> int:
     level_word = labels.t(f"level_{args.level}")
     county = sources.settings().county
     context = exports.ExportContext(
-        title=f"{county.short_name}{level_word}指标",
+        title=labels.t("cli_indicators_title", county=county.short_name, level=level_word),
         scope=county.name,
         period=period.label,
         number_formats={c: "0.0000" for c in ("value", "projection", "ci_low", "ci_high")},
@@ -232,8 +232,19 @@ def run_quality(args: argparse.Namespace) -> int:
     except RegistryError as exc:
         raise CliError(_registry_message(exc)) from exc
     if args.records:
-        frame = report.findings[["check", "township_code", "township_name", "village_code", "village_name",
-                                 "record", "person_id", "detail", "value"]]
+        frame = report.findings[
+            [
+                "check",
+                "township_code",
+                "township_name",
+                "village_code",
+                "village_name",
+                "record",
+                "person_id",
+                "detail",
+                "value",
+            ]
+        ]
     else:
         frame = report.counts
     if args.format == "csv":
@@ -294,7 +305,7 @@ def run_demo(args: argparse.Namespace) -> int:
         raise CliError(_registry_message(exc)) from exc
     except ValueError as exc:
         raise CliError(str(exc)) from exc
-    except Exception as exc:  # noqa: BLE001 - a database refusing the load: one line, no traceback
+    except Exception as exc:
         if tmp_path:
             tmp_path.unlink(missing_ok=True)
         raise CliError(labels.t("err_query", reason=one_line(exc))) from exc

@@ -23,6 +23,8 @@ CONFIG_DIR = Path(__file__).resolve().parent.parent / "config"
 
 class ConfigError(KeyedError, ValueError):
     """A configuration file that cannot be used (one line)."""
+
+
 COUNTY_CONFIG = CONFIG_DIR / "county.toml"
 TARGETS_CONFIG = CONFIG_DIR / "targets.toml"
 

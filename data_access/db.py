@@ -78,7 +78,7 @@ def safe_url(url: str) -> str:
     """The URL with any password hidden, fit for messages and logs."""
     try:
         return make_url(url).render_as_string(hide_password=True)
-    except Exception:  # noqa: BLE001 - an unparsable URL is shown as given minus credentials
+    except Exception:
         return url.split("@")[-1]
 
 
@@ -87,7 +87,7 @@ def make_engine(url: str) -> sa.Engine:
     url = normalise_url(url)
     try:
         parsed = make_url(url)
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         raise RegistryError("err_url", url=safe_url(url), reason=one_line(exc)) from exc
     kwargs: dict[str, object] = {"pool_pre_ping": True}
     if parsed.get_backend_name() == "sqlite":
@@ -100,7 +100,7 @@ def make_engine(url: str) -> sa.Engine:
         kwargs["connect_args"] = {"connect_timeout": 10}
     try:
         return sa.create_engine(parsed, **kwargs)
-    except Exception as exc:  # noqa: BLE001 - a missing driver, a bad option: one line
+    except Exception as exc:
         raise RegistryError("err_url", url=safe_url(url), reason=one_line(exc)) from exc
 
 
@@ -149,4 +149,3 @@ def one_line(exc: BaseException) -> str:
     text = str(original).strip().splitlines()
     first = next((line.strip() for line in text if line.strip()), type(original).__name__)
     return first[:300]
-

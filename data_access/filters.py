@@ -37,5 +37,5 @@ class Bounds:
     end_next: date  # the day after the period's last day
 
     @classmethod
-    def of(cls, period: DayRange) -> "Bounds":
+    def of(cls, period: DayRange) -> Bounds:
         return cls(period.start, period.end + timedelta(days=1))

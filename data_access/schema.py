@@ -235,7 +235,7 @@ def create_indexes(conn: sa.Connection) -> None:
     existing: set[str] = set()
     inspector = sa.inspect(conn)
     for t in metadata.sorted_tables:
-        existing.update(ix["name"] for ix in inspector.get_indexes(t.name) if ix.get("name"))
+        existing.update(str(ix["name"]) for ix in inspector.get_indexes(t.name) if ix.get("name"))
     for t in metadata.sorted_tables:
         for ix in t.indexes:
             if ix.name not in existing:

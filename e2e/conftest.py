@@ -17,6 +17,7 @@ system Chromium (``/usr/bin/chromium``; ``playwright install`` is never used).
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import os
 import shutil
@@ -136,16 +137,12 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
         try:
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
             proc.wait(timeout=10)
     # Children that outlived the leader are still in the group.
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(proc.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
 @pytest.fixture(scope="session")
@@ -155,22 +152,37 @@ def app_url(registry_url: str) -> Iterator[str]:
     log_path = LOGS / "streamlit.log"
     port = _free_port()
     cmd = [
-        sys.executable, "-m", "streamlit", "run", "app.py",
-        "--server.headless", "true",
-        "--server.port", str(port),
-        "--server.address", "127.0.0.1",
-        "--browser.gatherUsageStats", "false",
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        "app.py",
+        "--server.headless",
+        "true",
+        "--server.port",
+        str(port),
+        "--server.address",
+        "127.0.0.1",
+        "--browser.gatherUsageStats",
+        "false",
         # Others edit the repo while we run: a file watcher would pop the 'source changed'
         # status widget (or rerun) in the middle of a test.
-        "--server.fileWatcherType", "none",
-        "--server.runOnSave", "false",
+        "--server.fileWatcherType",
+        "none",
+        "--server.runOnSave",
+        "false",
     ]
     env = dict(os.environ, REGISTRY_DB_URL=registry_url, PYTHONUNBUFFERED="1")
     env.pop("STREAMLIT_SERVER_PORT", None)
     base = f"http://127.0.0.1:{port}"
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(
-            cmd, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            cmd,
+            cwd=REPO,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
             start_new_session=True,  # its own process group: stopped as a whole
         )
     try:
@@ -218,7 +230,7 @@ def browser() -> Iterator[object]:
     pw = sync_playwright().start()
     try:
         chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-    except Exception as exc:  # noqa: BLE001 - any launch failure is a prerequisite problem
+    except Exception as exc:
         pw.stop()
         _fail_or_skip(f"Chromium at {CHROMIUM} did not start: {str(exc).splitlines()[0]}")
     try:
@@ -259,10 +271,8 @@ def new_page(browser: object, app_url: str) -> Iterator[Callable[..., object]]:
 
     yield make
     for context in contexts:
-        try:
+        with contextlib.suppress(Exception):  # the browser may already be gone
             context.close()  # type: ignore[attr-defined]
-        except Exception:  # noqa: BLE001 - the browser may already be gone
-            pass
 
 
 @pytest.fixture(params=list(VIEWPORTS), ids=list(VIEWPORTS))

@@ -10,9 +10,9 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import Page, expect
 
-from e2e.conftest import DOWNLOADS, shot, wait_for_app
 from dashboard.domain.indicators import CATALOGUE, HEADLINE
 from dashboard.render.formats import indicator_short
+from e2e.conftest import DOWNLOADS, shot, wait_for_app
 
 # Han ideographs (basic + extension A + compatibility): the characters a CJK font must draw.
 HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
@@ -226,9 +226,9 @@ def test_period_picker_drives_url_and_values(new_page) -> None:
     expect(page.locator("h1")).to_contain_text("2024年第2季度")
     sidebar = page.locator('[data-testid="stSidebar"]')
     expect(sidebar.get_by_role("radio", name="季度")).to_be_checked()
-    expect(sidebar.locator('[data-testid="stSelectbox"]').filter(has_text="季度").get_by_role("combobox")).to_have_value(
-        re.compile("2")
-    )
+    expect(
+        sidebar.locator('[data-testid="stSelectbox"]').filter(has_text="季度").get_by_role("combobox")
+    ).to_have_value(re.compile("2"))
     _assert_healthy(page)
     shot(page, "overview-2024-Q2")
 
@@ -314,8 +314,10 @@ def test_change_arrows_follow_the_sign(new_page) -> None:
                 continue
             sign = "down" if match.group(1) in ("-", "\u2212") else "up"
             arrow = (
-                "up" if delta.locator('[data-testid="stMetricDeltaIcon-Up"]').count()
-                else "down" if delta.locator('[data-testid="stMetricDeltaIcon-Down"]').count()
+                "up"
+                if delta.locator('[data-testid="stMetricDeltaIcon-Up"]').count()
+                else "down"
+                if delta.locator('[data-testid="stMetricDeltaIcon-Down"]').count()
                 else "none"
             )
             seen.append((period, text, f"{sign}/{arrow}"))

@@ -61,7 +61,14 @@ PAGES: dict[str, dict[str, object]] = {
     "export": {"vega": 0, "deck": 0, "frames": 1, "heading": "导出表格"},
     "meeting": {"vega": 0, "deck": 0, "frames": 0, "heading": None},
 }
-NAV_TITLES = {"ranking": "乡镇排名", "map": "地图", "drilldown": "乡镇/村", "trends": "趋势", "export": "导出", "meeting": "会议"}
+NAV_TITLES = {
+    "ranking": "乡镇排名",
+    "map": "地图",
+    "drilldown": "乡镇/村",
+    "trends": "趋势",
+    "export": "导出",
+    "meeting": "会议",
+}
 MEETING_SLIDES = ["全县各项目标完成情况", "各乡镇目标完成情况", "乡镇考核排名", "各乡镇达标地图", "差距最大的村"]
 MEETING_CARDS = 12  # every target of the work plan: five headline, six service, new sites
 
@@ -98,8 +105,13 @@ def busy_village(registry_url: str) -> dict[str, str]:
     if not rows:
         pytest.skip(f"no births in {PERIOD} in this registry")
     v_code, v_name, t_code, t_name, births = rows[0]
-    return {"code": str(v_code), "name": str(v_name), "township_code": str(t_code),
-            "township_name": str(t_name), "births": str(births)}
+    return {
+        "code": str(v_code),
+        "name": str(v_name),
+        "township_code": str(t_code),
+        "township_name": str(t_name),
+        "births": str(births),
+    }
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -187,7 +199,9 @@ def _assert_healthy(page: Page) -> None:
     alerts = page.locator('[data-testid="stAlertContentError"]')
     assert alerts.count() == 0, f"{page.url}: error alert {alerts.all_inner_texts()}"
     errors = list(page.e2e_errors) + [  # type: ignore[attr-defined]
-        e for e in page.console_errors if e.startswith("pageerror")  # type: ignore[attr-defined]
+        e
+        for e in page.console_errors
+        if e.startswith("pageerror")  # type: ignore[attr-defined]
     ]
     assert not errors, f"{page.url}: JavaScript errors {errors}"
 
@@ -367,16 +381,37 @@ def test_cold_deep_link_after_server_start(registry_url: str, browser: object) -
     log_path = LOGS / "streamlit-cold.log"
     LOGS.mkdir(parents=True, exist_ok=True)
     cmd = [
-        sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-        "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
-        "--server.fileWatcherType", "none", "--server.runOnSave", "false",
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        "app.py",
+        "--server.headless",
+        "true",
+        "--server.port",
+        str(port),
+        "--server.address",
+        "127.0.0.1",
+        "--browser.gatherUsageStats",
+        "false",
+        "--server.fileWatcherType",
+        "none",
+        "--server.runOnSave",
+        "false",
     ]
     env = dict(os.environ, REGISTRY_DB_URL=registry_url, PYTHONUNBUFFERED="1")
     env.pop("STREAMLIT_SERVER_PORT", None)
     base = f"http://127.0.0.1:{port}"
     with open(log_path, "wb") as log:
-        proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, start_new_session=True)
+        proc = subprocess.Popen(
+            cmd,
+            cwd=REPO,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
     context = None
     try:
         deadline = time.monotonic() + STARTUP_TIMEOUT_S
@@ -648,7 +683,9 @@ def test_export_page_village_indicators_files(new_page, townships: dict[str, str
     shot(page, f"export-village-indicators-{PERIOD}")
 
     xlsx = _download(page, "导出 Excel")
-    assert xlsx.suffix == ".xlsx" and "村级指标" in xlsx.name and township in xlsx.name and PERIOD in xlsx.name, xlsx.name
+    assert xlsx.suffix == ".xlsx" and "村级指标" in xlsx.name and township in xlsx.name and PERIOD in xlsx.name, (
+        xlsx.name
+    )
     book = openpyxl.load_workbook(xlsx)
     try:
         sheet = book.worksheets[0]
@@ -809,7 +846,8 @@ def test_meeting_cards_keep_numbers_on_one_line(new_page, size: str) -> None:
 # both sizes, every chart drawn (``wait_for_app`` waits for them), one screenshot each.
 _PAGES_DIR = REPO / "pages"
 OTHER_PAGES = sorted(
-    p.stem for p in (_PAGES_DIR.glob("*.py") if _PAGES_DIR.is_dir() else [])
+    p.stem
+    for p in (_PAGES_DIR.glob("*.py") if _PAGES_DIR.is_dir() else [])
     if p.stem not in PAGES and p.stem not in ("overview", "__init__")
 )
 

@@ -43,7 +43,9 @@ with st.container(horizontal=True, gap="small"):  # buttons as wide as their wor
         st.button(labels.t("drill_back_county"), on_click=go, args=(None,), key="back-county")
     if view.level == "village" and view.township:
         st.button(
-            labels.t("drill_back_township", name=view.township[1]), on_click=go, args=(view.township[0],),
+            labels.t("drill_back_township", name=view.township[1]),
+            on_click=go,
+            args=(view.township[0],),
             key="back-township",
         )
 st.title(view.heading)
@@ -52,16 +54,24 @@ for note in view.notes if view.level != "township" else []:
 
 if view.level == "county":
     choice = st.selectbox(
-        labels.t("drill_choose_township"), list(view.township_options), index=None, key="drill_township_choice",
-        format_func=view.township_options.get, placeholder=labels.t("drill_choose_township"),
+        labels.t("drill_choose_township"),
+        list(view.township_options),
+        index=None,
+        key="drill_township_choice",
+        format_func=view.township_options.get,
+        placeholder=labels.t("drill_choose_township"),
     )
     if choice:
         go(choice)
         st.rerun()
 elif view.level == "township":
     choice = st.selectbox(
-        labels.t("drill_choose_village"), list(view.village_options), index=None, key="drill_village_choice",
-        format_func=view.village_options.get, placeholder=labels.t("drill_choose_village"),
+        labels.t("drill_choose_village"),
+        list(view.village_options),
+        index=None,
+        key="drill_village_choice",
+        format_func=view.village_options.get,
+        placeholder=labels.t("drill_choose_village"),
     )
     if choice and view.township:
         go(view.township[0], choice)
@@ -72,7 +82,9 @@ if view.table is not None:
         tables.status_table(view.table.display, view.table.status, key=f"drill-{view.level}-table")
     else:
         tables.table(view.table.display, key=f"drill-{view.level}-plain")
-    tables.export_buttons(lambda: view.table.export, view.table.context, stem=view.table.stem, key=f"drill-{view.level}")
+    tables.export_buttons(
+        lambda: view.table.export, view.table.context, stem=view.table.stem, key=f"drill-{view.level}"
+    )
     if view.table.status is not None:
         st.caption(labels.t("legend_marks"))
 
@@ -96,9 +108,11 @@ if view.births is not None and view.wcba is not None:
     st.subheader(labels.t("drill_records"))
     st.markdown(labels.t("drill_records_births", n=len(view.births.display)))
     tables.table(view.births.display, key="records-births")
-    tables.export_buttons(lambda: view.births.export, view.births.context, stem=view.births.stem, key="records-births",
-                          person_level=True)
+    tables.export_buttons(
+        lambda: view.births.export, view.births.context, stem=view.births.stem, key="records-births", person_level=True
+    )
     st.markdown(labels.t("drill_records_wcba", n=len(view.wcba.display), d=context.period.end.isoformat()))
     tables.table(view.wcba.display, key="records-wcba")
-    tables.export_buttons(lambda: view.wcba.export, view.wcba.context, stem=view.wcba.stem, key="records-wcba",
-                          person_level=True)
+    tables.export_buttons(
+        lambda: view.wcba.export, view.wcba.context, stem=view.wcba.stem, key="records-wcba", person_level=True
+    )

@@ -18,11 +18,17 @@ context = sidebar.current()
 st.title(labels.t("export_heading"))
 
 left, middle, right = st.columns(3)
-table = left.selectbox(labels.t("export_choose_table"), export.TABLES, key="export_table", format_func=export.table_name)
+table = left.selectbox(
+    labels.t("export_choose_table"), export.TABLES, key="export_table", format_func=export.table_name
+)
 with stop_on_registry_error():
     township, village = scope_picker(
-        context.url, key="export", township_column=middle, village_column=right,
-        everything=labels.t("export_all_townships"), every_village=labels.t("export_all_villages"),
+        context.url,
+        key="export",
+        township_column=middle,
+        village_column=right,
+        everything=labels.t("export_all_townships"),
+        every_village=labels.t("export_all_villages"),
         village_allowed=table not in ("indicators_county", "indicators_township"),
     )
 
@@ -31,25 +37,36 @@ wcba_filter = "all"
 if table.startswith("indicators_"):
     chosen_indicators = tuple(
         st.multiselect(
-            labels.t("indicator"), [i.code for i in ind.CATALOGUE], default=[i.code for i in ind.HEADLINE],
-            key="export_indicators", format_func=formats.indicator_name,
+            labels.t("indicator"),
+            [i.code for i in ind.CATALOGUE],
+            default=[i.code for i in ind.HEADLINE],
+            key="export_indicators",
+            format_func=formats.indicator_name,
         )
     )
 elif table == "wcba":
     wcba_filter = st.radio(
-        labels.t("export_wcba_filter"), export.WCBA_FILTERS, horizontal=True, key="export_wcba_filter",
+        labels.t("export_wcba_filter"),
+        export.WCBA_FILTERS,
+        horizontal=True,
+        key="export_wcba_filter",
         format_func=lambda f: labels.t(f"export_wcba_{f}"),
     )
 
 selection = export.Selection(
-    table=table, period=context.period, township=township, village=village,
-    indicators=chosen_indicators, wcba_filter=wcba_filter,
+    table=table,
+    period=context.period,
+    township=township,
+    village=village,
+    indicators=chosen_indicators,
+    wcba_filter=wcba_filter,
 )
 with stop_on_registry_error():
     full = loaders.export_table(context.url, selection)
 if full.person_level:
-    columns = st.multiselect(labels.t("export_columns"), full.all_columns, default=list(full.all_columns),
-                             key=f"export_columns_{table}")
+    columns = st.multiselect(
+        labels.t("export_columns"), full.all_columns, default=list(full.all_columns), key=f"export_columns_{table}"
+    )
     with stop_on_registry_error():
         full = loaders.export_table(context.url, selection.with_columns(tuple(columns)))
     st.caption(labels.t("export_person_note"))
@@ -61,5 +78,12 @@ tables.table(full.frame.head(PREVIEW_ROWS), key="export-preview")
 too_large = len(full.frame) + exports.HEADER_ROW > exports.EXCEL_MAX_ROWS
 if too_large:
     st.warning(labels.t("export_too_large"))
-tables.export_buttons(lambda: full.frame, full.context, stem=full.stem, key="export", person_level=full.person_level,
-                      detail=wcba_filter if table == "wcba" else "", xlsx=not too_large)
+tables.export_buttons(
+    lambda: full.frame,
+    full.context,
+    stem=full.stem,
+    key="export",
+    person_level=full.person_level,
+    detail=wcba_filter if table == "wcba" else "",
+    xlsx=not too_large,
+)

@@ -15,15 +15,24 @@ from dashboard.render.maps import layers
 context = sidebar.current()
 left, right = st.columns([2, 1])
 code = left.segmented_control(
-    labels.t("indicator"), [i.code for i in ind.HEADLINE], default="birth_rate", required=True,
-    key="map_indicator", format_func=formats.indicator_short,
+    labels.t("indicator"),
+    [i.code for i in ind.HEADLINE],
+    default="birth_rate",
+    required=True,
+    key="map_indicator",
+    format_func=formats.indicator_short,
 )
 colour_by = right.radio(
-    labels.t("map_colour_by"), ["status", "value"], horizontal=True, key="map_colour_by",
+    labels.t("map_colour_by"),
+    ["status", "value"],
+    horizontal=True,
+    key="map_colour_by",
     format_func=lambda v: labels.t("map_colour_status") if v == "status" else labels.t("map_colour_value"),
 )
 with stop_on_registry_error():
-    view = loaders.map_page(context.url, context.period, code or "birth_rate", colour_by=colour_by, selected=context.mine)
+    view = loaders.map_page(
+        context.url, context.period, code or "birth_rate", colour_by=colour_by, selected=context.mine
+    )
 
 if view.warning:
     st.warning(view.warning)
@@ -34,8 +43,12 @@ if picked:
 st.html(view.legend)
 st.caption(labels.t("map_select_hint"))
 choice = st.selectbox(
-    labels.t("drill_choose_township"), list(view.township_options), index=None, key="map_township_choice",
-    format_func=view.township_options.get, placeholder=labels.t("drill_choose_township"),
+    labels.t("drill_choose_township"),
+    list(view.township_options),
+    index=None,
+    key="map_township_choice",
+    format_func=view.township_options.get,
+    placeholder=labels.t("drill_choose_township"),
 )
 if choice:
     st.switch_page("pages/drilldown.py", query_params={**st.query_params.to_dict(), "township": choice})

@@ -65,7 +65,7 @@ def show() -> None:
         st.markdown(slides.legend_html(), unsafe_allow_html=True)
     st.markdown(
         f'<div class="meeting-footer">{labels.t("meeting_page_of", n=index + 1, total=len(SLIDES))} · '
-        f'{labels.t("meeting_refreshed", time=time.strftime("%H:%M:%S"))}</div>',
+        f"{labels.t('meeting_refreshed', time=time.strftime('%H:%M:%S'))}</div>",
         unsafe_allow_html=True,
     )
 

@@ -23,8 +23,12 @@ cards.render_cards(page.cards, grouped=True)
 st.caption(labels.t("legend_status"))
 st.subheader(labels.t("overview_matrix"))
 st.segmented_control(
-    labels.t("overview_matrix_scope"), ["headline", "all"], default="headline", required=True,
-    key="overview_matrix_scope", format_func=lambda v: labels.t(f"overview_matrix_{v}"),
+    labels.t("overview_matrix_scope"),
+    ["headline", "all"],
+    default="headline",
+    required=True,
+    key="overview_matrix_scope",
+    format_func=lambda v: labels.t(f"overview_matrix_{v}"),
 )
 tables.status_table(page.matrix, page.matrix_status, key="overview-matrix")
 tables.export_buttons(page.export_table, page.export_context, stem=page.export_stem, key="overview-matrix")

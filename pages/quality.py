@@ -24,7 +24,9 @@ tables.status_table(view.matrix, view.matrix_status, key="quality-matrix")
 tables.export_buttons(lambda: view.counts_export, view.context, stem=view.stem, key="quality-counts")
 
 check = st.selectbox(
-    labels.t("quality_choose_check"), quality.CHECKS, key="quality_check",
+    labels.t("quality_choose_check"),
+    quality.CHECKS,
+    key="quality_check",
     format_func=lambda c: f"{check_name(c)}（{view.totals[c]}）",
 )
 with stop_on_registry_error():
@@ -39,5 +41,4 @@ if rows.empty:
 else:
     tables.table(rows, key="quality-records")
     stem = (*view.stem[:-1], check_name(check), view.stem[-1])
-    tables.export_buttons(lambda: rows, view.context, stem=stem, key="quality-records", person_level=True,
-                          detail=check)
+    tables.export_buttons(lambda: rows, view.context, stem=stem, key="quality-records", person_level=True, detail=check)

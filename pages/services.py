@@ -32,5 +32,6 @@ tables.status_table(view.sites.display, view.sites.status, key="services-sites")
 tables.export_buttons(lambda: view.sites.export, view.sites.context, stem=view.sites.stem, key="services-sites")
 st.subheader(labels.t("rewards_heading", n=len(view.rewards.display)))
 tables.table(view.rewards.display, key="services-rewards")
-tables.export_buttons(lambda: view.rewards.export, view.rewards.context, stem=view.rewards.stem, key="services-rewards",
-                      person_level=True)
+tables.export_buttons(
+    lambda: view.rewards.export, view.rewards.context, stem=view.rewards.stem, key="services-rewards", person_level=True
+)

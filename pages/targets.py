@@ -30,12 +30,15 @@ edited = st.data_editor(
     num_rows="dynamic" if editable else "fixed",
     disabled=not editable,
     column_config={
-        "township": st.column_config.SelectboxColumn(labels.t("township"), options=[targets.county_wide(), *townships],
-                                                     required=True),
-        "indicator": st.column_config.SelectboxColumn(labels.t("indicator"),
-                                                      options=list(targets.indicator_names().values()), required=True),
-        "op": st.column_config.SelectboxColumn(labels.t("col_op"), options=list(targets.op_words().values()),
-                                               required=True),
+        "township": st.column_config.SelectboxColumn(
+            labels.t("township"), options=[targets.county_wide(), *townships], required=True
+        ),
+        "indicator": st.column_config.SelectboxColumn(
+            labels.t("indicator"), options=list(targets.indicator_names().values()), required=True
+        ),
+        "op": st.column_config.SelectboxColumn(
+            labels.t("col_op"), options=list(targets.op_words().values()), required=True
+        ),
         "value": st.column_config.NumberColumn(labels.t("col_value")),
         "low": st.column_config.NumberColumn(labels.t("col_low")),
         "high": st.column_config.NumberColumn(labels.t("col_high")),

@@ -15,12 +15,20 @@ from dashboard.render import formats
 context = sidebar.current()
 left, middle, right = st.columns(3)
 indicator_code = left.selectbox(
-    labels.t("trend_indicator"), [i.code for i in ind.CATALOGUE], key="trend_indicator",
+    labels.t("trend_indicator"),
+    [i.code for i in ind.CATALOGUE],
+    key="trend_indicator",
     format_func=formats.indicator_name,
 )
 with stop_on_registry_error():
-    township, village = scope_picker(context.url, key="trend", township_column=middle, village_column=right,
-                                     everything=labels.t("county"), every_village=labels.t("trend_whole_township"))
+    township, village = scope_picker(
+        context.url,
+        key="trend",
+        township_column=middle,
+        village_column=right,
+        everything=labels.t("county"),
+        every_village=labels.t("trend_whole_township"),
+    )
     view = loaders.trends_page(context.url, context.period, indicator_code, township, village)
 
 st.title(view.heading)

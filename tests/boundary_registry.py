@@ -70,7 +70,9 @@ def _person(pid: int, village: int, **kw: object) -> dict[str, object]:
     return row
 
 
-def _wife(pid: int, village: int, born: date, married_on: date | None = D(2005, 1, 1), **kw: object) -> dict[str, object]:
+def _wife(
+    pid: int, village: int, born: date, married_on: date | None = D(2005, 1, 1), **kw: object
+) -> dict[str, object]:
     return _person(pid, village, sex="F", birth_date=born, marital_status="married", married_on=married_on, **kw)
 
 
@@ -124,7 +126,9 @@ def persons() -> list[dict[str, object]]:
 
 
 def births() -> list[dict[str, object]]:
-    def b(bid: int, village: int, day: date, sex: str | None, ok: bool | None, hukou: str = "local") -> dict[str, object]:
+    def b(
+        bid: int, village: int, day: date, sex: str | None, ok: bool | None, hukou: str = "local"
+    ) -> dict[str, object]:
         return {
             "id": bid,
             "mother_id": None,
@@ -278,7 +282,5 @@ def drop(engine: sa.Engine) -> None:
 
 def _insert(conn: sa.Connection, table: str, rows: list[dict[str, object]]) -> None:
     cols = list(rows[0])
-    stmt = sa.text(
-        f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join(':' + c for c in cols)})"
-    )
+    stmt = sa.text(f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join(':' + c for c in cols)})")
     conn.execute(stmt, rows)

@@ -92,7 +92,7 @@ def registry_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 @pytest.fixture
-def app(registry_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator["AppTest"]:
+def app(registry_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppTest]:
     """The app under AppTest on ``registry_url``, with every Streamlit cache emptied around it."""
     import streamlit as st
     from streamlit.testing.v1 import AppTest

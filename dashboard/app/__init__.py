@@ -1,3 +1,6 @@
-"""The Streamlit side: sources (opening the registry and loading a period's inputs, also used by
-the CLI), the cache over them, one loader per page, the audit log of personal data, and the
-page components (sidebar, cards, tables, error lines)."""
+"""The Streamlit side: sources, the cache, one loader per page, the audit log, page components.
+
+``sources`` opens the registry and loads a period's inputs (the CLI uses it too), ``cache``
+memoises it, ``loaders`` give each page what it needs, ``audit`` logs person-level downloads,
+``components`` are the sidebar, cards, tables and error lines every page uses.
+"""

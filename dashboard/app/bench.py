@@ -21,14 +21,17 @@ import tempfile
 import time
 from collections.abc import Callable
 from datetime import date
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
+from sqlalchemy import Engine
 
+from dashboard import labels
 from dashboard.app import sources
 from dashboard.domain import report
 from dashboard.domain import targets as tr
-from dashboard.domain.periods import parse_period
+from dashboard.domain.periods import Period, parse_period
 from dashboard.render import exports
 from dashboard.render.tables import wcba_records
 from data_access import demo
@@ -59,13 +62,17 @@ def _build(path: Path, scale: float, today: date) -> float:
     return elapsed
 
 
+def _query_and_build(engine: Engine, period: Period, level: str) -> None:
+    report.build(sources.load_inputs(engine, period), level)
+
+
 def time_queries(url: str, period_label: str, repeat: int) -> dict[str, float]:
     """Median seconds of the cold, warm-query and warm-cached paths per level."""
     period = parse_period(period_label)
     out: dict[str, float] = {}
     for level in LEVELS:
 
-        def cold() -> None:
+        def cold(level: str = level) -> None:
             engine = sources.open_registry(url)
             report.build(sources.load_inputs(engine, period), level)
             engine.dispose()
@@ -73,9 +80,9 @@ def time_queries(url: str, period_label: str, repeat: int) -> dict[str, float]:
         out[f"cold {level}"] = _median(cold, repeat)
         engine = sources.open_registry(url)
         sources.load_inputs(engine, period)  # prime the connection pool and page cache
-        out[f"warm query {level}"] = _median(lambda: report.build(sources.load_inputs(engine, period), level), repeat)
+        out[f"warm query {level}"] = _median(partial(_query_and_build, engine, period, level), repeat)
         inputs = sources.load_inputs(engine, period)
-        out[f"warm cached {level}"] = _median(lambda: report.build(inputs, level), repeat)
+        out[f"warm cached {level}"] = _median(partial(report.build, inputs, level), repeat)
         engine.dispose()
     return out
 
@@ -97,8 +104,12 @@ def time_export(url: str, period_label: str, repeat: int, rows: int = 50_000) ->
     while len(frame) < rows:
         frame = pd.concat([frame, frame], ignore_index=True)
     frame = frame.head(rows)
-    context = exports.ExportContext(title="已婚育龄妇女节育措施名单", scope="景东县", period=period_label,
-                                    number_formats={frame.columns[4]: exports.DATE_FORMAT})
+    context = exports.ExportContext(
+        title=labels.t("export_table_wcba"),
+        scope=sources.settings().county.short_name,
+        period=period_label,
+        number_formats={frame.columns[4]: exports.DATE_FORMAT},
+    )
     xlsx = _median(lambda: exports.to_xlsx_bytes(frame, context), repeat)
     csv = _median(lambda: exports.to_csv_bytes(frame), repeat)
     return len(frame), xlsx, csv
@@ -155,8 +166,18 @@ def run(args: argparse.Namespace) -> int:
         url = f"sqlite:///{path}"
         for name, seconds in time_queries(url, period_label, args.repeat).items():
             results.append(("sqlite", f"{name} ({period_label})", seconds))
-        cli = [sys.executable, "-m", "dashboard", "indicators", "--db", url, "--period", period_label,
-               "--level", "village"]
+        cli = [
+            sys.executable,
+            "-m",
+            "dashboard",
+            "indicators",
+            "--db",
+            url,
+            "--period",
+            period_label,
+            "--level",
+            "village",
+        ]
 
         def run_cli() -> None:
             subprocess.run(cli, cwd=ROOT, check=True, capture_output=True)

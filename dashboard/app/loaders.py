@@ -43,14 +43,31 @@ def ranking_page(url: str, period: Period, *, choice: str, funnel_level: str, mi
     return ranking.build(now, before, choice=choice, mine=mine, funnel_report=villages)
 
 
-def map_page(url: str, period: Period, code: str, *, colour_by: str = "status", selected: str | None = None,
-             height: int = 640, overall: bool = False) -> map_view.MapView:
+def map_page(
+    url: str,
+    period: Period,
+    code: str,
+    *,
+    colour_by: str = "status",
+    selected: str | None = None,
+    height: int = 640,
+    overall: bool = False,
+) -> map_view.MapView:
     """The map for ``period`` (``overall``: townships coloured by their worst headline status)."""
     townships = cache.report(url, period, "township")
     villages = cache.report(url, period, "village")
     rows = meeting.overall_status(townships) if overall else None
-    return map_view.build(townships, villages, cache.unit_rows(url), code, cache.boundaries(url),
-                          colour_by=colour_by, selected=selected, height=height, township_rows=rows)
+    return map_view.build(
+        townships,
+        villages,
+        cache.unit_rows(url),
+        code,
+        cache.boundaries(url),
+        colour_by=colour_by,
+        selected=selected,
+        height=height,
+        township_rows=rows,
+    )
 
 
 def _village_trend(url: str, period: Period, indicator: ind.Indicator, village_code: str) -> pd.DataFrame:
@@ -61,12 +78,14 @@ def _village_trend(url: str, period: Period, indicator: ind.Indicator, village_c
     per_key = series_engine.unit_counts(monthly, unit_rows, "village", village_code)
     template = series_engine.unit_template(unit_rows, "village", village_code, cache.settings().county)
     year_targets = cache.targets(url, period.year)
-    return series_engine.ytd_series(per_key, list(range(1, period.end.month + 1)), period.year, template,
-                                    lambda _p: year_targets, (indicator,))
+    return series_engine.ytd_series(
+        per_key, list(range(1, period.end.month + 1)), period.year, template, lambda _p: year_targets, (indicator,)
+    )
 
 
-def drilldown_page(url: str, period: Period, township_code: str | None, village_code: str | None,
-                   indicator_code: str) -> drilldown.DrillPage:
+def drilldown_page(
+    url: str, period: Period, township_code: str | None, village_code: str | None, indicator_code: str
+) -> drilldown.DrillPage:
     """The level the codes select, with only what that level shows loaded."""
     level = drilldown.resolve(cache.unit_rows(url), township_code, village_code)
     county = cache.report(url, period, "county")
@@ -79,15 +98,20 @@ def drilldown_page(url: str, period: Period, township_code: str | None, village_
     assert level.village is not None and level.village_id is not None
     ids = (level.village_id,)
     return drilldown.build(
-        level, indicator_code, county, townships, villages,
+        level,
+        indicator_code,
+        county,
+        townships,
+        villages,
         trend=_village_trend(url, period, ind.get(indicator_code), level.village[0]),
         births_raw=cache.person_list(url, "births", period.label, ids),
         wcba_raw=cache.person_list(url, "wcba_without_long_acting", period.label, ids),
     )
 
 
-def trends_page(url: str, period: Period, indicator_code: str, township_code: str | None,
-                village_code: str | None) -> trends.TrendsPage:
+def trends_page(
+    url: str, period: Period, indicator_code: str, township_code: str | None, village_code: str | None
+) -> trends.TrendsPage:
     """Yearly, year-to-date and monthly series for the county, a township or a village."""
     indicator = ind.get(indicator_code)
     unit_rows = cache.unit_rows(url)
@@ -104,8 +128,17 @@ def trends_page(url: str, period: Period, indicator_code: str, township_code: st
     first = min(span[0], period.year) if span else period.year
     layout = series_engine.plan(first, period.year, period.end.month)
     monthly = cache.intervals(url, layout.starts, counts.parts_for(indicator.count_columns))
-    data = series_engine.series(monthly, layout, unit_rows, period, indicator, level, code,
-                                lambda p: cache.targets(url, p.year), settings.county)
+    data = series_engine.series(
+        monthly,
+        layout,
+        unit_rows,
+        period,
+        indicator,
+        level,
+        code,
+        lambda p: cache.targets(url, p.year),
+        settings.county,
+    )
     return trends.build(data, period, indicator, scope, settings.county)
 
 

@@ -1,4 +1,5 @@
-"""The pure engine: periods, the indicator catalogue and its computation (roll-up, intervals,
-status against targets), ranking, funnel limits, data-quality checks, ID numbers, masking,
-time series. No I/O, no Streamlit, no language: results carry codes and numbers; words are
-added where they are rendered."""
+"""The pure engine: periods, indicators, intervals, targets, ranking, quality — no I/O, no language.
+
+Results carry codes and numbers; words are added where they are rendered. Also: funnel limits,
+ID numbers, masking, demonstration sites, time series, the county's settings.
+"""

@@ -114,7 +114,7 @@ def y_range(
     v, n = v[ok], n[ok]
     low, high = float(min(target)), float(max(target))
     if v.size:
-        q_lo, q_hi = (np.quantile(v, [0.1, 0.9]) if v.size > 20 else (v.min(), v.max()))
+        q_lo, q_hi = np.quantile(v, [0.1, 0.9]) if v.size > 20 else (v.min(), v.max())
         low, high = min(low, float(q_lo)), max(high, float(q_hi))
         median = float(np.median(n))
         at = curve.iloc[int(np.argmin(np.abs(curve["n"].to_numpy() - median)))]
@@ -140,7 +140,12 @@ def outside(
 ) -> np.ndarray:
     """True where a point lies outside the 95 % limits for its own size (worth a label)."""
     v = np.asarray(values, dtype="float64")
-    lim = limits(indicator, target_value, np.asarray(sizes, dtype="float64"), period_share=period_share,
-                 events_per_person=events_per_person)
+    lim = limits(
+        indicator,
+        target_value,
+        np.asarray(sizes, dtype="float64"),
+        period_share=period_share,
+        events_per_person=events_per_person,
+    )
     with np.errstate(invalid="ignore"):
         return np.isfinite(v) & ((v < lim["lo95"].to_numpy()) | (v > lim["hi95"].to_numpy()))

@@ -211,9 +211,9 @@ def roll_up(counts: pd.DataFrame, units: pd.DataFrame, level: str, county: Count
         out[count_cols] = joined[count_cols].to_numpy()
         return out.reset_index(drop=True)
     if level == "township":
-        grouped = joined.groupby(
-            ["township_id", "township_code", "township_name"], sort=False, dropna=False
-        )[count_cols].sum()
+        grouped = joined.groupby(["township_id", "township_code", "township_name"], sort=False, dropna=False)[
+            count_cols
+        ].sum()
         grouped = grouped.reset_index().sort_values("township_code", kind="stable")
         out = pd.DataFrame(
             {
@@ -306,9 +306,7 @@ def _weighted(frame: pd.DataFrame, terms: Terms) -> pd.Series:
     return total
 
 
-def _interval(
-    ind: Indicator, frame: pd.DataFrame, num: pd.Series, den: pd.Series
-) -> tuple[np.ndarray, np.ndarray]:
+def _interval(ind: Indicator, frame: pd.DataFrame, num: pd.Series, den: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     if ind.interval == "wilson":
         low, high = intervals.wilson(num, den)
         return low * ind.scale, high * ind.scale
@@ -387,8 +385,6 @@ def compute(
 
 def wide(result: pd.DataFrame, field: str = "value") -> pd.DataFrame:
     """Unit × indicator table of one field of :func:`compute`'s output, in catalogue order."""
-    table = result.pivot_table(
-        index=["code", "name"], columns="indicator", values=field, aggfunc="first", sort=False
-    )
+    table = result.pivot_table(index=["code", "name"], columns="indicator", values=field, aggfunc="first", sort=False)
     ordered = [i.code for i in CATALOGUE if i.code in table.columns]
     return table[ordered]

@@ -43,9 +43,7 @@ def poisson_exact(k: ArrayLike, alpha: float = 0.05) -> tuple[FloatArray, FloatA
     return low, high
 
 
-def poisson_rate(
-    k: ArrayLike, exposure: ArrayLike, scale: float
-) -> tuple[FloatArray, FloatArray]:
+def poisson_rate(k: ArrayLike, exposure: ArrayLike, scale: float) -> tuple[FloatArray, FloatArray]:
     """Exact Poisson interval of the rate k ÷ exposure × scale; NaN where exposure = 0."""
     k_, e_ = _arrays(k, exposure)
     low, high = poisson_exact(k_)

@@ -61,7 +61,7 @@ class Period:
         """Day a−1: the population at its end is the period's starting population."""
         return self.start - timedelta(days=1)
 
-    def same_period_last_year(self) -> "Period":
+    def same_period_last_year(self) -> Period:
         """The same months one year earlier (for year-on-year change and rank change)."""
         return parse_period(_shift_label(self.label, -1))
 

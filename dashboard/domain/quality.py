@@ -45,8 +45,12 @@ FINDING_COLUMNS = ["check", "village_id", "record", "person_id", "detail", "valu
 STALE_MONTHS = 6
 
 
-def _findings(check: str, village_id: object, record: object, person_id: object, detail: object, value: object = np.nan) -> pd.DataFrame:
-    frame = pd.DataFrame({"village_id": village_id, "record": record, "person_id": person_id, "detail": detail, "value": value})
+def _findings(
+    check: str, village_id: object, record: object, person_id: object, detail: object, value: object = np.nan
+) -> pd.DataFrame:
+    frame = pd.DataFrame(
+        {"village_id": village_id, "record": record, "person_id": person_id, "detail": detail, "value": value}
+    )
     frame.insert(0, "check", check)
     frame["person_id"] = pd.to_numeric(frame["person_id"], errors="coerce").astype("Int64")
     return frame[FINDING_COLUMNS]
@@ -85,31 +89,66 @@ def id_findings(persons: pd.DataFrame) -> pd.DataFrame:
     parts = []
     bad = problems.notna()
     missing = problems == "missing"
-    parts.append(_findings("id_missing", persons.loc[missing, "village_id"], persons.loc[missing, "person_id"],
-                           persons.loc[missing, "person_id"], problems[missing]))
+    parts.append(
+        _findings(
+            "id_missing",
+            persons.loc[missing, "village_id"],
+            persons.loc[missing, "person_id"],
+            persons.loc[missing, "person_id"],
+            problems[missing],
+        )
+    )
     invalid = bad & ~missing
-    parts.append(_findings("id_invalid", persons.loc[invalid, "village_id"], persons.loc[invalid, "person_id"],
-                           persons.loc[invalid, "person_id"], problems[invalid]))
+    parts.append(
+        _findings(
+            "id_invalid",
+            persons.loc[invalid, "village_id"],
+            persons.loc[invalid, "person_id"],
+            persons.loc[invalid, "person_id"],
+            problems[invalid],
+        )
+    )
     text = persons["id_number"].astype("string").str.strip().str.upper()
     present = text.notna() & (text != "")
     dup = present & text.duplicated(keep=False)
-    parts.append(_findings("id_duplicate", persons.loc[dup, "village_id"], persons.loc[dup, "person_id"],
-                           persons.loc[dup, "person_id"], text[dup].astype(object).map(privacy.mask_id_number)))
+    parts.append(
+        _findings(
+            "id_duplicate",
+            persons.loc[dup, "village_id"],
+            persons.loc[dup, "person_id"],
+            persons.loc[dup, "person_id"],
+            text[dup].astype(object).map(privacy.mask_id_number),
+        )
+    )
     valid = (~bad).to_numpy(dtype=bool)
     # Only valid numbers are compared; others (15-digit old numbers, blanks) give no digit.
     digit = pd.to_numeric(text.str.slice(16, 17), errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
     id_sex = np.where(digit % 2 == 1, "M", "F")
     sex = persons["sex"].astype(object).to_numpy()
     sex_bad = pd.Series(valid & np.isin(sex, ["M", "F"]) & (sex != id_sex), index=persons.index)
-    parts.append(_findings("id_sex_mismatch", persons.loc[sex_bad, "village_id"], persons.loc[sex_bad, "person_id"],
-                           persons.loc[sex_bad, "person_id"], "sex " + persons.loc[sex_bad, "sex"].astype(str)))
-    id_birth = pd.to_datetime(text.where(pd.Series(valid, index=persons.index)).str.slice(6, 14),
-                              format="%Y%m%d", errors="coerce")
+    parts.append(
+        _findings(
+            "id_sex_mismatch",
+            persons.loc[sex_bad, "village_id"],
+            persons.loc[sex_bad, "person_id"],
+            persons.loc[sex_bad, "person_id"],
+            "sex " + persons.loc[sex_bad, "sex"].astype(str),
+        )
+    )
+    id_birth = pd.to_datetime(
+        text.where(pd.Series(valid, index=persons.index)).str.slice(6, 14), format="%Y%m%d", errors="coerce"
+    )
     recorded = _as_datetime(persons["birth_date"])
     date_bad = pd.Series(valid, index=persons.index) & recorded.notna() & id_birth.notna() & (recorded != id_birth)
-    parts.append(_findings("id_birth_date_mismatch", persons.loc[date_bad, "village_id"],
-                           persons.loc[date_bad, "person_id"], persons.loc[date_bad, "person_id"],
-                           recorded[date_bad].dt.strftime("%Y-%m-%d") + " ≠ " + id_birth[date_bad].dt.strftime("%Y-%m-%d")))
+    parts.append(
+        _findings(
+            "id_birth_date_mismatch",
+            persons.loc[date_bad, "village_id"],
+            persons.loc[date_bad, "person_id"],
+            persons.loc[date_bad, "person_id"],
+            recorded[date_bad].dt.strftime("%Y-%m-%d") + " ≠ " + id_birth[date_bad].dt.strftime("%Y-%m-%d"),
+        )
+    )
     return pd.concat(parts, ignore_index=True)
 
 
@@ -117,10 +156,18 @@ def mother_age_findings(births: pd.DataFrame, low: int = 15, high: int = 49) -> 
     """Local births whose mother's age at the birth is below ``low`` or above ``high``."""
     born = _as_datetime(births["birth_date"])
     mother = _as_datetime(births["mother_birth_date"])
-    age = born.dt.year - mother.dt.year - ((born.dt.month * 100 + born.dt.day) < (mother.dt.month * 100 + mother.dt.day))
+    age = (
+        born.dt.year - mother.dt.year - ((born.dt.month * 100 + born.dt.day) < (mother.dt.month * 100 + mother.dt.day))
+    )
     bad = (age < low) | (age > high)
-    return _findings("mother_age", births.loc[bad, "village_id"], births.loc[bad, "birth_id"],
-                     births.loc[bad, "mother_id"], "age " + age[bad].astype("Int64").astype(str), age[bad])
+    return _findings(
+        "mother_age",
+        births.loc[bad, "village_id"],
+        births.loc[bad, "birth_id"],
+        births.loc[bad, "mother_id"],
+        "age " + age[bad].astype("Int64").astype(str),
+        age[bad],
+    )
 
 
 def dated_findings(records: pd.DataFrame, check: str) -> pd.DataFrame:
@@ -133,9 +180,16 @@ def dated_findings(records: pd.DataFrame, check: str) -> pd.DataFrame:
 
 def missing_field_findings(births: pd.DataFrame) -> pd.DataFrame:
     """Local births without sex or the compliance flag."""
-    what = np.where(births["sex"].isna(), "sex", "") + np.where(births["policy_compliant"].isna(), " policy_compliant", "")
-    return _findings("birth_missing_fields", births["village_id"], births["birth_id"], np.nan,
-                     pd.Series(what, index=births.index).str.strip())
+    what = np.where(births["sex"].isna(), "sex", "") + np.where(
+        births["policy_compliant"].isna(), " policy_compliant", ""
+    )
+    return _findings(
+        "birth_missing_fields",
+        births["village_id"],
+        births["birth_id"],
+        np.nan,
+        pd.Series(what, index=births.index).str.strip(),
+    )
 
 
 def stale_findings(last_change: pd.Series, reference: date, months: int = STALE_MONTHS) -> pd.DataFrame:
@@ -153,9 +207,19 @@ def balance_findings(counts: pd.DataFrame, moves: pd.DataFrame) -> pd.DataFrame:
     expected = joined["pop_start"] + joined["births"] + joined["moves_in"] - joined["deaths"] - joined["moves_out"]
     diff = (joined["pop_end"] - expected).astype("int64")
     bad = diff != 0
-    detail = (joined["pop_start"].astype("int64").astype(str) + " + " + joined["births"].astype("int64").astype(str)
-              + " + " + joined["moves_in"].astype("int64").astype(str) + " − " + joined["deaths"].astype("int64").astype(str)
-              + " − " + joined["moves_out"].astype("int64").astype(str) + " ≠ " + joined["pop_end"].astype("int64").astype(str))
+    detail = (
+        joined["pop_start"].astype("int64").astype(str)
+        + " + "
+        + joined["births"].astype("int64").astype(str)
+        + " + "
+        + joined["moves_in"].astype("int64").astype(str)
+        + " − "
+        + joined["deaths"].astype("int64").astype(str)
+        + " − "
+        + joined["moves_out"].astype("int64").astype(str)
+        + " ≠ "
+        + joined["pop_end"].astype("int64").astype(str)
+    )
     return _findings("population_balance", diff[bad].index, diff[bad].index, np.nan, detail[bad], diff[bad])
 
 

@@ -44,11 +44,12 @@ class Report:
         """Whether the service counts were loaded (else only the headline indicators are in it)."""
         return "households" in self.rolled.columns
 
-    def only(self, codes: set[str] | frozenset[str]) -> "Report":
+    def only(self, codes: set[str] | frozenset[str]) -> Report:
         """The same report with only the indicators in ``codes``."""
         result = self.result[self.result["indicator"].isin(codes)]
-        return Report(self.period, self.level, self.rolled, result, self.default_targets_used, self.settings,
-                      self.tables)
+        return Report(
+            self.period, self.level, self.rolled, result, self.default_targets_used, self.settings, self.tables
+        )
 
 
 def build(inputs: Inputs, level: str, indicators: tuple[ind.Indicator, ...] = ind.CATALOGUE) -> Report:

@@ -56,7 +56,9 @@ def status(new: float, goal: float, period: Period) -> str:
     return tr.RED if year_over(period) else tr.AMBER
 
 
-def township_sites(townships_rolled: pd.DataFrame, period: Period, g: SiteGoals, *, recorded: bool = True) -> pd.DataFrame:
+def township_sites(
+    townships_rolled: pd.DataFrame, period: Period, g: SiteGoals, *, recorded: bool = True
+) -> pd.DataFrame:
     """Per township: code, name, new township-level sites, goal, status (no data unrecorded)."""
     new = townships_rolled["new_sites_township"].astype("int64")
     return pd.DataFrame(
@@ -101,5 +103,7 @@ def county_sites(
             status(county_level, g.county_level, period),
             status(met, n_townships, period),
             status(supply, g.supply_standard, period),
-        ) if recorded else (tr.NO_DATA,) * 3,
+        )
+        if recorded
+        else (tr.NO_DATA,) * 3,
     )

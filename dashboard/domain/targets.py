@@ -94,9 +94,7 @@ def with_defaults(year_rows: pd.DataFrame, defaults: pd.DataFrame) -> tuple[pd.D
     return combined, used_defaults
 
 
-def resolve(
-    targets: pd.DataFrame, indicator: str, township_ids: pd.Series | None
-) -> pd.DataFrame:
+def resolve(targets: pd.DataFrame, indicator: str, township_ids: pd.Series | None) -> pd.DataFrame:
     """The target row that applies to each unit: the township's own row, else county-wide.
 
     ``township_ids`` is one entry per unit (None for the county). Returns a frame aligned to

@@ -188,6 +188,11 @@ def series(
         current = this_year.iloc[[-1]].copy()
         current["key"] = period.year
         yearly = pd.concat([full, current], ignore_index=True)
-    single = evaluate({m: per_key.loc[layout.months[(period.year, m)]] for m in range(1, months + 1)},
-                      template, month_period(period.year), targets_of, indicators)
+    single = evaluate(
+        {m: per_key.loc[layout.months[(period.year, m)]] for m in range(1, months + 1)},
+        template,
+        month_period(period.year),
+        targets_of,
+        indicators,
+    )
     return SeriesData(this_year, last_year, yearly, single)

@@ -1,2 +1,5 @@
-"""Turning engine results into what a reader sees: words and number formats, the status palette,
-Altair charts, pydeck maps, display and export tables, cards and slides, .xlsx/.csv files."""
+"""What a reader sees: words and number formats, palette, charts, maps, tables, cards, slides, files.
+
+Pure: engine results in, Altair specs, pydeck decks, display and export frames, HTML, .xlsx and
+.csv bytes out.
+"""

@@ -3,6 +3,8 @@ status is readable without colour; values with small numbers are drawn muted."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import altair as alt
 import numpy as np
 import pandas as pd
@@ -57,7 +59,7 @@ def configure(chart: alt.TopLevelMixin, *, big: bool = False) -> alt.TopLevelMix
     )
 
 
-def _target_rules(indicator: Indicator, target: dict[str, object], axis: str) -> list[alt.Chart]:
+def _target_rules(indicator: Indicator, target: dict[str, Any], axis: str) -> list[alt.Chart]:
     """The target as a dashed rule (both ends of a band), its value written into the spec."""
     op = target.get("op")
     if op is None or pd.isna(op):
@@ -99,8 +101,11 @@ def funnel_chart(
     # Labels for what a reader must see: points outside their 95 % limits and "my township".
     # Off-scale points crowd the edge: their names and values are on hover only.
     data["labelled"] = (marked & (data["beyond"] == "")) | data["highlight"]
-    data["label"] = data["name"] + np.where(data["beyond"] == "above", " ↑" + data["value_text"],
-                                            np.where(data["beyond"] == "below", " ↓" + data["value_text"], ""))
+    data["label"] = data["name"] + np.where(
+        data["beyond"] == "above",
+        " ↑" + data["value_text"],
+        np.where(data["beyond"] == "below", " ↓" + data["value_text"], ""),
+    )
     x = alt.X("n:Q", title=x_title, scale=alt.Scale(type="log", nice=False))
     y_title = axis_title(indicator)
     y_scale = alt.Scale(domain=[lo, hi], zero=False, nice=False)
@@ -112,8 +117,12 @@ def funnel_chart(
                 .mark_line(color="#6b6b6b", strokeDash=dash, strokeWidth=width, clip=True)
                 .encode(x=x, y=alt.Y(f"{side}{name}:Q", title=y_title, scale=y_scale))
             )
-    target_rule = alt.Chart().mark_rule(color="#222", strokeWidth=2, clip=True).encode(
-        y=alt.datum(float(target["value"]))  # type: ignore[arg-type]
+    target_rule = (
+        alt.Chart()
+        .mark_rule(color="#222", strokeWidth=2, clip=True)
+        .encode(
+            y=alt.datum(float(target["value"]))  # type: ignore[arg-type]
+        )
     )
     size = 140 if not big else 260
     inside = data[data["beyond"] == ""]
@@ -148,8 +157,12 @@ def funnel_chart(
     names = (
         alt.Chart(data[data["labelled"]])
         .mark_text(align="left", dx=9, dy=-8, fontSize=12 if not big else 18, color="#222")
-        .encode(x=x, y=alt.Y("y:Q", scale=y_scale), text="label:N",
-                opacity=alt.condition("datum.muted", alt.value(0.55), alt.value(1.0)))
+        .encode(
+            x=x,
+            y=alt.Y("y:Q", scale=y_scale),
+            text="label:N",
+            opacity=alt.condition("datum.muted", alt.value(0.55), alt.value(1.0)),
+        )
     )
     layers = [*limit_layers, target_rule, dots, *beyond, names]
     if indicator.interval == "sex_ratio" and target.get("op") == "band":
@@ -182,7 +195,9 @@ def ranking_bars(
         .encode(
             y=y,
             x=alt.X("projection:Q", title=axis_title(indicator), axis=alt.Axis(tickCount=10)),
-            color=alt.Color("status_word:N", scale=colour, title=labels.t("status"), legend=alt.Legend(orient="bottom")),
+            color=alt.Color(
+                "status_word:N", scale=colour, title=labels.t("status"), legend=alt.Legend(orient="bottom")
+            ),
             opacity=alt.condition("datum.muted", alt.value(style.MUTED_OPACITY), alt.value(1.0)),
             stroke=alt.condition("datum.highlight", alt.value("#000"), alt.value(None)),
             strokeWidth=alt.condition("datum.highlight", alt.value(3), alt.value(0)),
@@ -196,16 +211,14 @@ def ranking_bars(
     )
     layers = [bars, text, *_target_rules(indicator, target, "x")]
     rows = max(len(data), 1)
-    return alt.layer(*layers).properties(
-        height=height or max(160, rows * (30 if not big else 44)), width="container"
-    )
+    return alt.layer(*layers).properties(height=height or max(160, rows * (30 if not big else 44)), width="container")
 
 
 def score_bars(table: pd.DataFrame, *, highlight: str | None = None, big: bool = False) -> alt.TopLevelMixin:
     """Assessment score per township in rank order; vetoed townships marked and greyed."""
     data = table.copy()
-    data["label"] = data["rank"].astype(str) + ". " + data["name"] + data["veto"].map(
-        {True: f"（{labels.t('veto')}）", False: ""}
+    data["label"] = (
+        data["rank"].astype(str) + ". " + data["name"] + data["veto"].map({True: f"（{labels.t('veto')}）", False: ""})
     )
     data["highlight"] = data["code"] == highlight if highlight else False
     data["veto_word"] = data["veto"].map({True: labels.t("veto"), False: labels.t("no_veto")})
@@ -216,7 +229,12 @@ def score_bars(table: pd.DataFrame, *, highlight: str | None = None, big: bool =
         .mark_bar()
         .encode(
             y=y,
-            x=alt.X("score:Q", axis=alt.Axis(tickCount=10), title=labels.t("score"), scale=alt.Scale(domain=[0, float(data["max_score"].max())])),
+            x=alt.X(
+                "score:Q",
+                axis=alt.Axis(tickCount=10),
+                title=labels.t("score"),
+                scale=alt.Scale(domain=[0, float(data["max_score"].max())]),
+            ),
             color=alt.Color(
                 "veto_word:N",
                 scale=alt.Scale(domain=[labels.t("no_veto"), labels.t("veto")], range=["#1f4e79", "#b2182b"]),
@@ -228,8 +246,10 @@ def score_bars(table: pd.DataFrame, *, highlight: str | None = None, big: bool =
             tooltip=[alt.Tooltip("name:N", title=labels.t("name")), alt.Tooltip("score:Q", title=labels.t("score"))],
         )
     )
-    text = alt.Chart(data).mark_text(align="left", dx=4, fontSize=12 if not big else 18).encode(
-        y=y, x="score:Q", text=alt.Text("score:Q", format=".1f")
+    text = (
+        alt.Chart(data)
+        .mark_text(align="left", dx=4, fontSize=12 if not big else 18)
+        .encode(y=y, x="score:Q", text=alt.Text("score:Q", format=".1f"))
     )
     return alt.layer(bars, text).properties(height=max(160, len(data) * (30 if not big else 56)), width="container")
 
@@ -272,16 +292,14 @@ def series_chart(
             opacity=alt.condition("datum.muted", alt.value(style.MUTED_OPACITY), alt.value(1.0)),
             tooltip=[
                 alt.Tooltip(f"{x_field}:O", title=x_title),
-                *( [alt.Tooltip(f"{colour_field}:N", title="")] if colour_field else [] ),
+                *([alt.Tooltip(f"{colour_field}:N", title="")] if colour_field else []),
                 alt.Tooltip("value_text:N", title=labels.t("value")),
                 alt.Tooltip("n_text:N", title="n"),
                 alt.Tooltip("status_word:N", title=labels.t("status")),
             ],
         )
     )
-    return alt.layer(line, dots, *_target_rules(indicator, target, "y")).properties(
-        height=height, width="container"
-    )
+    return alt.layer(line, dots, *_target_rules(indicator, target, "y")).properties(height=height, width="container")
 
 
 def quota_charts(rows: pd.DataFrame) -> list[alt.TopLevelMixin]:
@@ -291,16 +309,20 @@ def quota_charts(rows: pd.DataFrame) -> list[alt.TopLevelMixin]:
     colour, _, _ = _status_scales()
     data = _with_status_words(rows.dropna(subset=["value"]))
     y = alt.Y("name:N", title=None, sort=list(dict.fromkeys(data["name"])), axis=alt.Axis(labelOverlap=False))
-    bars = alt.Chart(data).mark_bar().encode(
-        y=y,
-        x=alt.X("value:Q", title=labels.t("services_quota_axis")),
-        color=alt.Color("status_word:N", scale=colour, title=labels.t("status")),
-        tooltip=[
-            alt.Tooltip("name:N", title=labels.t("township")),
-            alt.Tooltip("value_text:N", title=labels.t("value")),
-            alt.Tooltip("projection_text:N", title=labels.t("projection")),
-            alt.Tooltip("n_text:N", title="n"),
-        ],
+    bars = (
+        alt.Chart(data)
+        .mark_bar()
+        .encode(
+            y=y,
+            x=alt.X("value:Q", title=labels.t("services_quota_axis")),
+            color=alt.Color("status_word:N", scale=colour, title=labels.t("status")),
+            tooltip=[
+                alt.Tooltip("name:N", title=labels.t("township")),
+                alt.Tooltip("value_text:N", title=labels.t("value")),
+                alt.Tooltip("projection_text:N", title=labels.t("projection")),
+                alt.Tooltip("n_text:N", title="n"),
+            ],
+        )
     )
     ticks = alt.Chart(data).mark_tick(color="#111", thickness=3, size=18).encode(y=y, x="projection:Q")
     rule = alt.Chart().mark_rule(color="#333", strokeDash=[6, 3], strokeWidth=2).encode(x=alt.datum(100))

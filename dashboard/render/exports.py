@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import io
 import math
-from copy import copy
 import re
 from collections.abc import Iterable, Sequence
+from copy import copy
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -139,7 +139,7 @@ def to_xlsx_bytes(frame: pd.DataFrame, context: ExportContext) -> bytes:
                 cell.fill = fills[status]
             styles[key] = copy(cell._style)
         else:
-            cell._style = copy(styles[key])  # type: ignore[assignment]
+            cell._style = copy(styles[key])
         return cell
 
     status_idx = columns.index(context.status_column) if context.status_column in columns else None
@@ -147,7 +147,8 @@ def to_xlsx_bytes(frame: pd.DataFrame, context: ExportContext) -> bytes:
     unit_value_idx = {columns.index(c) for c in context.unit_value_columns if c in columns}
     values = _python_rows(frame)
     for row in values:
-        unit_format = UNIT_FORMATS.get(_unit_key(row[unit_idx])) if unit_idx is not None else None
+        unit_key = _unit_key(row[unit_idx]) if unit_idx is not None else None
+        unit_format = UNIT_FORMATS.get(unit_key) if unit_key is not None else None
         out: list[object] = []
         for j, value in enumerate(row):
             fmt = formats[j]
@@ -288,21 +289,12 @@ def _cell_value(value: object) -> object:
     return value
 
 
-_STATUS_WORDS = {
-    "green": "green",
-    "amber": "amber",
-    "red": "red",
-    "no_data": "no_data",
-    "达标": "green",
-    "接近": "amber",
-    "未达标": "red",
-    "无数据": "no_data",
-    "met": "green",
-    "near": "amber",
-    "missed": "red",
-    "no data": "no_data",
-}
+STATUSES = ("green", "amber", "red", "no_data")
+UNITS = ("permille", "percent", "ratio", "count")
+# What a status or unit cell may say (its code, or its word in either language) → the code.
+_STATUS_WORDS = {w: s for s in STATUSES for w in (s, *labels.every(f"status_{s}"))}
 _STATUS_ORDER = sorted(_STATUS_WORDS, key=len, reverse=True)
+_UNIT_WORDS = {w: u for u in UNITS for w in (u, *labels.every(f"unit_{u}"))}
 
 
 def _status_key(word: object) -> str | None:
@@ -317,10 +309,6 @@ def _status_key(word: object) -> str | None:
         if name in text:
             return _STATUS_WORDS[name]
     return None
-
-
-_UNIT_WORDS = {"permille": "permille", "‰": "permille", "percent": "percent", "%": "percent",
-               "ratio": "ratio", "女=100": "ratio", "per 100 girls": "ratio", "count": "count", "个": "count"}
 
 
 def _unit_key(value: object) -> str | None:

@@ -174,7 +174,9 @@ def row_target(row: Any) -> str:
     return target_text(row["target_op"], row["target_value"], row["target_low"], row["target_high"])
 
 
-def cell_text(value: float, projection: float, status: str, small: bool, indicator: ind.Indicator, partial: bool) -> str:
+def cell_text(
+    value: float, projection: float, status: str, small: bool, indicator: ind.Indicator, partial: bool
+) -> str:
     """A status cell: '10.52 ✔', '93.40 ✖ ?', part years '1.80（预测 10.80）✔'; '无数据' without a value."""
     if status == "no_data" or _missing(value) or math.isnan(value):
         return no_data_text()
@@ -206,7 +208,9 @@ def decorate(result: pd.DataFrame, county: County) -> pd.DataFrame:
     return out
 
 
-def indicator_notes(indicators: Iterable[ind.Indicator], result: pd.DataFrame | None = None) -> tuple[tuple[str, str], ...]:
+def indicator_notes(
+    indicators: Iterable[ind.Indicator], result: pd.DataFrame | None = None
+) -> tuple[tuple[str, str], ...]:
     """说明-sheet rows: each indicator's name, formula, unit and the target that applied (from
     the first row of ``result`` for that indicator: the county's, or the first unit's)."""
     rows = []

@@ -68,8 +68,11 @@ def cards_html(cards: list[Card]) -> str:
         if not members:
             continue
         parts.append(f'<div class="meeting-group">{html.escape(labels.t(f"overview_group_{group}"))}</div>')
-        parts.append(f'<div class="meeting-grid" style="grid-template-columns: repeat({columns}, minmax(0, 1fr))">'
-                     + "".join(card_html(c) for c in members) + "</div>")
+        parts.append(
+            f'<div class="meeting-grid" style="grid-template-columns: repeat({columns}, minmax(0, 1fr))">'
+            + "".join(card_html(c) for c in members)
+            + "</div>"
+        )
     return "".join(parts)
 
 
@@ -101,5 +104,3 @@ def table_html(frame: pd.DataFrame) -> str:
         for row in frame.itertuples(index=False)
     )
     return f'<table class="meeting-table"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
-
-

@@ -68,8 +68,11 @@ def status_cells(
             r["value"], r["projection"], r["status"], bool(r["small_numbers"]), indicator, partial
         )
         status.setdefault(key, {k: "" for k in first})[formats.column_title(indicator)] = r["status"]
-    columns = [*(([labels.t("code")] if with_code else [])), name_header,
-               *[formats.column_title(i) for i in indicators if i.code in set(rows["indicator"])]]
+    columns = [
+        *([labels.t("code")] if with_code else []),
+        name_header,
+        *[formats.column_title(i) for i in indicators if i.code in set(rows["indicator"])],
+    ]
     frame = pd.DataFrame(list(text.values()))
     states = pd.DataFrame(list(status.values()))
     if frame.empty:
@@ -77,7 +80,9 @@ def status_cells(
     return frame[columns], states[columns]
 
 
-def indicator_export(result: pd.DataFrame, county: County, *, level: bool = False, township: bool = False) -> pd.DataFrame:
+def indicator_export(
+    result: pd.DataFrame, county: County, *, level: bool = False, township: bool = False
+) -> pd.DataFrame:
     """The export shape of an indicator result, the same for every page: code, name, (level,
     township), indicator, unit, numerator, denominator, value, projection, 95 % interval,
     target, status word, small numbers (是). Real numbers: the file formats them."""

@@ -1,1 +1,5 @@
-"""Page models: one module per page, pure — ``build(...)`` turns engine results into what the page shows (frames, cards, chart specs), with no cache and no Streamlit."""
+"""Page models, one module per page: engine results in, what the page shows out.
+
+``build(...)`` is pure: frames, cards and chart specs, no cache calls and no Streamlit, so a view
+is tested with hand-made reports.
+"""

@@ -70,7 +70,11 @@ def county_cards(
 def county_sites(county: Report, townships: Report) -> sites.CountySites:
     """The county's new demonstration sites against the plan's goals (no data unrecorded)."""
     return sites.county_sites(
-        county.rolled, townships.rolled, county.period, county.settings.site_goals, recorded=sites.recorded(county.tables)
+        county.rolled,
+        townships.rolled,
+        county.period,
+        county.settings.site_goals,
+        recorded=sites.recorded(county.tables),
     )
 
 
@@ -107,7 +111,9 @@ def sites_card(county: Report, townships: Report) -> Card:
         projection=float(found.county_level),
         projection_text=None,
         target_text=labels.t(
-            "sites_target", county=f"{found.county_goal:g}", township=f"{found.township_goal:g}",
+            "sites_target",
+            county=f"{found.county_goal:g}",
+            township=f"{found.township_goal:g}",
             supply=f"{found.supply_goal:g}",
         ),
         status=found.status,

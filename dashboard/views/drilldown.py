@@ -46,8 +46,14 @@ def resolve(unit_rows: pd.DataFrame, township_code: str | None, village_code: st
     if village_code not in village_options:
         return Level("township", township, None, None, township_options, village_options)
     village_id = units.village_id(unit_rows, str(village_code))
-    return Level("village", township, (str(village_code), village_options[str(village_code)]), village_id,
-                 township_options, village_options)
+    return Level(
+        "village",
+        township,
+        (str(village_code), village_options[str(village_code)]),
+        village_id,
+        township_options,
+        village_options,
+    )
 
 
 @dataclass(frozen=True)
@@ -69,8 +75,9 @@ class DrillPage:
 
 def indicator_table(result: pd.DataFrame, title: str, scope: str, period: Period, report: Report) -> Table:
     county = report.settings.county
-    display, status = tables.status_cells(result, county, ind.HEADLINE, partial=not period.is_full_year,
-                                          name_header=labels.t("name"), with_code=True)
+    display, status = tables.status_cells(
+        result, county, ind.HEADLINE, partial=not period.is_full_year, name_header=labels.t("name"), with_code=True
+    )
     headline = result[result["indicator"].isin([i.code for i in ind.HEADLINE])]
     return Table(
         display=display,
@@ -108,8 +115,9 @@ def pull_down(villages: Report, township_code: str, top: int = 5) -> pd.DataFram
     return pd.concat(frames, ignore_index=True)
 
 
-def _records_table(frame: pd.DataFrame, title: str, scope: str, period: Period, county_short: str,
-                   date_columns: tuple[str, ...]) -> Table:
+def _records_table(
+    frame: pd.DataFrame, title: str, scope: str, period: Period, county_short: str, date_columns: tuple[str, ...]
+) -> Table:
     words = formats.period_words(period)
     return Table(
         display=frame,
@@ -174,14 +182,25 @@ def build(
     c = county.settings.county
     words = formats.period_words(period)
     indicator = ind.get(indicator_code)
-    common = dict(township=level.township, village=level.village, township_options=level.township_options,
-                  village_options=level.village_options)
+    common = dict(
+        township=level.township,
+        village=level.village,
+        township_options=level.township_options,
+        village_options=level.village_options,
+    )
     if level.name == "county":
         combined = pd.concat([county.result, townships.result], ignore_index=True)
         return DrillPage(
-            level="county", heading=f"{formats.county_name(c)} {words}", **common,  # type: ignore[arg-type]
+            level="county",
+            heading=f"{formats.county_name(c)} {words}",
+            **common,  # type: ignore[arg-type]
             table=indicator_table(combined, labels.t("drill_townships_table"), c.short_name, period, county),
-            chart=None, pull_down=None, trend=None, births=None, wcba=None, notes=[],
+            chart=None,
+            pull_down=None,
+            trend=None,
+            births=None,
+            wcba=None,
+            notes=[],
         )
     assert level.township is not None and villages is not None
     township_code, township_name = level.township
@@ -192,11 +211,17 @@ def build(
         ranked = formats.decorate(mine[mine["indicator"] == indicator_code], c).sort_values("projection")
         target = tr.rule_of(own[own["indicator"] == indicator_code].iloc[0])
         return DrillPage(
-            level="township", heading=f"{township_name} {words}", **common,  # type: ignore[arg-type]
-            table=indicator_table(combined, labels.t("drill_villages_table", township=township_name), township_name,
-                                  period, county),
+            level="township",
+            heading=f"{township_name} {words}",
+            **common,  # type: ignore[arg-type]
+            table=indicator_table(
+                combined, labels.t("drill_villages_table", township=township_name), township_name, period, county
+            ),
             chart=charts.ranking_bars(ranked, indicator, target),
-            pull_down=pull_down(villages, township_code), trend=None, births=None, wcba=None,
+            pull_down=pull_down(villages, township_code),
+            trend=None,
+            births=None,
+            wcba=None,
             notes=[labels.t("drill_pull_down_note")],
         )
     assert level.village is not None and level.village_id is not None
@@ -207,19 +232,30 @@ def build(
     if trend is not None and not trend.empty:
         series = formats.decorate(trend[trend["key"] >= period.start.month], c)
         series = series.assign(month=series["key"].map(lambda k: labels.t("month_n", n=k)))
-        trend_chart = charts.series_chart(series, indicator, target, x_field="month",
-                                          x_title=labels.t("trend_month_col"))
+        trend_chart = charts.series_chart(
+            series, indicator, target, x_field="month", x_title=labels.t("trend_month_col")
+        )
     names = {level.village_id: village_name}
     scope = f"{township_name}{village_name}"
     births = tables.births_records(births_raw, names) if births_raw is not None else None
     wcba = tables.wcba_records(wcba_raw, names, period) if wcba_raw is not None else None
     return DrillPage(
-        level="village", heading=f"{township_name} · {village_name} {words}", **common,  # type: ignore[arg-type]
+        level="village",
+        heading=f"{township_name} · {village_name} {words}",
+        **common,  # type: ignore[arg-type]
         table=_village_indicators(own, scope, period, county),
-        chart=None, pull_down=None, trend=trend_chart,
-        births=_records_table(births, labels.t("records_title_births"), scope, period, c.short_name,
-                              (labels.t("col_birth_date"),)) if births is not None else None,
-        wcba=_records_table(wcba, labels.t("records_title_wcba"), scope, period, c.short_name,
-                            (labels.t("col_married_on"),)) if wcba is not None else None,
+        chart=None,
+        pull_down=None,
+        trend=trend_chart,
+        births=_records_table(
+            births, labels.t("records_title_births"), scope, period, c.short_name, (labels.t("col_birth_date"),)
+        )
+        if births is not None
+        else None,
+        wcba=_records_table(
+            wcba, labels.t("records_title_wcba"), scope, period, c.short_name, (labels.t("col_married_on"),)
+        )
+        if wcba is not None
+        else None,
         notes=[labels.t("drill_masked")],
     )

@@ -38,7 +38,7 @@ class Selection:
         """The report level an indicator table needs (None for a registry list)."""
         return self.table.split("_", 1)[1] if self.table.startswith("indicators_") else None
 
-    def with_columns(self, columns: tuple[str, ...]) -> "Selection":
+    def with_columns(self, columns: tuple[str, ...]) -> Selection:
         return replace(self, columns=columns)
 
 
@@ -66,8 +66,11 @@ def scope_name(unit_rows: pd.DataFrame, selection: Selection, county_name: str) 
 
 
 def _filters(selection: Selection, title: str, scope: str) -> list[tuple[str, str]]:
-    return [(labels.t("export_choose_table"), title), (labels.t("sidebar_period"), formats.period_words(selection.period)),
-            (labels.t("export_scope"), scope)]
+    return [
+        (labels.t("export_choose_table"), title),
+        (labels.t("sidebar_period"), formats.period_words(selection.period)),
+        (labels.t("export_scope"), scope),
+    ]
 
 
 def indicator_table(selection: Selection, report: Report, unit_rows: pd.DataFrame) -> ExportTable:
@@ -87,15 +90,20 @@ def indicator_table(selection: Selection, report: Report, unit_rows: pd.DataFram
     filters = _filters(selection, title, scope)
     filters.append((labels.t("indicator"), "、".join(formats.indicator_short(c) for c in chosen_codes)))
     context = tables.indicator_context(
-        title, scope, selection.period, notes=formats.indicator_notes([ind.get(c) for c in chosen_codes], result),
-        as_of=selection.period.end, filters=tuple(filters),
+        title,
+        scope,
+        selection.period,
+        notes=formats.indicator_notes([ind.get(c) for c in chosen_codes], result),
+        as_of=selection.period.end,
+        filters=tuple(filters),
     )
     words = formats.period_words(selection.period)
     return ExportTable(frame, context, (county.short_name, scope, title, words), False, tuple(frame.columns))
 
 
-def records_table(selection: Selection, raw: pd.DataFrame, unit_rows: pd.DataFrame, county_short: str,
-                  county_name: str) -> ExportTable:
+def records_table(
+    selection: Selection, raw: pd.DataFrame, unit_rows: pd.DataFrame, county_short: str, county_name: str
+) -> ExportTable:
     """A registry list (births, married women) within the scope, masked, with chosen columns."""
     scope = scope_name(unit_rows, selection, county_name)
     title = table_name(selection.table)

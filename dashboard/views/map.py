@@ -109,18 +109,28 @@ def build(
     if township_rows is not None:
         v_frame = v_frame.iloc[0:0]  # the overall map: one idea — townships only
     deck = layers.county_deck(
-        boundaries.geojson, t_frame, v_frame, colour_by=colour_by, selected_code=selected,  # type: ignore[arg-type]
-        value_label=formats.indicator_short(code), height=height,
+        boundaries.geojson,
+        t_frame,
+        v_frame,
+        colour_by=colour_by,  # type: ignore[arg-type]
+        selected_code=selected,
+        value_label=formats.indicator_short(code),
+        height=height,
     )
-    key = legend.legend_html(colour_by, t_frame["value"] if colour_by == "value" else None,  # type: ignore[arg-type]
-                             schematic=boundaries.schematic)
+    key = legend.legend_html(
+        colour_by,  # type: ignore[arg-type]
+        t_frame["value"] if colour_by == "value" else None,
+        schematic=boundaries.schematic,
+    )
     table = pd.DataFrame(
         {
             labels.t("code"): t_frame["code"],
             labels.t("township"): t_frame["name"],
             labels.t("value"): t_frame["value_text"],
             labels.t("target"): t_frame["target_text"],
-            labels.t("status"): [formats.status_badge(s, bool(m)) for s, m in zip(t_frame["status"], t_frame["small_numbers"])],
+            labels.t("status"): [
+                formats.status_badge(s, bool(m)) for s, m in zip(t_frame["status"], t_frame["small_numbers"])
+            ],
             "n": t_frame["n_text"],
         }
     )
@@ -128,9 +138,14 @@ def build(
     county = townships.settings.county
     title = f"{formats.indicator_short(code)}{labels.t('page_map')}"
     return MapView(
-        deck=deck, legend=key, schematic=boundaries.schematic, township_options=dict(zip(t_frame["code"], t_frame["name"])),
+        deck=deck,
+        legend=key,
+        schematic=boundaries.schematic,
+        township_options=dict(zip(t_frame["code"], t_frame["name"])),
         table=table,
-        context=ExportContext(title=title, scope=formats.county_name(county), period=words, status_column=labels.t("status")),
+        context=ExportContext(
+            title=title, scope=formats.county_name(county), period=words, status_column=labels.t("status")
+        ),
         stem=(county.short_name, title, words),
         warning=boundaries.warning,
     )

@@ -74,18 +74,21 @@ def scorecard(townships: Report) -> StatusTable:
     status: dict[str, list[str]] = {labels.t("rank"): [""] * n, labels.t("township"): [""] * n}
     small: dict[str, list[bool]] = {labels.t("rank"): [False] * n, labels.t("township"): [False] * n}
     for indicator in indicators:
-        cells, states, marks = [], [], []
+        cells: list[str] = []
+        states: list[str] = []
+        marks: list[bool] = []
         for code in scored["code"]:
             r = result.loc[(code, indicator.code)]
             cells.append(
-                formats.no_data_text() if r["status"] == "no_data" else
-                f"{formats.fmt_number(float(r['projection']), indicator.decimals)} {style.STATUS_SYMBOLS[r['status']]}"
+                formats.no_data_text()
+                if r["status"] == "no_data"
+                else f"{formats.fmt_number(float(r['projection']), indicator.decimals)} {style.STATUS_SYMBOLS[r['status']]}"
                 f"{formats.small_mark(bool(r['small_numbers']))}"
             )
             states.append(str(r["status"]))
             marks.append(bool(r["small_numbers"]))
         column = formats.indicator_short(indicator.code)
-        text[column], status[column], small[column] = cells, states, marks
+        text[column], status[column], small[column] = list(cells), states, marks
     if townships.has_services:
         per_township = township_sites(townships).set_index("code")
         column = labels.t("sites_short")

@@ -68,7 +68,9 @@ def status_matrix(
     return table, status
 
 
-def matrix_export(county: Report, townships: Report, indicators: tuple[ind.Indicator, ...] = ind.HEADLINE) -> pd.DataFrame:
+def matrix_export(
+    county: Report, townships: Report, indicators: tuple[ind.Indicator, ...] = ind.HEADLINE
+) -> pd.DataFrame:
     """The matrix's numbers: one row per unit × indicator, real numbers (the one export shape)."""
     both = pd.concat([county.result, townships.result], ignore_index=True)
     return tables.indicator_export(both[both["indicator"].isin([i.code for i in indicators])], county.settings.county)
@@ -109,8 +111,11 @@ def build(
         matrix_status=status,
         export_table=lambda: matrix_export(county, townships, shown),
         export_context=tables.indicator_context(
-            labels.t("export_matrix_title"), formats.county_name(c), period,
-            notes=formats.indicator_notes(shown, county.result), as_of=min(as_of, period.end),
+            labels.t("export_matrix_title"),
+            formats.county_name(c),
+            period,
+            notes=formats.indicator_notes(shown, county.result),
+            as_of=min(as_of, period.end),
         ),
         export_stem=(c.short_name, labels.t("export_matrix_title"), words),
     )

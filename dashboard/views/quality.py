@@ -56,8 +56,9 @@ def build(report: quality.QualityReport, period: Period, today: date, county: Co
         matrix_status=status,
         counts_export=export,
         totals={c: int(counts.loc[counts["check"] == c, "count"].sum()) for c in quality.CHECKS},
-        context=ExportContext(title=labels.t("quality_title"), scope=formats.county_name(county), period=words,
-                              as_of=as_of),
+        context=ExportContext(
+            title=labels.t("quality_title"), scope=formats.county_name(county), period=words, as_of=as_of
+        ),
         stem=(county.short_name, labels.t("quality_title"), words),
     )
 

@@ -160,15 +160,27 @@ def indicator_view(
     events = float(rolled["births"].sum() + rolled["deaths"].sum())
     share = now.period.days / now.period.days_in_year
     per_person = events / population if population > 0 else 0.0
-    curve = funnel.limits(indicator, float(target["value"]), funnel.curve_sizes(points["n"]),
-                          period_share=share, events_per_person=per_person)
-    points["outside95"] = funnel.outside(indicator, float(target["value"]), points["projection"].to_numpy(),
-                                         points["n"].to_numpy(), period_share=share, events_per_person=per_person)
+    curve = funnel.limits(
+        indicator,
+        float(target["value"]),
+        funnel.curve_sizes(points["n"]),
+        period_share=share,
+        events_per_person=per_person,
+    )
+    points["outside95"] = funnel.outside(
+        indicator,
+        float(target["value"]),
+        points["projection"].to_numpy(),
+        points["n"].to_numpy(),
+        period_share=share,
+        events_per_person=per_person,
+    )
     band = (float(target["low"]), float(target["high"])) if target["op"] == "band" else (float(target["value"]),) * 2
     domain = funnel.y_range(indicator, points["projection"].to_numpy(), points["n"].to_numpy(), curve, band)
     x_title = labels.t("funnel_x_births") if indicator.interval == "sex_ratio" else labels.t("denominator")
-    fun = charts.funnel_chart(points, curve, indicator, target, x_title=x_title, y_domain=domain, highlight=mine,
-                              big=big)
+    fun = charts.funnel_chart(
+        points, curve, indicator, target, x_title=x_title, y_domain=domain, highlight=mine, big=big
+    )
     export = tables.indicator_export(ranked, county)
     export.insert(0, labels.t("rank"), ranked["rank"].to_numpy())
     export[labels.t("rank_change")] = ranked["change"].to_numpy()
@@ -183,8 +195,9 @@ def indicator_view(
         funnel=fun,
         funnel_note=labels.t("funnel_note"),
         export=export,
-        context=tables.indicator_context(title, formats.county_name(county), now.period,
-                                         notes=formats.indicator_notes((indicator,), now.result)),
+        context=tables.indicator_context(
+            title, formats.county_name(county), now.period, notes=formats.indicator_notes((indicator,), now.result)
+        ),
         stem=(county.short_name, title, words),
     )
 

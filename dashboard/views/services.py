@@ -43,8 +43,9 @@ def sites_table(county: Report, townships: Report) -> tuple[pd.DataFrame, pd.Dat
     ]
     for t in township_sites(townships).itertuples():
         rows.append((labels.t("sites_township_level"), t.name, int(t.new), float(t.goal), str(t.status)))
-    frame = pd.DataFrame(rows, columns=[labels.t("sites_kind"), labels.t("name"), labels.t("sites_new"),
-                                        labels.t("target"), "_status"])
+    frame = pd.DataFrame(
+        rows, columns=[labels.t("sites_kind"), labels.t("name"), labels.t("sites_new"), labels.t("target"), "_status"]
+    )
     states = list(frame.pop("_status"))
     frame[labels.t("target")] = frame[labels.t("target")].map(lambda g: f"≥ {g:g}")
     frame[labels.t("status")] = [formats.status_badge(s) for s in states]
@@ -60,12 +61,18 @@ def build(county: Report, townships: Report, rewards_raw: pd.DataFrame, units: p
     scope = formats.county_name(c)
     combined = pd.concat([county.result, townships.result], ignore_index=True)
     service = combined[combined["indicator"].isin(SERVICE_CODES)]
-    display, status = tables.status_cells(service, c, ind.SERVICE, partial=not period.is_full_year,
-                                          name_header=labels.t("name"), with_code=True)
-    table = Table(display, status, tables.indicator_export(service, c),
-                  tables.indicator_context(labels.t("services_title"), scope, period,
-                                           notes=formats.indicator_notes(ind.SERVICE, service)),
-                  (c.short_name, labels.t("services_title"), words))
+    display, status = tables.status_cells(
+        service, c, ind.SERVICE, partial=not period.is_full_year, name_header=labels.t("name"), with_code=True
+    )
+    table = Table(
+        display,
+        status,
+        tables.indicator_export(service, c),
+        tables.indicator_context(
+            labels.t("services_title"), scope, period, notes=formats.indicator_notes(ind.SERVICE, service)
+        ),
+        (c.short_name, labels.t("services_title"), words),
+    )
     sites, sites_status = sites_table(county, townships)
     rewards = tables.rewards_records(rewards_raw, units)
     quota_rows = formats.decorate(townships.result[townships.result["indicator"].isin(QUOTA_CODES)], c)
@@ -74,13 +81,25 @@ def build(county: Report, townships: Report, rewards_raw: pd.DataFrame, units: p
         cards=county_cards(county, indicators=ind.SERVICE),
         table=table,
         quota_charts=charts.quota_charts(quota_rows),
-        sites=Table(sites, sites_status, sites, ExportContext(title=labels.t("sites_title"), scope=scope, period=words),
-                    (c.short_name, labels.t("sites_title"), words)),
+        sites=Table(
+            sites,
+            sites_status,
+            sites,
+            ExportContext(title=labels.t("sites_title"), scope=scope, period=words),
+            (c.short_name, labels.t("sites_title"), words),
+        ),
         sites_note=labels.t("sites_note"),
-        rewards=Table(rewards, None, rewards,
-                      ExportContext(title=labels.t("rewards_title"), scope=scope, period=words,
-                                    number_formats={labels.t("reward_due_date"): "yyyy-mm-dd",
-                                                    labels.t("reward_paid_on"): "yyyy-mm-dd"}),
-                      (c.short_name, labels.t("rewards_title"), words)),
+        rewards=Table(
+            rewards,
+            None,
+            rewards,
+            ExportContext(
+                title=labels.t("rewards_title"),
+                scope=scope,
+                period=words,
+                number_formats={labels.t("reward_due_date"): "yyyy-mm-dd", labels.t("reward_paid_on"): "yyyy-mm-dd"},
+            ),
+            (c.short_name, labels.t("rewards_title"), words),
+        ),
         notes=[labels.t("services_note")],
     )

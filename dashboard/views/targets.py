@@ -86,6 +86,17 @@ def editor_frame(rows: pd.DataFrame, unit_rows: pd.DataFrame, defaults: pd.DataF
     return frame.reset_index(drop=True), use_defaults
 
 
+def _number(row: dict[str, object], key: str, where: str) -> float | None:
+    """A number the user typed (None for an empty cell); text is refused in one line."""
+    v = row.get(key)
+    if v is None or v == "" or (isinstance(v, float) and np.isnan(v)):
+        return None
+    try:
+        return float(v)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise TargetEditError(f"{where}：{labels.t('target_err_number', field=labels.t(f'col_{key}'))}") from None
+
+
 def validate(frame: pd.DataFrame, townships: dict[str, int]) -> list[dict[str, object]]:
     """Rows for the target table, or :class:`TargetEditError` naming the first problem's row."""
     rows: list[dict[str, object]] = []
@@ -105,16 +116,7 @@ def validate(frame: pd.DataFrame, townships: dict[str, int]) -> list[dict[str, o
         township_id = None if township in wide else townships[township]
         op = _op_code(r.get("op"))
 
-        def num(key: str) -> float | None:
-            v = r.get(key)
-            if v is None or v == "" or (isinstance(v, float) and np.isnan(v)):
-                return None
-            try:
-                return float(v)  # type: ignore[arg-type]
-            except (TypeError, ValueError):
-                raise TargetEditError(f"{where}：{labels.t('target_err_number', field=labels.t(f'col_{key}'))}") from None
-
-        value, low, high, amber = num("value"), num("low"), num("high"), num("amber")
+        value, low, high, amber = (_number(r, key, where) for key in ("value", "low", "high", "amber"))
         problem = tr.validate_rule(op, value, low, high, amber if amber is not None else -1.0)
         if problem:
             words = "、".join(op_words().values())
@@ -123,8 +125,15 @@ def validate(frame: pd.DataFrame, townships: dict[str, int]) -> list[dict[str, o
         if key in seen:
             raise TargetEditError(f"{where}：{labels.t('target_err_duplicate')}")
         seen.add(key)
-        rows.append({"indicator": indicator, "township_id": township_id, "op": op, "value": value,
-                     "low": low if op == "band" else None, "high": high if op == "band" else None, "amber": amber})
+        rows.append(
+            {
+                "indicator": indicator,
+                "township_id": township_id,
+                "op": op,
+                "value": value,
+                "low": low if op == "band" else None,
+                "high": high if op == "band" else None,
+                "amber": amber,
+            }
+        )
     return rows
-
-

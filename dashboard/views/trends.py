@@ -43,16 +43,18 @@ def build(data: SeriesData, period: Period, indicator: ind.Indicator, scope: str
         frames.append(last.assign(year=labels.t("trend_this_year", year=period.year - 1)))
     ytd = pd.concat(frames, ignore_index=True)
     ytd["month"] = ytd["key"].map(_month)
-    ytd_chart = charts.series_chart(ytd, indicator, target, x_field="month", x_title=labels.t("trend_month_col"),
-                                    colour_field="year")
+    ytd_chart = charts.series_chart(
+        ytd, indicator, target, x_field="month", x_title=labels.t("trend_month_col"), colour_field="year"
+    )
     yearly_chart = None
     if data.yearly is not None:
         yearly = formats.decorate(data.yearly, county)
         yearly["year_label"] = [str(k) for k in yearly["key"]]
         if not period.is_full_year:
             yearly.loc[yearly.index[-1], "year_label"] = f"{period.year}*"
-        yearly_chart = charts.series_chart(yearly, indicator, target, x_field="year_label",
-                                           x_title=labels.t("trend_year_col"))
+        yearly_chart = charts.series_chart(
+            yearly, indicator, target, x_field="year_label", x_title=labels.t("trend_year_col")
+        )
     table = pd.DataFrame(
         {
             labels.t("trend_month_col"): this_year["key"].map(_month),
@@ -83,8 +85,17 @@ def build(data: SeriesData, period: Period, indicator: ind.Indicator, scope: str
         ytd=ytd_chart,
         table=table,
         export=export,
-        context=ExportContext(title=title, scope=scope, period=words, status_column=labels.t("status"),
-                              number_formats={labels.t("value"): "0.00", labels.t("projection"): "0.00",
-                                              labels.t("numerator"): "#,##0", labels.t("denominator"): "#,##0"}),
+        context=ExportContext(
+            title=title,
+            scope=scope,
+            period=words,
+            status_column=labels.t("status"),
+            number_formats={
+                labels.t("value"): "0.00",
+                labels.t("projection"): "0.00",
+                labels.t("numerator"): "#,##0",
+                labels.t("denominator"): "#,##0",
+            },
+        ),
         stem=(county.short_name, scope, title, words),
     )

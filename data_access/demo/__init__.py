@@ -1,4 +1,4 @@
-"""The deterministic demo registry: 景东县 with its real townships, simulated from 2019 (DESIGN.md §9).
+"""The demo county: a deterministic registry of 景东县 with its real townships, simulated from 2019.
 
 ``build_demo(engine)`` generates a county at ``scale`` × about 367,000 registered residents,
 with every event from 2019-01-01 up to the last day of the last complete month before

@@ -1,5 +1,4 @@
-"""Contraceptive methods: the initial methods in use, spells started and ended.
-"""
+"""Contraceptive methods: the initial methods in use, spells started and ended."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""The planted data-quality defects, with their exact counts (:data:`PLANTED_DEFECTS`).
-"""
+"""The planted data-quality defects, with their exact counts (:data:`PLANTED_DEFECTS`)."""
 
 from __future__ import annotations
 
@@ -267,7 +266,10 @@ def _events_before_birth(world: World, rng: np.random.Generator, as_day: int) ->
     resident = p.col("local") & _present_at(p, as_day) & _free(world)
 
     men = np.flatnonzero(
-        resident & p.col("male") & (marital == _MARRIED) & (p.col("married_on") < first)
+        resident
+        & p.col("male")
+        & (marital == _MARRIED)
+        & (p.col("married_on") < first)
         & (birth < _day(date(1985, 1, 1)))
     )
     man = int(men[rng.integers(men.size)])
@@ -287,8 +289,13 @@ def _events_before_birth(world: World, rng: np.random.Generator, as_day: int) ->
     in_births[b["child"]] = True
     age = (as_day - birth) / _YEAR_DAYS
     loners = np.flatnonzero(
-        resident & (marital == _SINGLE) & (records == 0) & ~in_births & (p.col("registered") < first)
-        & (age >= 20) & (age < 70)
+        resident
+        & (marital == _SINGLE)
+        & (records == 0)
+        & ~in_births
+        & (p.col("registered") < first)
+        & (age >= 20)
+        & (age < 70)
     )
     loners = loners[loners != w]
     x = int(loners[rng.integers(loners.size)])
@@ -389,8 +396,7 @@ def _plant_future_events(world: World) -> None:
     np.maximum.at(latest_end, s.col("woman")[keep], s.col("end")[keep])
     age = (as_day - p.col("birth")) / _YEAR_DAYS
     women = np.flatnonzero(
-        resident & ~p.col("male") & (p.col("marital") == _MARRIED) & (age >= 22) & (age < 40)
-        & (latest_end <= as_day)
+        resident & ~p.col("male") & (p.col("marital") == _MARRIED) & (age >= 22) & (age < 40) & (latest_end <= as_day)
     )
     w = int(women[rng.integers(women.size)])
     sl = s.add(woman=np.array([w]), method=np.array([_IUD], dtype=np.int8), start=next_year[1:])

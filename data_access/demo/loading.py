@@ -1,5 +1,4 @@
-"""Bulk-loading the generated county into the contract tables.
-"""
+"""Bulk-loading the generated county into the contract tables."""
 
 from __future__ import annotations
 
@@ -42,7 +41,7 @@ def _nullable(values: np.ndarray, missing: np.ndarray) -> list[object]:
 
 
 def _insert(
-    conn: sa.Connection, table: sa.Table, columns: Mapping[str, list[object]], say: Callable[[str], None]
+    conn: sa.Connection, table: sa.Table, columns: Mapping[str, Sequence[object]], say: Callable[[str], None]
 ) -> None:
     keys = list(columns)
     values = list(columns.values())
@@ -56,7 +55,9 @@ def _insert(
         q = conn.dialect.identifier_preparer.quote
         sql = f"INSERT INTO {q(table.name)} ({', '.join(q(k) for k in keys)}) VALUES ({', '.join('?' * len(keys))})"
         values = [
-            [None if d is None else d.isoformat() for d in col] if isinstance(table.c[k].type, sa.Date) else col
+            [None if d is None else d.isoformat() for d in col]  # type: ignore[attr-defined]
+            if isinstance(table.c[k].type, sa.Date)
+            else col
             for k, col in zip(keys, values)
         ]
     stmt = table.insert()
@@ -78,7 +79,7 @@ def _insert_slices(
     conn: sa.Connection,
     table: sa.Table,
     n: int,
-    rows: Callable[[slice], Mapping[str, list[object]]],
+    rows: Callable[[slice], Mapping[str, Sequence[object]]],
     say: Callable[[str], None],
 ) -> None:
     """:func:`_insert` for a large table, making the Python values of one slice at a time

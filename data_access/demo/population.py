@@ -103,16 +103,148 @@ def _township_profiles(rng: np.random.Generator, townships: list[dict[str, str]]
 
 
 # Two-character (and a few longer) stems for generated village names; 村 is appended.
-_VILLAGE_STEMS = (
-    "新民 和平 大平掌 石门 龙潭 松林 河边 小村头 中山 团结 新华 大坪 小坪 坝头 坝尾 箐口 菜园 板桥 麦地 "
-    "梨树 核桃箐 茶山 白沙 黄草坝 红星 东山 西山 南岭 北斗 长田 水井 新寨 老寨 上寨 下寨 大箐 小箐 山岗 "
-    "芭蕉林 竹林 松山 清水 凤凰 青龙 金竹 银河 永平 太平 民福 光明 杨柳 木厂 碧溪 大丫口 小河 新田 营盘 "
-    "马鞍山 平掌 杉木 桃园 石岩 花园 槽子 长岭 关山 羊街 大地 坡头 梁子 弯子 坪掌 丫口 干坝 平川 蒿枝坝 "
-    "锡腊 密竹 岩头 青云 德胜 顺和 富民 兴隆 鹿鸣 龙洞 龙树 龙门 老苍坡 对门山 三合 四合 五一 联合 "
-    "民主 新街 老街 文岗 景星 孟主 蛮线 黄家 罗家 杨家 陈家 李家 普家 大沟 小沟 象山 拉乌 磨腊 宝山 "
-    "勐统 瓦房 三岔河 河底 箐门 平掌田 多依 小龙潭 大石头 松树 柏木 石洞 林场 安宁 兴福 永胜 元宝 "
-    "长发坡 水磨 大寨 小寨 中寨 后山 前山 河头 里崴 外崴"
-).split()
+_VILLAGE_STEMS = [
+    "新民",
+    "和平",
+    "大平掌",
+    "石门",
+    "龙潭",
+    "松林",
+    "河边",
+    "小村头",
+    "中山",
+    "团结",
+    "新华",
+    "大坪",
+    "小坪",
+    "坝头",
+    "坝尾",
+    "箐口",
+    "菜园",
+    "板桥",
+    "麦地",
+    "梨树",
+    "核桃箐",
+    "茶山",
+    "白沙",
+    "黄草坝",
+    "红星",
+    "东山",
+    "西山",
+    "南岭",
+    "北斗",
+    "长田",
+    "水井",
+    "新寨",
+    "老寨",
+    "上寨",
+    "下寨",
+    "大箐",
+    "小箐",
+    "山岗",
+    "芭蕉林",
+    "竹林",
+    "松山",
+    "清水",
+    "凤凰",
+    "青龙",
+    "金竹",
+    "银河",
+    "永平",
+    "太平",
+    "民福",
+    "光明",
+    "杨柳",
+    "木厂",
+    "碧溪",
+    "大丫口",
+    "小河",
+    "新田",
+    "营盘",
+    "马鞍山",
+    "平掌",
+    "杉木",
+    "桃园",
+    "石岩",
+    "花园",
+    "槽子",
+    "长岭",
+    "关山",
+    "羊街",
+    "大地",
+    "坡头",
+    "梁子",
+    "弯子",
+    "坪掌",
+    "丫口",
+    "干坝",
+    "平川",
+    "蒿枝坝",
+    "锡腊",
+    "密竹",
+    "岩头",
+    "青云",
+    "德胜",
+    "顺和",
+    "富民",
+    "兴隆",
+    "鹿鸣",
+    "龙洞",
+    "龙树",
+    "龙门",
+    "老苍坡",
+    "对门山",
+    "三合",
+    "四合",
+    "五一",
+    "联合",
+    "民主",
+    "新街",
+    "老街",
+    "文岗",
+    "景星",
+    "孟主",
+    "蛮线",
+    "黄家",
+    "罗家",
+    "杨家",
+    "陈家",
+    "李家",
+    "普家",
+    "大沟",
+    "小沟",
+    "象山",
+    "拉乌",
+    "磨腊",
+    "宝山",
+    "勐统",
+    "瓦房",
+    "三岔河",
+    "河底",
+    "箐门",
+    "平掌田",
+    "多依",
+    "小龙潭",
+    "大石头",
+    "松树",
+    "柏木",
+    "石洞",
+    "林场",
+    "安宁",
+    "兴福",
+    "永胜",
+    "元宝",
+    "长发坡",
+    "水磨",
+    "大寨",
+    "小寨",
+    "中寨",
+    "后山",
+    "前山",
+    "河头",
+    "里崴",
+    "外崴",
+]
 
 
 _COMMUNITIES = ("锦屏社区", "城区社区", "新城社区", "川河社区")
@@ -128,7 +260,12 @@ def _make_villages(
     pool = [s for s in dict.fromkeys(_VILLAGE_STEMS) if s not in published]
     pool_order = rng.permutation(len(pool))
     next_stem = 0
-    tw, code, name, kind, lat, lon = [], [], [], [], [], []
+    tw: list[int] = []
+    code: list[str] = []
+    name: list[str] = []
+    kind: list[str] = []
+    lat: list[float] = []
+    lon: list[float] = []
     for ti, t in enumerate(townships):
         count = int(t["village_count"])
         stems = [s for s in t["village_names"].split(";") if s][:count]
@@ -138,11 +275,11 @@ def _make_villages(
             names.append(pool[int(pool_order[next_stem])] + "村")
             next_stem += 1
         for k, nm in enumerate(names):
-            is_comm = k < n_comm
+            community = k < n_comm
             tw.append(ti)
-            code.append(t["code"] + (f"{k + 1:03d}" if is_comm else f"{201 + k - n_comm:03d}"))
+            code.append(t["code"] + (f"{k + 1:03d}" if community else f"{201 + k - n_comm:03d}"))
             name.append(nm)
-            kind.append("社区" if is_comm else "村")
+            kind.append("社区" if community else "村")
         seat_lat, seat_lon = float(t["seat_lat"]), float(t["seat_lon"])
         radius = np.where(np.arange(count) < n_comm, 0.012, 0.06) * np.sqrt(rng.uniform(0.05, 1.0, count))
         angle = rng.uniform(0, 2 * np.pi, count)
@@ -203,9 +340,7 @@ def _make_villages(
 
 
 # Age pyramid of rural Yunnan at the end of 2018: shares of 5-year groups 0–4 … 80–84, 85+.
-_PYRAMID = np.array(
-    [6.0, 6.5, 6.3, 5.6, 5.8, 7.2, 8.0, 7.5, 8.3, 9.0, 8.0, 5.5, 5.0, 4.2, 2.9, 2.0, 1.2, 0.6]
-)
+_PYRAMID = np.array([6.0, 6.5, 6.3, 5.6, 5.8, 7.2, 8.0, 7.5, 8.3, 9.0, 8.0, 5.5, 5.0, 4.2, 2.9, 2.0, 1.2, 0.6])
 
 
 _AGE_EDGES = np.array([0, 18, 20, 25, 30, 35, 50, 65, 75])
@@ -246,8 +381,28 @@ _HOUSEHOLD_SIZES = np.array([0.12, 0.20, 0.25, 0.23, 0.13, 0.07])  # 1..6, mean 
 
 
 _OTHER_REGIONS = np.array(
-    [530802, 530821, 530822, 530824, 530825, 530826, 530827, 530828, 530829, 532901, 532923,
-     532927, 530381, 530402, 530111, 532501, 510623, 522401, 430521, 532301],
+    [
+        530802,
+        530821,
+        530822,
+        530824,
+        530825,
+        530826,
+        530827,
+        530828,
+        530829,
+        532901,
+        532923,
+        532927,
+        530381,
+        530402,
+        530111,
+        532501,
+        510623,
+        522401,
+        430521,
+        532301,
+    ],
     dtype=np.int32,
 )
 
@@ -260,9 +415,7 @@ def _age_days(rng: np.random.Generator, n: int) -> np.ndarray:
     return (years * _YEAR_DAYS).astype(np.int64)
 
 
-def _marriage_dates(
-    rng: np.random.Generator, birth: np.ndarray, male: np.ndarray, latest: np.ndarray
-) -> np.ndarray:
+def _marriage_dates(rng: np.random.Generator, birth: np.ndarray, male: np.ndarray, latest: np.ndarray) -> np.ndarray:
     """Marriage dates: women at 18+ (mean 22), men at 20+ (mean 24.5), never after ``latest``."""
     low = np.where(male, 20.05, 18.05)
     age_at = np.where(male, rng.normal(24.6, 2.8, birth.size), rng.normal(22.3, 2.6, birth.size))

@@ -97,9 +97,7 @@ def _service_quality(world: World) -> dict[str, np.ndarray]:
     return out
 
 
-def _by_township(
-    rng: np.random.Generator, township: np.ndarray, weight: np.ndarray, share: np.ndarray
-) -> np.ndarray:
+def _by_township(rng: np.random.Generator, township: np.ndarray, weight: np.ndarray, share: np.ndarray) -> np.ndarray:
     """Positions chosen so that each township t gets round(share[t] × its members), the
     members drawn with probability rising with ``weight`` (villages keep their noise)."""
     chosen = []
@@ -150,8 +148,12 @@ def _gen_operations(world: World, quality: dict[str, np.ndarray]) -> None:
     start, end = s.col("start")[keep], s.col("end")[keep]
     ins = np.isin(method, (_IUD, _FSTER)) & (start >= first) & (start <= last)
     rem = (
-        (method == _IUD) & (end >= first) & (end <= last) & (end < p.col("death")[woman])
-        & (end < p.col("left")[woman]) & (rng.random(keep.size) < 0.3)
+        (method == _IUD)
+        & (end >= first)
+        & (end <= last)
+        & (end < p.col("death")[woman])
+        & (end < p.col("left")[woman])
+        & (rng.random(keep.size) < 0.3)
     )
     who = [woman[ins], woman[rem]]
     day = [start[ins], end[rem]]
@@ -161,8 +163,13 @@ def _gen_operations(world: World, quality: dict[str, np.ndarray]) -> None:
     for _year, y0, y1, frac in _service_years(world):
         age = (y0 - birth) / _YEAR_DAYS
         pool = np.flatnonzero(
-            married & (p.col("married_on") < y0) & (p.col("registered") < y0) & (p.col("left") > y1)
-            & (p.col("death") > y1) & (age >= 20) & (age < 44)
+            married
+            & (p.col("married_on") < y0)
+            & (p.col("registered") < y0)
+            & (p.col("left") > y1)
+            & (p.col("death") > y1)
+            & (age >= 20)
+            & (age < 44)
         )
         k = min(pool.size, int(rng.poisson(0.0012 * pool.size * frac)))
         chosen = rng.choice(pool, k, replace=False)
@@ -197,7 +204,9 @@ def _gen_supply_services(world: World, quality: dict[str, np.ndarray]) -> None:
     ok_w = p.col("local")[w] & (p.col("marital")[w] == _MARRIED)
     short, w = short[ok_w], w[ok_w]
     birth = p.col("birth")[w]
-    lo_w = np.maximum.reduce([s.col("start")[short], p.col("married_on")[w], p.col("registered")[w], birth + _years(15)])
+    lo_w = np.maximum.reduce(
+        [s.col("start")[short], p.col("married_on")[w], p.col("registered")[w], birth + _years(15)]
+    )
     hi_w = np.minimum.reduce(
         [s.col("end")[short] - 1, p.col("left")[w] - 1, p.col("death")[w] - 1, birth + _years(50) - 2]
     )
@@ -281,8 +290,11 @@ def _gen_reward_payments(world: World, quality: dict[str, np.ndarray]) -> None:
         days = _day(date(year, 12, 31)) - y0 + 1
         due = _uniform_days(rng, y0, y0 + days - 1, local.size)
         age = (due - birth) / _YEAR_DAYS
-        present = (due <= y1) & (p.col("registered")[local] <= due) & (p.col("left")[local] > due) & (
-            p.col("death")[local] > due
+        present = (
+            (due <= y1)
+            & (p.col("registered")[local] <= due)
+            & (p.col("left")[local] > due)
+            & (p.col("death")[local] > due)
         )
         bu = present & (age >= 60) & (marital != _SINGLE)
         jiang = present & ~bu & ~male & (marital == _MARRIED) & (parity == 1) & (age >= 20) & (age < 60)
@@ -291,7 +303,9 @@ def _gen_reward_payments(world: World, quality: dict[str, np.ndarray]) -> None:
         scheme = np.select([bu & (u < 0.16), jiang & (u < 0.10), mian & (u < 0.02)], [2, 0, 1], -1)
         pick = np.flatnonzero(scheme >= 0)
         sch = scheme[pick]
-        amount = np.array([_SCHEME_AMOUNTS[k] for k in ("奖", "免", "补")])[sch, (rng.random(pick.size) < 0.3).astype(int)]
+        amount = np.array([_SCHEME_AMOUNTS[k] for k in ("奖", "免", "补")])[
+            sch, (rng.random(pick.size) < 0.3).astype(int)
+        ]
         person = local[pick]
         d = due[pick]
         # Outcome: 0 in full by the due date, 1 late, 2 short, 3 unpaid.
@@ -311,7 +325,9 @@ def _gen_reward_payments(world: World, quality: dict[str, np.ndarray]) -> None:
     # Every kind of failure occurs somewhere, also in a small county: where one is missing, a
     # payment in full in a township that does not pay everything on time becomes one.
     for kind in (1, 2, 3):
-        donors = np.flatnonzero((quality["reward"][r["township"]] < 1) & (r["outcome"] == 0) & (r["due"] < _day(world.as_of) - 90))
+        donors = np.flatnonzero(
+            (quality["reward"][r["township"]] < 1) & (r["outcome"] == 0) & (r["due"] < _day(world.as_of) - 90)
+        )
         if not np.any(r["outcome"] == kind) and donors.size:
             r["outcome"][donors[rng.integers(donors.size)]] = kind
     as_day = _day(world.as_of)
@@ -355,7 +371,7 @@ def _gen_demo_sites(world: World) -> None:
     towns = np.repeat(np.arange(n_t), rng.integers(1, 4, n_t))
     add(np.array([in_township(int(t)) for t in towns]), cultural(towns.size), "township", old_lo, old_hi)
     add(rng.choice(v.n, 5, replace=False), [_SUPPLY_SITE] * 5, None, _day(date(2015, 1, 1)), old_hi)
-    for year, y0, y1, frac in _service_years(world):
+    for _year, y0, y1, frac in _service_years(world):
         partial = frac < 1
         n_county = 1 if partial else 2
         n_towns = max(n_t - 3, 0) if partial else int(rng.choice([n_t - 2, n_t - 1, n_t - 1, n_t, n_t]))

@@ -81,7 +81,9 @@ class _Columns:
     def __init__(self, spec: Mapping[str, tuple[type, object]], capacity: int) -> None:
         self.spec = dict(spec)
         self.n = 0
-        self.data = {k: np.full(max(capacity, 16), d, dtype=t) for k, (t, d) in self.spec.items()}
+        self.data: dict[str, np.ndarray] = {
+            k: np.full(max(capacity, 16), d, dtype=t) for k, (t, d) in self.spec.items()
+        }
 
     def col(self, name: str) -> np.ndarray:
         return self.data[name][: self.n]
@@ -93,7 +95,7 @@ class _Columns:
         if need > cap:
             new_cap = max(need, int(cap * 1.5))
             for k, (t, d) in self.spec.items():
-                grown = np.full(new_cap, d, dtype=t)
+                grown: np.ndarray = np.full(new_cap, d, dtype=t)
                 grown[: self.n] = self.data[k][: self.n]
                 self.data[k] = grown
         sl = slice(self.n, need)
@@ -223,7 +225,7 @@ def _round_preserving(rng: np.random.Generator, x: np.ndarray) -> np.ndarray:
     return (base + (rng.random(x.size) < (x - base))).astype(np.int64)
 
 
-def _pick(rng: np.random.Generator, probs: Sequence[float], n: int) -> np.ndarray:
+def _pick(rng: np.random.Generator, probs: Sequence[float] | np.ndarray, n: int) -> np.ndarray:
     """n draws of category indices with the given probabilities."""
     cum = np.cumsum(probs)
     cum /= cum[-1]

@@ -172,11 +172,7 @@ def _marriages(world: World, y0: int, y1: int, frac: float, present_local: np.nd
     d = _uniform_days(rng, y0, y1, cand.size)
     b = p.col("birth")[cand]
     m = p.col("male")[cand]
-    ok = (
-        (d >= b + np.where(m, _years(20.05), _years(18.05)))
-        & (d < p.col("left")[cand])
-        & (d < p.col("death")[cand])
-    )
+    ok = (d >= b + np.where(m, _years(20.05), _years(18.05))) & (d < p.col("left")[cand]) & (d < p.col("death")[cand])
     cand, d = cand[ok], d[ok]
     p.col("marital")[cand] = _MARRIED
     p.col("married_on")[cand] = d
@@ -208,9 +204,7 @@ def _new_households(world: World, village: np.ndarray) -> np.ndarray:
     return np.arange(sl.start, sl.stop, dtype=np.int64)
 
 
-def _moves_in(
-    world: World, y0: int, y1: int, frac: float, pop_start: np.ndarray, present_local: np.ndarray
-) -> None:
+def _moves_in(world: World, y0: int, y1: int, frac: float, pop_start: np.ndarray, present_local: np.ndarray) -> None:
     rng, v, p = world.rng, world.villages, world.people
     rate = np.array([world.profiles[t].move_in for t in v.township])
     counts = rng.poisson(rate * pop_start * frac)
@@ -259,9 +253,7 @@ def _moves_in(
 
 def _birth_candidates(world: World, local: bool) -> np.ndarray:
     p = world.people
-    return np.flatnonzero(
-        (p.col("local") == local) & ~p.col("male") & (p.col("marital") == _MARRIED)
-    )
+    return np.flatnonzero((p.col("local") == local) & ~p.col("male") & (p.col("marital") == _MARRIED))
 
 
 def _eligible_at(world: World, women: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -325,8 +317,16 @@ def _local_births(world: World, year: int, y0: int, y1: int, frac: float, pop_st
 
     children = _add_children(world, mothers, b, boys, local=True)
     world.births.append(
-        dict(mother=mothers, child=children, village=vil, date=b, male=boys, parity=parity,
-             compliant=compliant, local=np.ones(mothers.size, dtype=bool))
+        dict(
+            mother=mothers,
+            child=children,
+            village=vil,
+            date=b,
+            male=boys,
+            parity=parity,
+            compliant=compliant,
+            local=np.ones(mothers.size, dtype=bool),
+        )
     )
     # Contraception around the birth: the method in use stopped ~10 months before; a new one
     # starts 3–8 months after (long-acting more likely after the second child).
@@ -346,9 +346,7 @@ def _local_births(world: World, year: int, y0: int, y1: int, frac: float, pop_st
     return int(mothers.size)
 
 
-def _add_children(
-    world: World, mothers: np.ndarray, b: np.ndarray, boys: np.ndarray, *, local: bool
-) -> np.ndarray:
+def _add_children(world: World, mothers: np.ndarray, b: np.ndarray, boys: np.ndarray, *, local: bool) -> np.ndarray:
     p = world.people
     n = mothers.size
     sl = p.add(
@@ -393,9 +391,16 @@ def _floating_births(world: World, year: int, y0: int, y1: int, n_local: int) ->
     p.col("parity")[mothers] = parity
     p.col("last_birth")[mothers] = b
     world.births.append(
-        dict(mother=mothers, child=children, village=p.col("village")[mothers], date=b, male=boys,
-             parity=parity, compliant=rng.random(mothers.size) < np.where(parity <= 2, 0.9, 0.3),
-             local=np.zeros(mothers.size, dtype=bool))
+        dict(
+            mother=mothers,
+            child=children,
+            village=p.col("village")[mothers],
+            date=b,
+            male=boys,
+            parity=parity,
+            compliant=rng.random(mothers.size) < np.where(parity <= 2, 0.9, 0.3),
+            local=np.zeros(mothers.size, dtype=bool),
+        )
     )
 
 
@@ -436,7 +441,7 @@ def _uptake(world: World, y0: int, y1: int, frac: float) -> None:
     go = rng.random(women.size) < rate
     women, d, par = women[go], d[go], par[go]
     _end_spells(world, women, d)
-    methods = np.where(
-        par >= 2, _pick(rng, _LONG_MIX_HIGH, women.size), _pick(rng, _LONG_MIX_LOW, women.size)
-    ).astype(np.int8)
+    methods = np.where(par >= 2, _pick(rng, _LONG_MIX_HIGH, women.size), _pick(rng, _LONG_MIX_LOW, women.size)).astype(
+        np.int8
+    )
     _start_spells(world, women, methods, d)

@@ -16,22 +16,25 @@ import sqlalchemy as sa
 from dashboard.domain.periods import age_cutoff
 from data_access.schema import contraception, person
 
-
 LONG_ACTING_METHODS: tuple[str, ...] = ("iud", "female_sterilization", "male_sterilization", "implant")
 
 SHORT_ACTING_METHODS: tuple[str, ...] = ("oral", "injection", "condom", "topical")
+
 
 def rows_frame(result: sa.CursorResult[Any], columns: list[str]) -> pd.DataFrame:
     """A DataFrame from a result, via plain tuples: pandas probing SQLAlchemy rows for
     attributes costs more than the query itself on large results."""
     return pd.DataFrame([tuple(row) for row in result], columns=columns)
 
+
 ONE = sa.literal(1)
 
 ZERO = sa.literal(0)
 
+
 def count_if(condition: sa.ColumnElement[bool], name: str) -> sa.Label[int]:
     return sa.func.coalesce(sa.func.sum(sa.case((condition, ONE), else_=ZERO)), 0).label(name)
+
 
 def present_at(end_next: sa.BindParameter[date]) -> sa.ColumnElement[bool]:
     """Registered on or before d, and neither moved out nor dead by the end of d."""
@@ -41,8 +44,10 @@ def present_at(end_next: sa.BindParameter[date]) -> sa.ColumnElement[bool]:
         sa.or_(person.c.death_date.is_(None), person.c.death_date >= end_next),
     )
 
+
 def is_local() -> sa.ColumnElement[bool]:
     return person.c.hukou == "local"
+
 
 def married_wcba_condition(
     end_next: sa.BindParameter[date],
@@ -64,9 +69,8 @@ def married_wcba_condition(
         person.c.birth_date >= born_after,
     )
 
-def method_in_use(
-    methods: tuple[str, ...], end_next: sa.BindParameter[date]
-) -> sa.Exists:
+
+def method_in_use(methods: tuple[str, ...], end_next: sa.BindParameter[date]) -> sa.Exists:
     """EXISTS a contraception row of one of ``methods`` in use at d for the outer person."""
     return (
         sa.select(ONE)
@@ -79,6 +83,7 @@ def method_in_use(
         .exists()
     )
 
+
 def wcba_bind_params(d: date) -> dict[str, date]:
     """Bind values for the married-WCBA condition at day d."""
     return {
@@ -87,9 +92,11 @@ def wcba_bind_params(d: date) -> dict[str, date]:
         "born_after": age_cutoff(d, 50) + timedelta(days=1),
     }
 
+
 def as_dates(values: pd.Series) -> pd.Series:
     """Dates (or SQLite's date text, possibly with a time) as datetime64; missing as NaT."""
     return pd.to_datetime(values.astype("string").str.slice(0, 10), format="%Y-%m-%d", errors="coerce")
+
 
 def grouped(conn: sa.Connection, stmt: sa.Select[Any], params: dict[str, object] | None = None) -> pd.DataFrame:
     frame = pd.DataFrame(conn.execute(stmt, params or {}).mappings().all())

@@ -27,7 +27,6 @@ from data_access.queries.common import (
 )
 from data_access.schema import birth, contraception, person, village
 
-
 #: The additive base counts per village, in output order.
 BASE_COUNT_COLUMNS: tuple[str, ...] = (
     "pop_start",  # local population at the end of day a−1
@@ -43,6 +42,7 @@ BASE_COUNT_COLUMNS: tuple[str, ...] = (
     "floating_births",  # floating births in the period (shown, never counted)
 )
 
+
 def _stock_counts_statement() -> sa.Select[tuple[int, ...]]:
     """Population stocks and deaths per village: answered from the covering stock index alone."""
     start = sa.bindparam("start", type_=sa.Date)
@@ -56,13 +56,12 @@ def _stock_counts_statement() -> sa.Select[tuple[int, ...]]:
                 sa.and_(is_local(), person.c.death_date >= start, person.c.death_date < end_next),
                 "deaths",
             ),
-            count_if(
-                sa.and_(person.c.hukou == "floating", present_at(end_next)), "floating_pop_end"
-            ),
+            count_if(sa.and_(person.c.hukou == "floating", present_at(end_next)), "floating_pop_end"),
         )
         .where(person.c.village_id.is_not(None))
         .group_by(person.c.village_id)
     )
+
 
 def _wcba_counts_statement() -> sa.Select[tuple[int, ...]]:
     """Married women 15–49 at d and the long-acting users among them, per village.
@@ -86,6 +85,7 @@ def _wcba_counts_statement() -> sa.Select[tuple[int, ...]]:
         .group_by(person.c.village_id)
     )
 
+
 def _birth_counts_statement() -> sa.Select[tuple[int, ...]]:
     start = sa.bindparam("start", type_=sa.Date)
     end_next = sa.bindparam("end_next", type_=sa.Date)
@@ -107,11 +107,13 @@ def _birth_counts_statement() -> sa.Select[tuple[int, ...]]:
         .group_by(birth.c.village_id)
     )
 
+
 _STOCK_COUNTS = _stock_counts_statement()
 
 _WCBA_COUNTS = _wcba_counts_statement()
 
 _BIRTH_COUNTS = _birth_counts_statement()
+
 
 def base_counts(conn: sa.Connection, period: DayRange) -> pd.DataFrame:
     """Additive base counts per village for ``period`` (see :data:`BASE_COUNT_COLUMNS`).
@@ -125,9 +127,7 @@ def base_counts(conn: sa.Connection, period: DayRange) -> pd.DataFrame:
     stocks = pd.DataFrame(conn.execute(_STOCK_COUNTS, params).mappings().all())
     wcba = pd.DataFrame(conn.execute(_WCBA_COUNTS, params).mappings().all())
     births = pd.DataFrame(
-        conn.execute(_BIRTH_COUNTS, {"start": bounds.start, "end_next": bounds.end_next})
-        .mappings()
-        .all()
+        conn.execute(_BIRTH_COUNTS, {"start": bounds.start, "end_next": bounds.end_next}).mappings().all()
     )
     village_ids = pd.Index(
         conn.execute(sa.select(village.c.id).order_by(village.c.id)).scalars().all(),
@@ -143,11 +143,14 @@ def base_counts(conn: sa.Connection, period: DayRange) -> pd.DataFrame:
         frame.loc[part.index, part.columns] = part.astype("int64").to_numpy()
     return frame
 
+
 def month_starts(year: int, months: int) -> list[date]:
     """First days of months 1..months+1 of ``year`` (the last is the day after the range)."""
     return [date(year + (m - 1) // 12, (m - 1) % 12 + 1, 1) for m in range(1, months + 2)]
 
+
 _NEVER = 99  # bucket of a missing date or one after the range
+
 
 def _month_bucket(column: sa.ColumnElement[date], starts: list[date], prefix: str) -> sa.Case[int]:
     """0 before the first period, k within period k, 99 after the range or when NULL.
@@ -164,6 +167,7 @@ def _month_bucket(column: sa.ColumnElement[date], starts: list[date], prefix: st
         whens.append((column < sa.bindparam(f"{prefix}{k}", start, type_=sa.Date), k))
     return sa.case(*whens, else_=len(starts) - 1)
 
+
 def monthly_counts(conn: sa.Connection, year: int, months: int = 12) -> pd.DataFrame:
     """Base counts of each single month 1..``months`` of ``year``, per village, exactly as
     :func:`base_counts` would give for that month. Indexed by (village_id, month).
@@ -174,6 +178,7 @@ def monthly_counts(conn: sa.Connection, year: int, months: int = 12) -> pd.DataF
     """
     return interval_counts(conn, month_starts(year, months)).rename_axis(["village_id", "month"])
 
+
 def yearly_counts(conn: sa.Connection, first: int, last: int) -> pd.DataFrame:
     """Base counts of each full calendar year first..last per village, indexed (village_id, year)."""
     starts = [date(y, 1, 1) for y in range(first, last + 2)]
@@ -181,6 +186,7 @@ def yearly_counts(conn: sa.Connection, first: int, last: int) -> pd.DataFrame:
     years = frame.index.get_level_values(1) + first - 1
     frame.index = pd.MultiIndex.from_arrays([frame.index.get_level_values(0), years], names=["village_id", "year"])
     return frame
+
 
 #: Which part of the registry each base count comes from (interval_counts fetches only the
 #: parts an indicator needs).
@@ -199,6 +205,7 @@ COUNT_PARTS: dict[str, str] = {
 }
 
 ALL_PARTS: tuple[str, ...] = ("stock", "births", "wcba")
+
 
 def parts_for(columns: Iterable[str]) -> tuple[str, ...]:
     """The registry parts (stock, births, wcba) these base counts come from."""
@@ -223,7 +230,9 @@ def interval_counts(conn: sa.Connection, starts: list[date], parts: tuple[str, .
         .group_by(person.c.village_id, person.c.hukou, reg, left, died)
     )
     stock_columns = ["village_id", "hukou", "reg_b", "left_b", "death_b", "n"]
-    stock = rows_frame(conn.execute(stock_stmt), stock_columns) if "stock" in parts else pd.DataFrame(columns=stock_columns)
+    stock = (
+        rows_frame(conn.execute(stock_stmt), stock_columns) if "stock" in parts else pd.DataFrame(columns=stock_columns)
+    )
 
     born = _month_bucket(birth.c.birth_date, starts, "b").label("birth_b")
     compliant = sa.case((birth.c.policy_compliant == sa.true(), 1), else_=0).label("ok")
@@ -237,7 +246,11 @@ def interval_counts(conn: sa.Connection, starts: list[date], parts: tuple[str, .
         .group_by(birth.c.village_id, birth.c.hukou, birth.c.sex, compliant, born)
     )
     birth_columns = ["village_id", "hukou", "sex", "ok", "birth_b", "n"]
-    births = rows_frame(conn.execute(birth_stmt), birth_columns) if "births" in parts else pd.DataFrame(columns=birth_columns)
+    births = (
+        rows_frame(conn.execute(birth_stmt), birth_columns)
+        if "births" in parts
+        else pd.DataFrame(columns=birth_columns)
+    )
 
     wcba_frame = _interval_wcba(conn, starts) if "wcba" in parts else pd.DataFrame()
 
@@ -281,6 +294,7 @@ def interval_counts(conn: sa.Connection, starts: list[date], parts: tuple[str, .
             _put(out, wcba_frame[f"la_{k}"], k, "long_acting")
     return out
 
+
 def _interval_wcba(conn: sa.Connection, starts: list[date]) -> pd.DataFrame:
     """Married WCBA and long-acting users at the end of each period, per village.
 
@@ -307,8 +321,13 @@ def _interval_wcba(conn: sa.Connection, starts: list[date]) -> pd.DataFrame:
     women = rows_frame(
         conn.execute(
             sa.select(
-                person.c.id, person.c.village_id, person.c.birth_date, person.c.married_on,
-                person.c.registered_on, person.c.left_on, person.c.death_date,
+                person.c.id,
+                person.c.village_id,
+                person.c.birth_date,
+                person.c.married_on,
+                person.c.registered_on,
+                person.c.left_on,
+                person.c.death_date,
             ).where(candidate)
         ),
         ["id", "village_id", "birth_date", "married_on", "registered_on", "left_on", "death_date"],
@@ -350,6 +369,7 @@ def _interval_wcba(conn: sa.Connection, starts: list[date]) -> pd.DataFrame:
         result[f"wcba_{k}"] = pd.Series(is_wcba.astype("int64")).groupby(village_ids).sum()
         result[f"la_{k}"] = pd.Series((is_wcba & users).astype("int64")).groupby(village_ids).sum()
     return pd.DataFrame(result)[columns].fillna(0).astype("int64")
+
 
 def _put(out: pd.DataFrame, values: pd.Series, month: int, column: str) -> None:
     if values.empty:

@@ -19,6 +19,7 @@ def persons_for_id_checks(conn: sa.Connection) -> pd.DataFrame:
     stmt = sa.select(person.c.id, person.c.id_number, person.c.sex, person.c.birth_date, person.c.village_id)
     return rows_frame(conn.execute(stmt), ["person_id", "id_number", "sex", "birth_date", "village_id"])
 
+
 def mother_ages(conn: sa.Connection) -> pd.DataFrame:
     """Local births with their mother's birth date: birth_id, village_id, birth_date, mother_id, mother_birth_date."""
     mother = person.alias("mother")
@@ -29,12 +30,14 @@ def mother_ages(conn: sa.Connection) -> pd.DataFrame:
     )
     return rows_frame(conn.execute(stmt), ["birth_id", "village_id", "birth_date", "mother_id", "mother_birth_date"])
 
+
 def births_missing_fields(conn: sa.Connection) -> pd.DataFrame:
     """Local births without sex or without the compliance flag."""
     stmt = sa.select(birth.c.id, birth.c.village_id, birth.c.birth_date, birth.c.sex, birth.c.policy_compliant).where(
         birth.c.hukou == "local", sa.or_(birth.c.sex.is_(None), birth.c.policy_compliant.is_(None))
     )
     return rows_frame(conn.execute(stmt), ["birth_id", "village_id", "birth_date", "sex", "policy_compliant"])
+
 
 def dated_records(conn: sa.Connection, after: date | None = None, before_birth: bool = False) -> pd.DataFrame:
     """Records dated after ``after`` (future) or, with ``before_birth``, before the person's birth.
@@ -59,45 +62,88 @@ def dated_records(conn: sa.Connection, after: date | None = None, before_birth: 
         for field in ("birth_date", "registered_on", "left_on", "death_date", "married_on"):
             col = person.c[field]
             collect("person", field, sa.select(person.c.id, person.c.id, person.c.village_id, col).where(col >= limit))
-        collect("birth", "birth_date", sa.select(birth.c.id, birth.c.mother_id, birth.c.village_id, birth.c.birth_date)
-                .where(birth.c.birth_date >= limit))
-        collect("contraception", "start_date", sa.select(
-            contraception.c.id, contraception.c.woman_id, person.c.village_id, contraception.c.start_date)
+        collect(
+            "birth",
+            "birth_date",
+            sa.select(birth.c.id, birth.c.mother_id, birth.c.village_id, birth.c.birth_date).where(
+                birth.c.birth_date >= limit
+            ),
+        )
+        collect(
+            "contraception",
+            "start_date",
+            sa.select(contraception.c.id, contraception.c.woman_id, person.c.village_id, contraception.c.start_date)
             .select_from(contraception.join(person, contraception.c.woman_id == person.c.id))
-            .where(contraception.c.start_date >= limit))
+            .where(contraception.c.start_date >= limit),
+        )
         if "service_event" in present:
-            collect("service_event", "event_date", sa.select(
-                service_event.c.id, service_event.c.person_id, service_event.c.village_id, service_event.c.event_date)
-                .where(service_event.c.event_date >= limit))
+            collect(
+                "service_event",
+                "event_date",
+                sa.select(
+                    service_event.c.id,
+                    service_event.c.person_id,
+                    service_event.c.village_id,
+                    service_event.c.event_date,
+                ).where(service_event.c.event_date >= limit),
+            )
         if "reward_payment" in present:
-            collect("reward_payment", "paid_on", sa.select(
-                reward_payment.c.id, reward_payment.c.person_id, person.c.village_id, reward_payment.c.paid_on)
+            collect(
+                "reward_payment",
+                "paid_on",
+                sa.select(
+                    reward_payment.c.id, reward_payment.c.person_id, person.c.village_id, reward_payment.c.paid_on
+                )
                 .select_from(reward_payment.join(person, reward_payment.c.person_id == person.c.id))
-                .where(reward_payment.c.paid_on >= limit))
+                .where(reward_payment.c.paid_on >= limit),
+            )
         if "demo_site" in present:
-            collect("demo_site", "established_on", sa.select(
-                demo_site.c.id, sa.null(), demo_site.c.village_id, demo_site.c.established_on)
-                .where(demo_site.c.established_on >= limit))
+            collect(
+                "demo_site",
+                "established_on",
+                sa.select(demo_site.c.id, sa.null(), demo_site.c.village_id, demo_site.c.established_on).where(
+                    demo_site.c.established_on >= limit
+                ),
+            )
     if before_birth:
         for field in ("registered_on", "left_on", "death_date", "married_on"):
             col = person.c[field]
-            collect("person", field, sa.select(person.c.id, person.c.id, person.c.village_id, col)
-                    .where(col < person.c.birth_date))
-        collect("contraception", "start_date", sa.select(
-            contraception.c.id, contraception.c.woman_id, person.c.village_id, contraception.c.start_date)
+            collect(
+                "person",
+                field,
+                sa.select(person.c.id, person.c.id, person.c.village_id, col).where(col < person.c.birth_date),
+            )
+        collect(
+            "contraception",
+            "start_date",
+            sa.select(contraception.c.id, contraception.c.woman_id, person.c.village_id, contraception.c.start_date)
             .select_from(contraception.join(person, contraception.c.woman_id == person.c.id))
-            .where(contraception.c.start_date < person.c.birth_date))
+            .where(contraception.c.start_date < person.c.birth_date),
+        )
         mother = person.alias("mother")
-        collect("birth", "birth_date", sa.select(birth.c.id, birth.c.mother_id, birth.c.village_id, birth.c.birth_date)
-                .select_from(birth.join(mother, birth.c.mother_id == mother.c.id))
-                .where(birth.c.birth_date < mother.c.birth_date))
+        collect(
+            "birth",
+            "birth_date",
+            sa.select(birth.c.id, birth.c.mother_id, birth.c.village_id, birth.c.birth_date)
+            .select_from(birth.join(mother, birth.c.mother_id == mother.c.id))
+            .where(birth.c.birth_date < mother.c.birth_date),
+        )
         if "service_event" in present:
-            collect("service_event", "event_date", sa.select(
-                service_event.c.id, service_event.c.person_id, service_event.c.village_id, service_event.c.event_date)
+            collect(
+                "service_event",
+                "event_date",
+                sa.select(
+                    service_event.c.id,
+                    service_event.c.person_id,
+                    service_event.c.village_id,
+                    service_event.c.event_date,
+                )
                 .select_from(service_event.join(person, service_event.c.person_id == person.c.id))
-                .where(service_event.c.event_date < person.c.birth_date))
+                .where(service_event.c.event_date < person.c.birth_date),
+            )
     frames = [r for r in rows if not r.empty]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
+
 
 def last_change(conn: sa.Connection) -> pd.Series:
     """The latest registry change per village (birth, registration, move out, death, marriage)."""
@@ -110,10 +156,11 @@ def last_change(conn: sa.Connection) -> pd.Series:
             if village_id is None or when is None:
                 continue
             when = pd.Timestamp(str(when)[:10])
-            if village_id not in latest or when > latest[village_id]:  # type: ignore[operator]
+            if village_id not in latest or when > latest[village_id]:
                 latest[int(village_id)] = when
     ids = conn.execute(sa.select(village.c.id)).scalars().all()
     return pd.Series({int(v): latest.get(int(v), pd.NaT) for v in ids}, dtype="datetime64[ns]")
+
 
 def moves(conn: sa.Connection, period: DayRange) -> pd.DataFrame:
     """Local moves in (registered in the period, not at birth) and out (left in the period) per village."""
@@ -121,9 +168,14 @@ def moves(conn: sa.Connection, period: DayRange) -> pd.DataFrame:
     stmt = (
         sa.select(
             person.c.village_id,
-            count_if(sa.and_(person.c.registered_on >= bounds.start, person.c.registered_on < bounds.end_next,
-                              sa.or_(person.c.birth_date.is_(None), person.c.registered_on != person.c.birth_date)),
-                      "moves_in"),
+            count_if(
+                sa.and_(
+                    person.c.registered_on >= bounds.start,
+                    person.c.registered_on < bounds.end_next,
+                    sa.or_(person.c.birth_date.is_(None), person.c.registered_on != person.c.birth_date),
+                ),
+                "moves_in",
+            ),
             count_if(sa.and_(person.c.left_on >= bounds.start, person.c.left_on < bounds.end_next), "moves_out"),
         )
         .where(person.c.hukou == "local", person.c.village_id.is_not(None))

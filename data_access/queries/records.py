@@ -51,12 +51,14 @@ def births_list(conn: sa.Connection, period: DayRange, village_ids: list[int] | 
     columns = [c.name for c in stmt.selected_columns]
     return pd.DataFrame(conn.execute(stmt).mappings().all(), columns=columns)
 
+
 def wcba_without_long_acting(conn: sa.Connection, d: date, village_ids: list[int]) -> pd.DataFrame:
     """Married women 15–49 at ``d`` in these villages who use no long-acting method at ``d``.
 
     Columns as :func:`married_wcba_list`. Unmasked: the caller masks.
     """
     return married_wcba_list(conn, d, village_ids, long_acting=False)
+
 
 def married_wcba_list(
     conn: sa.Connection, d: date, village_ids: list[int] | None = None, *, long_acting: bool | None = None
@@ -109,6 +111,7 @@ def married_wcba_list(
     columns = [c.name for c in stmt.selected_columns]
     return pd.DataFrame(conn.execute(stmt).mappings().all(), columns=columns)
 
+
 def persons_by_id(conn: sa.Connection, ids: list[int]) -> pd.DataFrame:
     """Name, ID number, sex, birth date and village of the given persons (offending records)."""
     columns = ["person_id", "name", "id_number", "sex", "birth_date", "village_id", "hukou"]
@@ -117,11 +120,17 @@ def persons_by_id(conn: sa.Connection, ids: list[int]) -> pd.DataFrame:
     out = []
     for chunk in range(0, len(ids), 500):  # bounded IN lists on every dialect
         stmt = sa.select(
-            person.c.id, person.c.name, person.c.id_number, person.c.sex, person.c.birth_date,
-            person.c.village_id, person.c.hukou,
-        ).where(person.c.id.in_(ids[chunk:chunk + 500]))
+            person.c.id,
+            person.c.name,
+            person.c.id_number,
+            person.c.sex,
+            person.c.birth_date,
+            person.c.village_id,
+            person.c.hukou,
+        ).where(person.c.id.in_(ids[chunk : chunk + 500]))
         out.append(rows_frame(conn.execute(stmt), columns))
     return pd.concat(out, ignore_index=True)
+
 
 def reward_problems(conn: sa.Connection, period: DayRange) -> pd.DataFrame:
     """Reward payments due in the period that were not paid in full by the due date.
@@ -129,17 +138,34 @@ def reward_problems(conn: sa.Connection, period: DayRange) -> pd.DataFrame:
     Columns: payment_id, person_id, village_id, name, id_number, scheme, amount_due,
     amount_paid, due_date, paid_on. Unmasked: the caller masks.
     """
-    columns = ["payment_id", "person_id", "village_id", "name", "id_number", "scheme", "amount_due",
-               "amount_paid", "due_date", "paid_on"]
+    columns = [
+        "payment_id",
+        "person_id",
+        "village_id",
+        "name",
+        "id_number",
+        "scheme",
+        "amount_due",
+        "amount_paid",
+        "due_date",
+        "paid_on",
+    ]
     if not sa.inspect(conn).has_table("reward_payment"):
         return pd.DataFrame(columns=columns)
     bounds = Bounds.of(period)
     ok = reward_paid_in_full_on_time()
     stmt = (
         sa.select(
-            reward_payment.c.id, reward_payment.c.person_id, person.c.village_id, person.c.name, person.c.id_number,
-            reward_payment.c.scheme, reward_payment.c.amount_due, reward_payment.c.amount_paid,
-            reward_payment.c.due_date, reward_payment.c.paid_on,
+            reward_payment.c.id,
+            reward_payment.c.person_id,
+            person.c.village_id,
+            person.c.name,
+            person.c.id_number,
+            reward_payment.c.scheme,
+            reward_payment.c.amount_due,
+            reward_payment.c.amount_paid,
+            reward_payment.c.due_date,
+            reward_payment.c.paid_on,
         )
         .select_from(reward_payment.join(person, reward_payment.c.person_id == person.c.id))
         .where(reward_payment.c.due_date >= bounds.start, reward_payment.c.due_date < bounds.end_next, ~ok)

@@ -18,11 +18,13 @@ def load_targets(conn: sa.Connection, year: int) -> pd.DataFrame:
     rows = conn.execute(stmt).mappings().all()
     return pd.DataFrame(rows, columns=columns)
 
+
 def target_years(conn: sa.Connection) -> list[int]:
     """Years that have rows in the target table (ascending; empty without the table)."""
     if not sa.inspect(conn).has_table("target"):
         return []
     return [int(y) for y in conn.execute(sa.select(target.c.year).distinct().order_by(target.c.year)).scalars()]
+
 
 def replace_targets(conn: sa.Connection, year: int, rows: list[dict[str, object]]) -> None:
     """Replace every target row of ``year`` with ``rows`` (call inside one transaction).

@@ -39,12 +39,14 @@ def load_units(conn: sa.Connection) -> pd.DataFrame:
         frame[col] = frame[col].astype(str)
     return frame.set_index("village_id")
 
+
 def year_span(conn: sa.Connection) -> tuple[int, int] | None:
     """First and last calendar year with a recorded birth; None if there are none."""
     low, high = conn.execute(sa.select(sa.func.min(birth.c.birth_date), sa.func.max(birth.c.birth_date))).one()
     if low is None or high is None:
         return None
     return _year_of(low), _year_of(high)
+
 
 def _year_of(value: object) -> int:
     # SQLite may hand back text; the other dialects give dates.

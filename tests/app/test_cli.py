@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from openpyxl import load_workbook
 
 from dashboard.cli import CSV_COLUMNS, main
-from tests.conftest import ROOT  # noqa: E402
+from tests.conftest import ROOT
 
 
 @pytest.fixture(scope="module")
@@ -37,8 +37,17 @@ def test_county_csv_columns_and_hand_computed_values(registry_path: Path, capsys
     assert code == 0, err
     frame = read_csv(out)
     assert list(frame.columns) == CSV_COLUMNS
-    assert list(frame.columns[:9]) == ["level", "code", "name", "indicator", "numerator", "denominator",
-                                       "value", "projection", "status"]
+    assert list(frame.columns[:9]) == [
+        "level",
+        "code",
+        "name",
+        "indicator",
+        "numerator",
+        "denominator",
+        "value",
+        "projection",
+        "status",
+    ]
     rows = frame.set_index("indicator")
     # County 2024: births 6 + 2 + 0 = 8; average population ((122+52+3) + (118+52+3)) ÷ 2 = 175.
     assert rows.loc["birth_rate", "numerator"] == "8"
@@ -48,8 +57,9 @@ def test_county_csv_columns_and_hand_computed_values(registry_path: Path, capsys
     assert float(rows.loc["planned_birth_rate", "value"]) == pytest.approx(75.0)  # 6 ÷ 8
     assert float(rows.loc["sex_ratio_at_birth", "value"]) == pytest.approx(250.0)  # 5 boys ÷ 2 girls
     assert float(rows.loc["long_acting_rate", "value"]) == pytest.approx(8 / 12 * 100, abs=1e-4)
-    headline = rows.loc[["birth_rate", "natural_growth_rate", "planned_birth_rate", "sex_ratio_at_birth",
-                         "long_acting_rate"]]
+    headline = rows.loc[
+        ["birth_rate", "natural_growth_rate", "planned_birth_rate", "sex_ratio_at_birth", "long_acting_rate"]
+    ]
     assert (headline["projection"] == headline["value"]).all()  # a full year
     assert set(headline["status"]) == {"red"}
     # This registry has no service tables: the service indicators have no data, never 0 %.
@@ -70,7 +80,9 @@ def test_township_and_village_levels(registry_path: Path, capsys: pytest.Capture
     code, out, _ = run_cli(capsys, "indicators", "--db", str(registry_path), "--period", "2024", "--level", "village")
     village = read_csv(out)
     assert len(village) == 3 * 11  # 5 headline + 6 service indicators per village
-    tiny_sex_ratio = village[(village["code"] == "530823102201") & (village["indicator"] == "sex_ratio_at_birth")].iloc[0]
+    tiny_sex_ratio = village[(village["code"] == "530823102201") & (village["indicator"] == "sex_ratio_at_birth")].iloc[
+        0
+    ]
     # No births: empty value, status no_data — never 0.
     assert tiny_sex_ratio["value"] == "" and tiny_sex_ratio["status"] == "no_data"
     no_girls = village[(village["code"] == "530823101202") & (village["indicator"] == "sex_ratio_at_birth")].iloc[0]
@@ -79,8 +91,9 @@ def test_township_and_village_levels(registry_path: Path, capsys: pytest.Capture
 
 
 def test_partial_period_projection_in_csv(registry_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run_cli(capsys, "indicators", "--db", str(registry_path), "--period", "2024-01..2024-02",
-                           "--level", "village")
+    code, out, _ = run_cli(
+        capsys, "indicators", "--db", str(registry_path), "--period", "2024-01..2024-02", "--level", "village"
+    )
     assert code == 0
     frame = read_csv(out)
     row = frame[(frame["code"] == "530823101201") & (frame["indicator"] == "birth_rate")].iloc[0]
@@ -94,8 +107,20 @@ def test_partial_period_projection_in_csv(registry_path: Path, capsys: pytest.Ca
 
 def test_xlsx_output(registry_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out_file = tmp_path / "out" / "指标.xlsx"
-    code, out, err = run_cli(capsys, "indicators", "--db", str(registry_path), "--period", "2024",
-                             "--level", "township", "--format", "xlsx", "--out", str(out_file))
+    code, out, err = run_cli(
+        capsys,
+        "indicators",
+        "--db",
+        str(registry_path),
+        "--period",
+        "2024",
+        "--level",
+        "township",
+        "--format",
+        "xlsx",
+        "--out",
+        str(out_file),
+    )
     assert code == 0, err
     assert out == ""
     sheet = load_workbook(out_file).worksheets[0]
@@ -123,14 +148,17 @@ def test_usage_errors_are_one_line(
     assert needle in err and err.count("\n") == 1
 
 
-def test_missing_file_unreachable_and_non_contract_databases(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_missing_file_unreachable_and_non_contract_databases(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     missing = tmp_path / "nope.sqlite"
     code, out, err = run_cli(capsys, "indicators", "--db", str(missing), "--period", "2024")
     assert code == 1 and out == "" and "nope.sqlite" in err and err.count("\n") == 1
     assert not missing.exists()  # reading never creates a database file
 
-    code, _, err = run_cli(capsys, "indicators", "--db", "postgresql://nobody:secret@127.0.0.1:9/none",
-                           "--period", "2024")
+    code, _, err = run_cli(
+        capsys, "indicators", "--db", "postgresql://nobody:secret@127.0.0.1:9/none", "--period", "2024"
+    )
     assert code == 1 and err.count("\n") == 1
     assert "secret" not in err  # the password is never printed
 
@@ -143,10 +171,13 @@ def test_missing_file_unreachable_and_non_contract_databases(tmp_path: Path, cap
     assert code == 1 and "village" in err and "person" in err and err.count("\n") == 1
 
 
-def test_failure_leaves_no_half_written_file(registry_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_failure_leaves_no_half_written_file(
+    registry_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     target = tmp_path / "result.csv"
-    code, _, _ = run_cli(capsys, "indicators", "--db", str(tmp_path / "absent.sqlite"), "--period", "2024",
-                         "--out", str(target))
+    code, _, _ = run_cli(
+        capsys, "indicators", "--db", str(tmp_path / "absent.sqlite"), "--period", "2024", "--out", str(target)
+    )
     assert code == 1 and not target.exists()
     code, _, _ = run_cli(capsys, "indicators", "--db", str(registry_path), "--period", "2024", "--out", str(target))
     assert code == 0 and target.read_text(encoding="utf-8").startswith("level,code,name")
@@ -156,7 +187,10 @@ def test_failure_leaves_no_half_written_file(registry_path: Path, tmp_path: Path
 def test_real_process_exit_code_and_no_traceback(tmp_path: Path) -> None:
     proc = subprocess.run(
         [sys.executable, "-m", "dashboard", "indicators", "--db", str(tmp_path / "x.sqlite"), "--period", "2024"],
-        cwd=ROOT, capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr and proc.stderr.count("\n") == 1

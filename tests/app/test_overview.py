@@ -13,7 +13,7 @@ from dashboard.domain import indicators as ind
 from dashboard.domain.periods import parse_period
 from dashboard.render import formats, style
 from data_access import config
-from tests.conftest import ROOT  # noqa: E402
+from tests.conftest import ROOT
 
 
 @pytest.mark.parametrize("period", ["2024", "2024-01..2024-02", "2024-Q4", "2023-12"])

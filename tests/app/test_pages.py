@@ -62,7 +62,9 @@ def test_drilldown_query_parameters_open_the_village_view(app: AppTest, registry
     indicators = app.dataframe[0].value
     assert len(indicators) == 11
     expected = indicator_report(open_registry(registry_url), parse_period("2024"), "village").result
-    one = formats.decorate(expected[expected["code"] == "530823101201"], config.county()).set_index("indicator_name")  # all 11 indicators
+    one = formats.decorate(expected[expected["code"] == "530823101201"], config.county()).set_index(
+        "indicator_name"
+    )  # all 11 indicators
     for _, row in indicators.iterrows():
         spec = ind.get(one.loc[row["指标"], "indicator"])
         assert row["数值"] == formats.fmt_value(one.loc[row["指标"], "value"], spec)

@@ -82,7 +82,9 @@ def test_targets_page_is_read_only_for_viewers(app: AppTest, monkeypatch: pytest
     assert app.button(key="targets-save").disabled
 
 
-def test_person_level_downloads_are_logged_and_aggregates_are_not(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_person_level_downloads_are_logged_and_aggregates_are_not(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     log = tmp_path / "exports.log"
     monkeypatch.setenv("DASHBOARD_EXPORT_LOG", str(log))
     frame = pd.DataFrame({"姓名": ["张*芳"], "身份证号": ["5308231990******12"]})
@@ -102,7 +104,9 @@ def test_overview_has_a_card_for_every_target_with_service_values(app: AppTest, 
     shown = {m.label: m.value for m in app.metric}
     assert list(shown) == [formats.indicator_short(i.code) for i in ind.CATALOGUE] + ["新增示范点"]
     for indicator in ind.CATALOGUE:
-        assert shown[formats.indicator_short(indicator.code)] == formats.fmt_value(county.loc[indicator.code, "value"], indicator)
+        assert shown[formats.indicator_short(indicator.code)] == formats.fmt_value(
+            county.loc[indicator.code, "value"], indicator
+        )
     # The registry's one county-level site of 2 in a finished year: red, said in the card.
     assert shown["新增示范点"] == "1 / 2"
     card_text = " ".join(m.value for m in app.markdown)

@@ -29,10 +29,26 @@ def _build(path: Path, seed: int = 20240601, **kwargs: object) -> tuple[sa.Engin
 def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[sa.Engine, demo.DemoSummary, list[str]]]:
     steps: list[str] = []
     rows = [
-        {"year": 2024, "indicator": "birth_rate", "township_id": None, "op": "<=", "value": 12.0,
-         "low": None, "high": None, "amber": 1.0},
-        {"year": 2024, "indicator": "sex_ratio_at_birth", "township_id": None, "op": "band", "value": 106.0,
-         "low": 103.0, "high": 107.0, "amber": 3.0},
+        {
+            "year": 2024,
+            "indicator": "birth_rate",
+            "township_id": None,
+            "op": "<=",
+            "value": 12.0,
+            "low": None,
+            "high": None,
+            "amber": 1.0,
+        },
+        {
+            "year": 2024,
+            "indicator": "sex_ratio_at_birth",
+            "township_id": None,
+            "op": "band",
+            "value": 106.0,
+            "low": 103.0,
+            "high": 107.0,
+            "amber": 3.0,
+        },
     ]
     engine, summary = _build(tmp_path_factory.mktemp("demo") / "demo.sqlite", target_rows=rows, progress=steps.append)
     yield engine, summary, steps
@@ -126,8 +142,15 @@ def test_same_registry_on_every_dialect(empty_db: str, engine: sa.Engine) -> Non
     other = sa.create_engine(empty_db)
     try:
         demo.build_demo(other, scale=SCALE, today=TODAY)
-        for table in (schema.person, schema.birth, schema.contraception, schema.service_event, schema.task_quota,
-                      schema.reward_payment, schema.demo_site):
+        for table in (
+            schema.person,
+            schema.birth,
+            schema.contraception,
+            schema.service_event,
+            schema.task_quota,
+            schema.reward_payment,
+            schema.demo_site,
+        ):
             assert _count(other, table) == _count(engine, table), table.name
         for table in (schema.service_event, schema.reward_payment, schema.demo_site, schema.birth):
             rows = sa.select(table).order_by(table.c.id.desc()).limit(300)
@@ -139,10 +162,26 @@ def test_same_registry_on_every_dialect(empty_db: str, engine: sa.Engine) -> Non
 
 
 def test_no_event_after_as_of(engine: sa.Engine) -> None:
-    p, b, c, e, r, d = (schema.person, schema.birth, schema.contraception, schema.service_event,
-                        schema.reward_payment, schema.demo_site)
-    for column in (p.c.birth_date, p.c.registered_on, p.c.married_on, p.c.left_on, p.c.death_date,
-                   b.c.birth_date, c.c.end_date, r.c.due_date, r.c.paid_on, d.c.established_on):
+    p, b, c, e, r, d = (
+        schema.person,
+        schema.birth,
+        schema.contraception,
+        schema.service_event,
+        schema.reward_payment,
+        schema.demo_site,
+    )
+    for column in (
+        p.c.birth_date,
+        p.c.registered_on,
+        p.c.married_on,
+        p.c.left_on,
+        p.c.death_date,
+        b.c.birth_date,
+        c.c.end_date,
+        r.c.due_date,
+        r.c.paid_on,
+        d.c.established_on,
+    ):
         latest = _scalar(engine, sa.select(sa.func.max(column)))
         assert latest is not None and latest <= AS_OF, column
     for column in (c.c.start_date, e.c.event_date):  # one planted future record each (event_future)
@@ -155,10 +194,23 @@ def test_no_event_after_as_of(engine: sa.Engine) -> None:
 
 def test_local_births_have_eligible_mothers(engine: sa.Engine) -> None:
     p, b = schema.person, schema.birth
-    rows = _all(engine, sa.select(b, p.c.hukou.label("m_hukou"), p.c.sex.label("m_sex"), p.c.birth_date.label("m_birth"),
-                                  p.c.marital_status, p.c.married_on, p.c.registered_on, p.c.left_on, p.c.death_date,
-                                  p.c.village_id.label("m_village"))
-                .join(p, p.c.id == b.c.mother_id).where(b.c.hukou == "local"))
+    rows = _all(
+        engine,
+        sa.select(
+            b,
+            p.c.hukou.label("m_hukou"),
+            p.c.sex.label("m_sex"),
+            p.c.birth_date.label("m_birth"),
+            p.c.marital_status,
+            p.c.married_on,
+            p.c.registered_on,
+            p.c.left_on,
+            p.c.death_date,
+            p.c.village_id.label("m_village"),
+        )
+        .join(p, p.c.id == b.c.mother_id)
+        .where(b.c.hukou == "local"),
+    )
     assert len(rows) == _scalar(engine, sa.select(sa.func.count()).where(b.c.hukou == "local")) > 0
     too_old = no_sex = no_compliance = 0
     for r in rows:
@@ -181,10 +233,20 @@ def test_local_births_have_eligible_mothers(engine: sa.Engine) -> None:
 
 def test_children_match_their_birth_rows(engine: sa.Engine) -> None:
     p, b = schema.person, schema.birth
-    rows = _all(engine, sa.select(b.c.birth_date, b.c.sex, b.c.hukou, b.c.village_id, p.c.birth_date.label("c_birth"),
-                                  p.c.sex.label("c_sex"), p.c.hukou.label("c_hukou"), p.c.registered_on,
-                                  p.c.village_id.label("c_village"))
-                .join(p, p.c.id == b.c.child_id))
+    rows = _all(
+        engine,
+        sa.select(
+            b.c.birth_date,
+            b.c.sex,
+            b.c.hukou,
+            b.c.village_id,
+            p.c.birth_date.label("c_birth"),
+            p.c.sex.label("c_sex"),
+            p.c.hukou.label("c_hukou"),
+            p.c.registered_on,
+            p.c.village_id.label("c_village"),
+        ).join(p, p.c.id == b.c.child_id),
+    )
     assert len(rows) == _count(engine, b)
     for r in rows:
         assert (r.c_birth, r.c_hukou, r.c_village) == (r.birth_date, r.hukou, r.village_id)
@@ -235,8 +297,12 @@ def test_person_dates_are_consistent(engine: sa.Engine) -> None:
 
 def test_contraception_histories(engine: sa.Engine) -> None:
     p, c = schema.person, schema.contraception
-    rows = _all(engine, sa.select(c, p.c.sex, p.c.death_date, p.c.birth_date).join(p, p.c.id == c.c.woman_id)
-                .order_by(c.c.woman_id, c.c.start_date))
+    rows = _all(
+        engine,
+        sa.select(c, p.c.sex, p.c.death_date, p.c.birth_date)
+        .join(p, p.c.id == c.c.woman_id)
+        .order_by(c.c.woman_id, c.c.start_date),
+    )
     assert rows
     previous = None
     before_birth = 0
@@ -352,15 +418,23 @@ def test_planted_defects_are_exactly_the_known_ones(frames: dict[str, pd.DataFra
     found["mother_age"] = int(((age < 15) | (age > 49)).sum())
 
     # Records dated after as_of, or before the person's own birth.
-    dated = {"person": ("birth_date", "registered_on", "married_on", "left_on", "death_date"),
-             "birth": ("birth_date",), "contraception": ("start_date", "end_date"),
-             "service_event": ("event_date",), "reward_payment": ("due_date", "paid_on"),
-             "demo_site": ("established_on",)}
+    dated = {
+        "person": ("birth_date", "registered_on", "married_on", "left_on", "death_date"),
+        "birth": ("birth_date",),
+        "contraception": ("start_date", "end_date"),
+        "service_event": ("event_date",),
+        "reward_payment": ("due_date", "paid_on"),
+        "demo_site": ("established_on",),
+    }
     found["event_future"] = sum(int((frames[t][col] > as_of).sum()) for t, cols in dated.items() for col in cols)
     born = p.set_index("id").birth_date
     before = sum(int((p[col] < p.birth_date).sum()) for col in ("registered_on", "married_on", "left_on", "death_date"))
-    for df, who, cols in ((c, "woman_id", ("start_date", "end_date")), (b, "mother_id", ("birth_date",)),
-                          (e, "person_id", ("event_date",)), (r, "person_id", ("due_date", "paid_on"))):
+    for df, who, cols in (
+        (c, "woman_id", ("start_date", "end_date")),
+        (b, "mother_id", ("birth_date",)),
+        (e, "person_id", ("event_date",)),
+        (r, "person_id", ("due_date", "paid_on")),
+    ):
         before += sum(int((df[col] < df[who].map(born)).sum()) for col in cols)
     found["event_before_birth"] = before
 
@@ -375,9 +449,13 @@ def test_planted_defects_are_exactly_the_known_ones(frames: dict[str, pd.DataFra
     last = pd.concat(changes).query("d <= @as_of").groupby("village_id").d.max().reindex(villages)
     found["stale_village"] = int((last.isna() | (last <= as_of - pd.DateOffset(months=6))).sum())
     local = p[p.hukou == "local"]
-    local_last = pd.concat(
-        [local[[col, "village_id"]].rename(columns={col: "d"}) for col in dated["person"][1:]]
-    ).query("d <= @as_of").groupby("village_id").d.max().reindex(villages)
+    local_last = (
+        pd.concat([local[[col, "village_id"]].rename(columns={col: "d"}) for col in dated["person"][1:]])
+        .query("d <= @as_of")
+        .groupby("village_id")
+        .d.max()
+        .reindex(villages)
+    )
     assert int((local_last <= as_of - pd.Timedelta(days=150)).sum()) == 1  # the others: a change in 5 months
 
     # Population balance per village, every year to date: only the current year has two misses.
@@ -392,8 +470,14 @@ def test_planted_defects_are_exactly_the_known_ones(frames: dict[str, pd.DataFra
         moved_in = count(local[local.registered_on.between(a, z) & (local.registered_on != local.birth_date)])
         deaths = count(local[local.death_date.between(a, z)])
         moved_out = count(local[local.left_on.between(a, z)])
-        gap = (_local_stock(local, a - pd.Timedelta(days=1), villages) + births + moved_in - deaths - moved_out
-               - _local_stock(local, z, villages))
+        gap = (
+            _local_stock(local, a - pd.Timedelta(days=1), villages)
+            + births
+            + moved_in
+            - deaths
+            - moved_out
+            - _local_stock(local, z, villages)
+        )
         unbalanced[year] = int((gap != 0).sum())
     assert all(n == 0 for year, n in unbalanced.items() if year < AS_OF.year), unbalanced
     found["population_balance"] = unbalanced[AS_OF.year]

@@ -92,8 +92,18 @@ def test_project_schema_creates_and_counts_alike(dialect_name: str, tmp_path: Pa
                 conn.execute(schema.contraception.insert(), br.contraception())
                 conn.execute(
                     schema.target.insert(),
-                    [{"year": 2024, "indicator": "birth_rate", "township_id": 2, "op": "<=",
-                      "value": 10.0, "low": None, "high": None, "amber": 0.5}],
+                    [
+                        {
+                            "year": 2024,
+                            "indicator": "birth_rate",
+                            "township_id": 2,
+                            "op": "<=",
+                            "value": 10.0,
+                            "low": None,
+                            "high": None,
+                            "amber": 0.5,
+                        }
+                    ],
                 )
                 schema.create_indexes(conn)
             with engine.connect() as conn:
@@ -124,7 +134,10 @@ def test_monthly_counts_equal_single_month_base_counts(registry: sa.Engine) -> N
         for month in range(1, 13):
             single = count_queries.base_counts(conn, parse_period(f"2024-{month:02d}"))
             for village_id in single.index:
-                assert monthly.loc[(village_id, month)].to_dict() == single.loc[village_id].to_dict(), (month, village_id)
+                assert monthly.loc[(village_id, month)].to_dict() == single.loc[village_id].to_dict(), (
+                    month,
+                    village_id,
+                )
 
 
 def test_monthly_counts_add_up_to_year_to_date(registry: sa.Engine) -> None:

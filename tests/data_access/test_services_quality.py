@@ -36,34 +36,76 @@ def ident(region: str, born: date, seq: int) -> str:
 
 def person(pid: int, village: int, born: date, sex: str, seq: int, **kw: object) -> dict[str, object]:
     row: dict[str, object] = {
-        "id": pid, "id_number": ident("530823", born, seq), "name": f"张{pid}芳", "sex": sex,
-        "birth_date": born, "village_id": village, "household_id": None, "hukou": "local",
-        "marital_status": "single", "married_on": None, "registered_on": born, "left_on": None, "death_date": None,
+        "id": pid,
+        "id_number": ident("530823", born, seq),
+        "name": f"张{pid}芳",
+        "sex": sex,
+        "birth_date": born,
+        "village_id": village,
+        "household_id": None,
+        "hukou": "local",
+        "marital_status": "single",
+        "married_on": None,
+        "registered_on": born,
+        "left_on": None,
+        "death_date": None,
     }
     row.update(kw)
     return row
 
 
 def build_rows() -> dict[str, list[dict[str, object]]]:
-    townships = [{"id": 1, "code": "530823101", "name": "甲镇", "lat": 24.4, "lon": 100.8},
-                 {"id": 2, "code": "530823102", "name": "乙乡", "lat": 24.3, "lon": 100.9}]
-    villages = [{"id": 11, "code": "530823101201", "township_id": 1, "name": "一村", "kind": "村", "lat": 24.4, "lon": 100.8},
-                {"id": 21, "code": "530823102201", "township_id": 2, "name": "二村", "kind": "村", "lat": 24.3, "lon": 100.9}]
+    townships = [
+        {"id": 1, "code": "530823101", "name": "甲镇", "lat": 24.4, "lon": 100.8},
+        {"id": 2, "code": "530823102", "name": "乙乡", "lat": 24.3, "lon": 100.9},
+    ]
+    villages = [
+        {"id": 11, "code": "530823101201", "township_id": 1, "name": "一村", "kind": "村", "lat": 24.4, "lon": 100.8},
+        {"id": 21, "code": "530823102201", "township_id": 2, "name": "二村", "kind": "村", "lat": 24.3, "lon": 100.9},
+    ]
     households = [{"id": h, "village_id": 11 if h <= 10 else 21, "code": f"H{h}"} for h in range(1, 13)]
     people = []
     # 20 ordinary residents of village 11 (odd sequence: men), 10 of village 21 — all consistent.
     # Households 1–10 (village 11) and 11–12 (village 21) each have a resident at the year's end.
     for i in range(20):
-        people.append(person(100 + i, 11, D(1970, 1, 1 + i), "M", 1 + 2 * i, registered_on=D(1990, 1, 1),
-                             household_id=1 + i if i < 10 else None))
+        people.append(
+            person(
+                100 + i,
+                11,
+                D(1970, 1, 1 + i),
+                "M",
+                1 + 2 * i,
+                registered_on=D(1990, 1, 1),
+                household_id=1 + i if i < 10 else None,
+            )
+        )
     for i in range(10):
-        people.append(person(200 + i, 21, D(1980, 2, 1 + i), "M", 1 + 2 * i, registered_on=D(1990, 1, 1),
-                             household_id=11 + i if i < 2 else None))
+        people.append(
+            person(
+                200 + i,
+                21,
+                D(1980, 2, 1 + i),
+                "M",
+                1 + 2 * i,
+                registered_on=D(1990, 1, 1),
+                household_id=11 + i if i < 2 else None,
+            )
+        )
     households.append({"id": 13, "village_id": 11, "code": "H13"})  # emptied: nobody lives there
     # Women of village 11: married, 30 years old; 301–304 on short-acting methods, 305 on an IUD.
     for i in range(5):
-        people.append(person(301 + i, 11, D(1994, 3, 1 + i), "F", 2 + 2 * i, marital_status="married",
-                             married_on=D(2015, 1, 1), registered_on=D(1994, 3, 1 + i)))
+        people.append(
+            person(
+                301 + i,
+                11,
+                D(1994, 3, 1 + i),
+                "F",
+                2 + 2 * i,
+                marital_status="married",
+                married_on=D(2015, 1, 1),
+                registered_on=D(1994, 3, 1 + i),
+            )
+        )
     # --- planted defects ---
     bad_length = person(401, 11, D(1990, 1, 1), "M", 1)
     bad_length["id_number"] = "53082319900101001"  # 17 characters
@@ -82,13 +124,40 @@ def build_rows() -> dict[str, list[dict[str, object]]]:
     people += [bad_length, bad_check, dup_a, dup_b, sex_bad, date_bad, future, married_early, young_mother, no_number]
     births = [
         # Two births in village 11 in 2024; child persons registered (balance holds).
-        {"id": 1, "mother_id": 301, "child_id": 501, "village_id": 11, "birth_date": D(2024, 3, 3), "sex": "M",
-         "parity": 1, "policy_compliant": True, "hukou": "local"},
-        {"id": 2, "mother_id": 409, "child_id": 502, "village_id": 11, "birth_date": D(2024, 4, 4), "sex": "F",
-         "parity": 1, "policy_compliant": None, "hukou": "local"},  # mother 14; compliance missing
+        {
+            "id": 1,
+            "mother_id": 301,
+            "child_id": 501,
+            "village_id": 11,
+            "birth_date": D(2024, 3, 3),
+            "sex": "M",
+            "parity": 1,
+            "policy_compliant": True,
+            "hukou": "local",
+        },
+        {
+            "id": 2,
+            "mother_id": 409,
+            "child_id": 502,
+            "village_id": 11,
+            "birth_date": D(2024, 4, 4),
+            "sex": "F",
+            "parity": 1,
+            "policy_compliant": None,
+            "hukou": "local",
+        },  # mother 14; compliance missing
         # Village 21: a birth whose child was never registered -> balance off by one.
-        {"id": 3, "mother_id": None, "child_id": None, "village_id": 21, "birth_date": D(2024, 5, 5), "sex": "F",
-         "parity": 1, "policy_compliant": True, "hukou": "local"},
+        {
+            "id": 3,
+            "mother_id": None,
+            "child_id": None,
+            "village_id": 21,
+            "birth_date": D(2024, 5, 5),
+            "sex": "F",
+            "parity": 1,
+            "policy_compliant": True,
+            "hukou": "local",
+        },
     ]
     people += [person(501, 11, D(2024, 3, 3), "M", 21), person(502, 11, D(2024, 4, 4), "F", 22)]
     contraception = [
@@ -101,8 +170,19 @@ def build_rows() -> dict[str, list[dict[str, object]]]:
     ev = []
 
     def event(kind: str, day: date, village: int, **kw: object) -> None:
-        ev.append({"id": len(ev) + 1, "kind": kind, "event_date": day, "village_id": village, "person_id": None,
-                   "household_id": None, "operation": None, "informed_choice": None, **kw})
+        ev.append(
+            {
+                "id": len(ev) + 1,
+                "kind": kind,
+                "event_date": day,
+                "village_id": village,
+                "person_id": None,
+                "household_id": None,
+                "operation": None,
+                "informed_choice": None,
+                **kw,
+            }
+        )
 
     # Publicity: households 1–9 of village 11 visited in 2024 (house 1 twice), house 10 not;
     # village 21: house 11 visited in 2023 only -> 0 of 2 in 2024.
@@ -129,20 +209,73 @@ def build_rows() -> dict[str, list[dict[str, object]]]:
         event("folic_acid", D(2024, 1 + i, 12), 11, person_id=pid)
     event("supply_service", D(2025, 2, 1), 11, person_id=304)  # dated in the future (after TODAY)
     event("pregnancy_check", D(1999, 5, 1), 11, person_id=410)  # before her birth (2000-01-01)
-    quotas = [{"year": 2024, "township_id": 1, "kind": "pregnancy_check", "quota": 10},
-              {"year": 2024, "township_id": 1, "kind": "folic_acid", "quota": 10}]
-    rewards = [
-        {"id": 1, "person_id": 100, "scheme": "奖", "amount_due": 600, "due_date": D(2024, 6, 30), "amount_paid": 600, "paid_on": D(2024, 6, 30)},
-        {"id": 2, "person_id": 101, "scheme": "奖", "amount_due": 600, "due_date": D(2024, 6, 30), "amount_paid": 600, "paid_on": D(2024, 7, 1)},  # late
-        {"id": 3, "person_id": 102, "scheme": "补", "amount_due": 960, "due_date": D(2024, 6, 30), "amount_paid": 900, "paid_on": D(2024, 6, 1)},  # short
-        {"id": 4, "person_id": 103, "scheme": "免", "amount_due": 720, "due_date": D(2024, 9, 30), "amount_paid": None, "paid_on": None},  # unpaid
-        {"id": 5, "person_id": 104, "scheme": "奖", "amount_due": 600, "due_date": D(2023, 6, 30), "amount_paid": 600, "paid_on": D(2023, 6, 1)},  # 2023
+    quotas = [
+        {"year": 2024, "township_id": 1, "kind": "pregnancy_check", "quota": 10},
+        {"year": 2024, "township_id": 1, "kind": "folic_acid", "quota": 10},
     ]
-    sites = [{"id": 1, "village_id": 11, "kind": "人口文化大院", "level": "township", "established_on": D(2024, 4, 1)},
-             {"id": 2, "village_id": 11, "kind": "药具管理服务", "level": "county", "established_on": D(2024, 5, 1)}]
-    return {"township": townships, "village": villages, "household": households, "person": people, "birth": births,
-            "contraception": contraception, "service_event": ev, "task_quota": quotas, "reward_payment": rewards,
-            "demo_site": sites}
+    rewards = [
+        {
+            "id": 1,
+            "person_id": 100,
+            "scheme": "奖",
+            "amount_due": 600,
+            "due_date": D(2024, 6, 30),
+            "amount_paid": 600,
+            "paid_on": D(2024, 6, 30),
+        },
+        {
+            "id": 2,
+            "person_id": 101,
+            "scheme": "奖",
+            "amount_due": 600,
+            "due_date": D(2024, 6, 30),
+            "amount_paid": 600,
+            "paid_on": D(2024, 7, 1),
+        },  # late
+        {
+            "id": 3,
+            "person_id": 102,
+            "scheme": "补",
+            "amount_due": 960,
+            "due_date": D(2024, 6, 30),
+            "amount_paid": 900,
+            "paid_on": D(2024, 6, 1),
+        },  # short
+        {
+            "id": 4,
+            "person_id": 103,
+            "scheme": "免",
+            "amount_due": 720,
+            "due_date": D(2024, 9, 30),
+            "amount_paid": None,
+            "paid_on": None,
+        },  # unpaid
+        {
+            "id": 5,
+            "person_id": 104,
+            "scheme": "奖",
+            "amount_due": 600,
+            "due_date": D(2023, 6, 30),
+            "amount_paid": 600,
+            "paid_on": D(2023, 6, 1),
+        },  # 2023
+    ]
+    sites = [
+        {"id": 1, "village_id": 11, "kind": "人口文化大院", "level": "township", "established_on": D(2024, 4, 1)},
+        {"id": 2, "village_id": 11, "kind": "药具管理服务", "level": "county", "established_on": D(2024, 5, 1)},
+    ]
+    return {
+        "township": townships,
+        "village": villages,
+        "household": households,
+        "person": people,
+        "birth": births,
+        "contraception": contraception,
+        "service_event": ev,
+        "task_quota": quotas,
+        "reward_payment": rewards,
+        "demo_site": sites,
+    }
 
 
 def load(url: str) -> None:
@@ -272,8 +405,19 @@ def test_target_edit_lands_and_invalid_edit_changes_nothing(registry: str, monke
     frame, defaults, _ = sources.target_editor(engine, 2030)
     assert defaults and len(frame) == 11
     frame.loc[frame["indicator"] == "人口出生率", "value"] = 11.5
-    override = pd.DataFrame([{"township": "乙乡", "indicator": "birth_rate", "op": "<=", "value": 10.0,
-                              "low": None, "high": None, "amber": 0.5}])
+    override = pd.DataFrame(
+        [
+            {
+                "township": "乙乡",
+                "indicator": "birth_rate",
+                "op": "<=",
+                "value": 10.0,
+                "low": None,
+                "high": None,
+                "amber": 0.5,
+            }
+        ]
+    )
     assert sources.save_targets(engine, 2030, pd.concat([frame, override], ignore_index=True), allowed=True) == 12
     with engine.connect() as conn:
         stored = target_queries.load_targets(conn, 2030)
@@ -314,7 +458,9 @@ def test_quality_page_finds_the_demo_defects_and_nothing_else(tmp_path: Path) ->
     """The demo county plants a known number of each defect; the checks find exactly those."""
     today = D(2025, 3, 15)
     engine = sa.create_engine(f"sqlite:///{tmp_path / 'demo.sqlite'}")
-    demo.build_demo(engine, scale=0.01, seed=7, today=today, target_rows=tr.seed_rows(config.settings().default_targets, 2025))
+    demo.build_demo(
+        engine, scale=0.01, seed=7, today=today, target_rows=tr.seed_rows(config.settings().default_targets, 2025)
+    )
     report = quality_report(open_registry(f"sqlite:///{tmp_path / 'demo.sqlite'}"), year_to_date(today), today)
     found = report.findings.groupby("check").size().to_dict()
     assert {c: found.get(c, 0) for c in quality.CHECKS} == defects.PLANTED_DEFECTS

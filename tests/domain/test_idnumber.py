@@ -49,7 +49,14 @@ def test_birth_date_and_sex() -> None:
 
 
 def test_old_15_digit_numbers_are_invalid_not_a_crash() -> None:
-    persons = pd.DataFrame({"person_id": [1, 2], "id_number": ["530823900101123", None], "sex": ["M", "F"],
-                            "birth_date": ["1990-01-01", "1990-01-01"], "village_id": [1, 1]})
+    persons = pd.DataFrame(
+        {
+            "person_id": [1, 2],
+            "id_number": ["530823900101123", None],
+            "sex": ["M", "F"],
+            "birth_date": ["1990-01-01", "1990-01-01"],
+            "village_id": [1, 1],
+        }
+    )
     found = quality.id_findings(persons)
     assert sorted(zip(found["check"], found["detail"])) == [("id_invalid", "length"), ("id_missing", "missing")]

@@ -83,8 +83,15 @@ def test_roll_up_is_a_ratio_of_sums_not_a_mean_of_ratios() -> None:
 def test_headline_values_by_hand() -> None:
     c = counts(
         v1=dict(
-            pop_start=1990, pop_end=2010, births=25, births_male=14, births_female=11,
-            births_compliant=23, deaths=11, married_wcba=400, long_acting=306,
+            pop_start=1990,
+            pop_end=2010,
+            births=25,
+            births_male=14,
+            births_female=11,
+            births_compliant=23,
+            deaths=11,
+            married_wcba=400,
+            long_acting=306,
         )
     )
     u = units((1, "V1", 10, "T10"))
@@ -115,8 +122,19 @@ def test_exactly_on_a_per_mille_target_is_green() -> None:
 
 def test_partial_leap_year_is_cumulative_and_judged_on_projection() -> None:
     period = parse_period("2024-01..2024-02")  # 60 days of 366
-    c = counts(v1=dict(pop_start=1000, pop_end=1002, births=3, deaths=1, births_compliant=3,
-                       births_male=2, births_female=1, married_wcba=10, long_acting=8))
+    c = counts(
+        v1=dict(
+            pop_start=1000,
+            pop_end=1002,
+            births=3,
+            deaths=1,
+            births_compliant=3,
+            births_male=2,
+            births_female=1,
+            married_wcba=10,
+            long_acting=8,
+        )
+    )
     r = evaluate(c, units((1, "V1", 10, "T10")), "village", period=period)
     birth = r.loc[("V1", "birth_rate")]
     assert birth["value"] == pytest.approx(3 / 1001 * 1000)  # 2.997 ‰, not annualised
@@ -159,10 +177,26 @@ def test_no_population_gives_no_data_for_rates() -> None:
 
 def test_small_numbers_flag_and_large_counts_are_conclusive() -> None:
     c = counts(
-        v1=dict(pop_start=300, pop_end=300, births=2, births_compliant=2, births_male=1, births_female=1,
-                married_wcba=5, long_acting=5),
-        v2=dict(pop_start=300000, pop_end=300000, births=3000, births_compliant=2850,
-                births_male=1560, births_female=1440, married_wcba=60000, long_acting=48000),
+        v1=dict(
+            pop_start=300,
+            pop_end=300,
+            births=2,
+            births_compliant=2,
+            births_male=1,
+            births_female=1,
+            married_wcba=5,
+            long_acting=5,
+        ),
+        v2=dict(
+            pop_start=300000,
+            pop_end=300000,
+            births=3000,
+            births_compliant=2850,
+            births_male=1560,
+            births_female=1440,
+            married_wcba=60000,
+            long_acting=48000,
+        ),
     )
     r = evaluate(c, TWO_VILLAGES, "village")
     assert r.loc[("V1", "planned_birth_rate"), "small_numbers"]  # 2/2 = 100 %, CI 34–100 %
@@ -178,8 +212,19 @@ def test_township_override_applies_to_township_and_its_villages() -> None:
     targets = pd.concat(
         [
             DEFAULTS,
-            pd.DataFrame([{"indicator": "birth_rate", "township_id": 20, "op": "<=", "value": 10.0,
-                           "low": None, "high": None, "amber": 0.5}]),
+            pd.DataFrame(
+                [
+                    {
+                        "indicator": "birth_rate",
+                        "township_id": 20,
+                        "op": "<=",
+                        "value": 10.0,
+                        "low": None,
+                        "high": None,
+                        "amber": 0.5,
+                    }
+                ]
+            ),
         ],
         ignore_index=True,
     )
@@ -274,8 +319,13 @@ def test_sex_ratio_interval_goes_through_the_male_share() -> None:
 
 def test_catalogue_is_data() -> None:
     codes = [i.code for i in ind.CATALOGUE]
-    assert codes[:5] == ["birth_rate", "natural_growth_rate", "planned_birth_rate",
-                         "sex_ratio_at_birth", "long_acting_rate"]
+    assert codes[:5] == [
+        "birth_rate",
+        "natural_growth_rate",
+        "planned_birth_rate",
+        "sex_ratio_at_birth",
+        "long_acting_rate",
+    ]
     assert [i.code for i in ind.CATALOGUE if i.projected][:2] == ["birth_rate", "natural_growth_rate"]
     for i in ind.CATALOGUE:
         # The catalogue holds codes; every name and formula is a word of both languages.

@@ -42,8 +42,21 @@ def test_parse_accepted_forms(text: str, start: date, end: date, label: str, day
 
 @pytest.mark.parametrize(
     "text",
-    ["", "24", "2024-13", "2024-00", "2024-Q5", "2024-Q0", "2024/06", "2024-06-01", "last year",
-     "2023-11..2024-02", "2024-09..2024-01", "2024..2025", "0999"],
+    [
+        "",
+        "24",
+        "2024-13",
+        "2024-00",
+        "2024-Q5",
+        "2024-Q0",
+        "2024/06",
+        "2024-06-01",
+        "last year",
+        "2023-11..2024-02",
+        "2024-09..2024-01",
+        "2024..2025",
+        "0999",
+    ],
 )
 def test_parse_rejects_everything_else_with_one_line(text: str) -> None:
     with pytest.raises(PeriodError) as info:

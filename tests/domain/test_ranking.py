@@ -34,7 +34,9 @@ def four_townships() -> pd.DataFrame:
         v1=dict(base, births=100, births_male=515, births_female=485, births_compliant=95, long_acting=800),
         v2=dict(base, births=125, births_male=515, births_female=485, births_compliant=120, long_acting=800, deaths=70),
         v3=dict(base, births=100, births_male=515, births_female=485, births_compliant=80, long_acting=800),
-        v4=dict(base, births=140, births_male=515, births_female=485, births_compliant=135, long_acting=740, deaths=100),
+        v4=dict(
+            base, births=140, births_male=515, births_female=485, births_compliant=135, long_acting=740, deaths=100
+        ),
     )
     return ind.compute(ind.roll_up(c, FOUR, "township", COUNTY), YEAR, DEFAULTS)
 
@@ -118,13 +120,20 @@ def test_gaps_count_what_is_missing_to_meet_the_target() -> None:
 
 @pytest.mark.parametrize(
     ("raw", "masked"),
-    [("530823199001011234", "5308231990******34"), ("53082319900101123X", "5308231990******3X"), (None, ""), ("123", "***")],
+    [
+        ("530823199001011234", "5308231990******34"),
+        ("53082319900101123X", "5308231990******3X"),
+        (None, ""),
+        ("123", "***"),
+    ],
 )
 def test_mask_id_number(raw: object, masked: str) -> None:
     assert privacy.mask_id_number(raw) == masked
 
 
-@pytest.mark.parametrize(("raw", "masked"), [("张小芳", "张*芳"), ("李明", "李*"), ("欧阳小芳", "欧**芳"), ("王", "王"), (None, "")])
+@pytest.mark.parametrize(
+    ("raw", "masked"), [("张小芳", "张*芳"), ("李明", "李*"), ("欧阳小芳", "欧**芳"), ("王", "王"), (None, "")]
+)
 def test_mask_name(raw: object, masked: str) -> None:
     assert privacy.mask_name(raw) == masked
 

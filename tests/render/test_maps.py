@@ -265,9 +265,24 @@ def test_selected_township_outlined(seats: pd.DataFrame, boundaries: dict) -> No
 
 
 def test_deck_without_data(boundaries: dict) -> None:
-    empty_t = pd.DataFrame(columns=["code", "name", "value", "value_text", "target_text", "status", "small_numbers", "n_text"])
-    empty_v = pd.DataFrame(columns=["code", "name", "lat", "lon", "population", "value_text", "target_text", "status",
-                                    "small_numbers", "n_text", "township_code"])
+    empty_t = pd.DataFrame(
+        columns=["code", "name", "value", "value_text", "target_text", "status", "small_numbers", "n_text"]
+    )
+    empty_v = pd.DataFrame(
+        columns=[
+            "code",
+            "name",
+            "lat",
+            "lon",
+            "population",
+            "value_text",
+            "target_text",
+            "status",
+            "small_numbers",
+            "n_text",
+            "township_code",
+        ]
+    )
     spec = json.loads(layers.county_deck(boundaries, empty_t, empty_v).to_json())
     fills = {tuple(f["properties"]["fill_color"][:3]) for f in layer(spec, layers.TOWNSHIPS_LAYER)["data"]["features"]}
     assert fills == {tuple(layers.hex_to_rgb(style.STATUS_COLOURS["no_data"]))}
@@ -277,18 +292,32 @@ def test_deck_without_data(boundaries: dict) -> None:
 
 
 def _square(lon: float, lat: float, d: float = 0.05) -> dict:
-    return {"type": "Polygon", "coordinates": [[[lon - d, lat - d], [lon + d, lat - d], [lon + d, lat + d],
-                                                 [lon - d, lat + d], [lon - d, lat - d]]]}
+    return {
+        "type": "Polygon",
+        "coordinates": [
+            [[lon - d, lat - d], [lon + d, lat - d], [lon + d, lat + d], [lon - d, lat + d], [lon - d, lat - d]]
+        ],
+    }
 
 
 def test_load_real_file(tmp_path: Path, seats: pd.DataFrame) -> None:
     first, second = seats.iloc[0], seats.iloc[1]
-    fc = {"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": {"code": first.code, "name": "x"}, "geometry": _square(first.lon, first.lat)},
-        {"type": "Feature", "properties": {"township_code": int(second.code + "000")},
-         "geometry": _square(second.lon, second.lat)},
-        {"type": "Feature", "properties": {"code": "999999999"}, "geometry": _square(100.5, 24.5)},
-    ]}
+    fc = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"code": first.code, "name": "x"},
+                "geometry": _square(first.lon, first.lat),
+            },
+            {
+                "type": "Feature",
+                "properties": {"township_code": int(second.code + "000")},
+                "geometry": _square(second.lon, second.lat),
+            },
+            {"type": "Feature", "properties": {"code": "999999999"}, "geometry": _square(100.5, 24.5)},
+        ],
+    }
     path = tmp_path / "towns.geojson"
     path.write_text(json.dumps(fc), encoding="utf-8")
     geojson, schematic = geometry.load_boundaries(seats, config.read_geojson(str(path)), str(path), OUTLINE)
@@ -302,9 +331,17 @@ def test_load_real_file(tmp_path: Path, seats: pd.DataFrame) -> None:
 def test_load_from_environment(tmp_path: Path, seats: pd.DataFrame, monkeypatch: pytest.MonkeyPatch) -> None:
     seat = seats.iloc[0]
     path = tmp_path / "env.geojson"
-    path.write_text(json.dumps({"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": {"code": seat.code}, "geometry": _square(seat.lon, seat.lat)}]}),
-        encoding="utf-8")
+    path.write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [
+                    {"type": "Feature", "properties": {"code": seat.code}, "geometry": _square(seat.lon, seat.lat)}
+                ],
+            }
+        ),
+        encoding="utf-8",
+    )
     monkeypatch.setenv(config.BOUNDARIES_ENV, str(path))
     found = sources.boundaries(seats)
     assert not found.schematic and len(found.geojson["features"]) == 1 and found.warning is None
@@ -315,8 +352,9 @@ def test_load_falls_back_to_schematic(seats: pd.DataFrame, boundaries: dict) -> 
     assert found.schematic is True and found.geojson == boundaries and found.warning is None
 
 
-def test_unusable_file_falls_back_with_a_one_line_warning(tmp_path: Path, seats: pd.DataFrame,
-                                                           boundaries: dict, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_unusable_file_falls_back_with_a_one_line_warning(
+    tmp_path: Path, seats: pd.DataFrame, boundaries: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = tmp_path / "broken.geojson"
     path.write_text("{not json", encoding="utf-8")
     monkeypatch.setenv(config.BOUNDARIES_ENV, str(path))
@@ -327,9 +365,21 @@ def test_unusable_file_falls_back_with_a_one_line_warning(tmp_path: Path, seats:
 
 def test_load_without_matching_codes_raises(tmp_path: Path, seats: pd.DataFrame) -> None:
     path = tmp_path / "other.geojson"
-    path.write_text(json.dumps({"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": {"code": "110101001", "name": "东华门"}, "geometry": _square(116.4, 39.9)}]}),
-        encoding="utf-8")
+    path.write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [
+                    {
+                        "type": "Feature",
+                        "properties": {"code": "110101001", "name": "东华门"},
+                        "geometry": _square(116.4, 39.9),
+                    }
+                ],
+            }
+        ),
+        encoding="utf-8",
+    )
     with pytest.raises(geometry.BoundaryError) as info:
         geometry.load_boundaries(seats, config.read_geojson(str(path)), str(path), OUTLINE)
     message = formats.message(info.value)
@@ -383,12 +433,24 @@ def test_selected_code() -> None:
     assert layers.selected_code(None) is None
     assert layers.selected_code(serde.deserialize(None)) is None
     assert layers.selected_code(serde.deserialize("{}")) is None
-    township = {"selection": {"indices": {"townships": [3]}, "objects": {"townships": [
-        {"type": "Feature", "properties": {"code": "530823104", "name": "大朝山东镇"}, "geometry": None}]}}}
+    township = {
+        "selection": {
+            "indices": {"townships": [3]},
+            "objects": {
+                "townships": [
+                    {"type": "Feature", "properties": {"code": "530823104", "name": "大朝山东镇"}, "geometry": None}
+                ]
+            },
+        }
+    }
     assert layers.selected_code(serde.deserialize(json.dumps(township))) == "530823104"
     assert layers.selected_code(township["selection"]) == "530823104"
-    village = {"selection": {"indices": {"villages": [0]}, "objects": {"villages": [
-        {"code": "530823104201", "township_code": "530823104"}]}}}
+    village = {
+        "selection": {
+            "indices": {"villages": [0]},
+            "objects": {"villages": [{"code": "530823104201", "township_code": "530823104"}]},
+        }
+    }
     assert layers.selected_code(serde.deserialize(json.dumps(village))) == "530823104"
     empty = {"selection": {"indices": {"townships": []}, "objects": {"townships": []}}}
     assert layers.selected_code(serde.deserialize(json.dumps(empty))) is None

@@ -1,2 +1,5 @@
-"""Streamlit pieces every page uses: the shared sidebar, KPI cards, status tables with their
-download buttons, the scope picker, one-line error messages."""
+"""Streamlit pieces every page uses: sidebar, KPI cards, status tables, scope picker, errors.
+
+The sidebar sets the period (kept in the URL) and "my township"; tables come with their own
+download buttons; registry problems become one error line.
+"""

@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-
 import streamlit as st
 
 from dashboard import labels
 from dashboard.render import formats, style
 from dashboard.render.cards import Card, card_parts
 
-_CSS = "\n".join(
-    f"""[class*="st-key-card-{status}-"] {{
+_CSS = (
+    "\n".join(
+        f"""[class*="st-key-card-{status}-"] {{
   border-left: 0.6rem solid {colour}; background: {style.STATUS_TINTS[status]};
   border-radius: 0.5rem; padding: 0.6rem 0.8rem;
 }}"""
-    for status, colour in style.STATUS_COLOURS.items()
-) + """
+        for status, colour in style.STATUS_COLOURS.items()
+    )
+    + """
 [class*="st-key-card-"] [data-testid="stMetricValue"] { font-size: 2.2rem; font-weight: 700; }
 /* On a 1366-pixel projector five cards are narrow: wrap labels and changes, never cut them. */
 [class*="st-key-card-"] [data-testid="stMetricLabel"] *,
@@ -37,6 +38,7 @@ _CSS = "\n".join(
 .kpi-small { font-style: italic; }
 .kpi-group { font-weight: 700; font-size: 1.05rem; margin: 0.6rem 0 0.2rem 0; color: #334e68; }
 """
+)
 
 #: Cards per row: five headline targets share one row; the seven service cards take two.
 PER_ROW = {"headline": 5, "service": 4}
@@ -60,13 +62,18 @@ def render_card(card: Card) -> None:
             delta=card.yoy_text if card.yoy_text else None,
             delta_color=delta_color,  # type: ignore[arg-type]
             delta_arrow="off" if unchanged else "auto",
-            help=f"{card.full_name}：" + (labels.t(
-                "card_help",
-                num=formats.fmt_count(card.numerator),
-                den=formats.fmt_count(card.denominator),
-                lo=interval[0],
-                hi=interval[-1],
-            ) if card.n_text else card.target_text),
+            help=f"{card.full_name}："
+            + (
+                labels.t(
+                    "card_help",
+                    num=formats.fmt_count(card.numerator),
+                    den=formats.fmt_count(card.denominator),
+                    lo=interval[0],
+                    hi=interval[-1],
+                )
+                if card.n_text
+                else card.target_text
+            ),
         )
         st.markdown(
             "\n".join(f'<div class="kpi-line kpi-{kind}">{part}</div>' for kind, part in card_parts(card)),
@@ -85,7 +92,7 @@ def render_cards(cards: list[Card], *, grouped: bool = False) -> None:
             st.markdown(f'<div class="kpi-group">{labels.t(f"overview_group_{group}")}</div>', unsafe_allow_html=True)
         per_row = PER_ROW.get(group, 5) if grouped else len(members)
         for start in range(0, len(members), per_row):
-            row = members[start:start + per_row]
+            row = members[start : start + per_row]
             for column, card in zip(st.columns(per_row), row):
                 with column:
                     render_card(card)

@@ -37,7 +37,7 @@ def registry_url() -> str:
     secret: str | None = None
     try:
         secret = st.secrets["connections"]["registry"]["url"]
-    except Exception:  # noqa: BLE001 - no secrets file or no such entry: fall through
+    except Exception:
         secret = None
     return configured_url(secret)
 
@@ -85,7 +85,8 @@ def period_picker(years: list[int], default: Period) -> Period:
     # state (st.switch_page clears it) so that the period survives moving between pages.
     if last_seen is None or (from_url and from_url != last_seen) or "period_year" not in st.session_state:
         try:
-            wanted = parse_period(from_url or last_seen) if (from_url or last_seen) else default
+            seen = from_url or last_seen
+            wanted = parse_period(str(seen)) if seen else default
         except PeriodError as exc:
             st.sidebar.warning(formats.message(exc))
             wanted = default
@@ -102,25 +103,29 @@ def period_picker(years: list[int], default: Period) -> Period:
         "month": labels.t("period_kind_month"),
         "range": labels.t("period_kind_ytd"),
     }
-    kind = sb.radio(
-        labels.t("period_kind"), KINDS, key="period_kind", format_func=kind_names.get, horizontal=True
-    )
+    kind = sb.radio(labels.t("period_kind"), KINDS, key="period_kind", format_func=kind_names.get, horizontal=True)
     values: dict[str, object] = {"year": year, "kind": kind}
     months = list(range(1, 13))
     if kind == "quarter":
         values["quarter"] = sb.selectbox(
-            labels.t("period_quarter"), [1, 2, 3, 4], key="period_quarter",
+            labels.t("period_quarter"),
+            [1, 2, 3, 4],
+            key="period_quarter",
             format_func=lambda n: labels.t("quarter_n", n=n),
         )
     elif kind == "month":
         values["month"] = sb.selectbox(
-            labels.t("period_month"), months, key="period_month",
+            labels.t("period_month"),
+            months,
+            key="period_month",
             format_func=lambda n: labels.t("month_n", n=n),
         )
     elif kind == "range":
         values["from_month"] = st.session_state.get("period_from_month", 1)
         values["to_month"] = sb.selectbox(
-            labels.t("period_through"), months, key="period_to_month",
+            labels.t("period_through"),
+            months,
+            key="period_to_month",
             format_func=lambda n: labels.t("month_n", n=n),
         )
     label = _compose(values)
@@ -128,9 +133,7 @@ def period_picker(years: list[int], default: Period) -> Period:
     st.session_state["_period_label"] = period.label
     if st.query_params.get("period") != period.label:
         st.query_params["period"] = period.label
-    sb.caption(
-        labels.t("period_caption", start=period.start.isoformat(), end=period.end.isoformat(), days=period.days)
-    )
+    sb.caption(labels.t("period_caption", start=period.start.isoformat(), end=period.end.isoformat(), days=period.days))
     return period
 
 

@@ -12,7 +12,7 @@ from dashboard.app.audit import file_bytes
 from dashboard.render import exports, style
 
 
-def status_styler(table: pd.DataFrame, status: pd.DataFrame) -> "pd.io.formats.style.Styler":
+def status_styler(table: pd.DataFrame, status: pd.DataFrame) -> pd.io.formats.style.Styler:
     """Tint each cell by its status (the symbol in the text carries it for colour-blind eyes)."""
 
     status = status.set_axis(table.index)  # the same cells, whatever index each frame carries
@@ -49,8 +49,8 @@ def status_table(table: pd.DataFrame, status: pd.DataFrame, *, key: str) -> None
 def current_user() -> str:
     """Who is exporting: the signed-in user's e-mail where Streamlit has one, else 'local'."""
     try:
-        return str(st.user.get("email") or "local")  # type: ignore[attr-defined]
-    except Exception:  # noqa: BLE001 - no authentication configured
+        return str(st.user.get("email") or "local")
+    except Exception:
         return "local"
 
 

@@ -1,1 +1,1 @@
-"""The offline county map (pydeck, no basemap): geometry, layers, legend."""
+"""The offline county map (pydeck, no basemap tiles): geometry, layers, legend."""

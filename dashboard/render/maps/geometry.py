@@ -24,8 +24,6 @@ class BoundaryError(KeyedError, ValueError):
     """A boundary file that cannot be used (message keys ``err_boundaries_…``)."""
 
 
-
-
 def county_outline(outline: Mapping[str, Any]) -> Polygon | MultiPolygon:
     """The county outline from its GeoJSON (the schematic demo outline, or a real one)."""
     geoms = [shape(f["geometry"]) for f in outline["features"]]
@@ -171,9 +169,8 @@ def load_boundaries(
         )
     if not features:
         raise BoundaryError("err_boundaries_match", path=source)
-    features.sort(key=lambda f: f["properties"]["code"])
+    features.sort(key=lambda f: str(f["properties"]["code"]))  # type: ignore[index]
     return {"type": "FeatureCollection", "features": features}, False
-
 
 
 def label_point(geom: Polygon | MultiPolygon) -> tuple[float, float]:
@@ -185,5 +182,3 @@ def label_point(geom: Polygon | MultiPolygon) -> tuple[float, float]:
     if not geom.contains(c):
         c = geom.representative_point()
     return round(c.x, 5), round(c.y, 5)
-
-

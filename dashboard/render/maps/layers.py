@@ -22,7 +22,6 @@ from dashboard import labels
 from dashboard.render import formats, style
 from dashboard.render.maps.geometry import label_point
 
-
 TOWNSHIPS_LAYER = "townships"
 LABELS_LAYER = "township-labels"
 VILLAGES_LAYER = "villages"
@@ -85,8 +84,6 @@ def _value_fractions(values: pd.Series) -> pd.Series:
     return (v - lo) / (hi - lo)
 
 
-
-
 def _is_missing(x: object) -> bool:
     return x is None or (isinstance(x, float) and math.isnan(x)) or x is pd.NA
 
@@ -109,7 +106,14 @@ TOOLTIP_HTML = (
 
 
 def _tooltip(
-    name: str, kind: str, value_label: str, value_text: str, target_text: str, status: str, small: bool, n_text: str,
+    name: str,
+    kind: str,
+    value_label: str,
+    value_text: str,
+    target_text: str,
+    status: str,
+    small: bool,
+    n_text: str,
     population: int | None = None,
 ) -> dict[str, str]:
     """The tooltip's fields (plain text): name, value, target, status (symbol + word), n,
@@ -301,8 +305,15 @@ def county_deck(
                     "fill_color": status_rgba(status, _MUTED_VILLAGE_ALPHA if small else _VILLAGE_ALPHA),
                     "line_color": [255, 255, 255, 120 if small else 230],
                     **_tooltip(
-                        str(rec.get("name", "")), labels.t("village"), value_label, value_text, target_text, status,
-                        small, n_text, population,
+                        str(rec.get("name", "")),
+                        labels.t("village"),
+                        value_label,
+                        value_text,
+                        target_text,
+                        status,
+                        small,
+                        n_text,
+                        population,
                     ),
                 }
             )

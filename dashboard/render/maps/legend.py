@@ -60,14 +60,20 @@ def legend_html(
             f'background:linear-gradient(to right, {gradient});border:1px solid #ccc"></span>'
             f"{html.escape(hi)}</span>"
         )
-        parts.append(_swatch(style.STATUS_COLOURS["no_data"], style.STATUS_SYMBOLS["no_data"], labels.t("status_no_data")))
+        parts.append(
+            _swatch(style.STATUS_COLOURS["no_data"], style.STATUS_SYMBOLS["no_data"], labels.t("status_no_data"))
+        )
     else:
         for status in ("green", "amber", "red", "no_data"):
-            parts.append(_swatch(style.STATUS_COLOURS[status], style.STATUS_SYMBOLS[status], formats.status_word(status)))
+            parts.append(
+                _swatch(style.STATUS_COLOURS[status], style.STATUS_SYMBOLS[status], formats.status_word(status))
+            )
         parts.append(
             _swatch(
-                style.STATUS_COLOURS["red"], style.SMALL_NUMBERS_SYMBOL,
-                f"{labels.t('small_numbers')}（{labels.t('map_muted')}）", opacity=style.MUTED_OPACITY,
+                style.STATUS_COLOURS["red"],
+                style.SMALL_NUMBERS_SYMBOL,
+                f"{labels.t('small_numbers')}（{labels.t('map_muted')}）",
+                opacity=style.MUTED_OPACITY,
             )
         )
     notes = [html.escape(labels.t("map_bubbles"))]
@@ -77,7 +83,7 @@ def legend_html(
         notes.append(f"<b>{html.escape(labels.t('map_schematic'))}</b>")
     return (
         '<div class="county-map-legend" style="font-size:14px;line-height:1.9;color:inherit">'
-        f'<div>{"".join(parts)}</div>'
+        f"<div>{''.join(parts)}</div>"
         f'<div style="font-size:13px;opacity:0.85">{"　".join(notes)}</div>'
         "</div>"
     )
