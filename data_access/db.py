@@ -29,11 +29,10 @@ class RegistryError(KeyedError, RuntimeError):
 
 
 @contextmanager
-def reading(engine: sa.Engine) -> Iterator[sa.Connection]:
-    """A connection whose driver errors end as one-line :class:`RegistryError` ('err_query')."""
+def _one_line_errors() -> Iterator[None]:
+    """Driver errors as one-line :class:`RegistryError` ('err_query')."""
     try:
-        with engine.connect() as conn:
-            yield conn
+        yield
     except RegistryError:
         raise
     except sa.exc.SQLAlchemyError as exc:
@@ -41,15 +40,17 @@ def reading(engine: sa.Engine) -> Iterator[sa.Connection]:
 
 
 @contextmanager
+def reading(engine: sa.Engine) -> Iterator[sa.Connection]:
+    """A connection whose driver errors end as one-line :class:`RegistryError` ('err_query')."""
+    with _one_line_errors(), engine.connect() as conn:
+        yield conn
+
+
+@contextmanager
 def writing(engine: sa.Engine) -> Iterator[sa.Connection]:
     """One transaction (committed on success) with the same one-line errors as :func:`reading`."""
-    try:
-        with engine.begin() as conn:
-            yield conn
-    except RegistryError:
-        raise
-    except sa.exc.SQLAlchemyError as exc:
-        raise RegistryError("err_query", reason=one_line(exc)) from exc
+    with _one_line_errors(), engine.begin() as conn:
+        yield conn
 
 
 # The drivers this project installs, for URLs that name only the database kind.

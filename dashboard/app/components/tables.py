@@ -74,24 +74,15 @@ def export_buttons(
     def make(fmt: str) -> bytes:
         return file_bytes(build(), context, fmt, person_level=person_level, user=user, detail=detail)
 
-    row = st.container(horizontal=True, gap="small")
-    with row:
-        if xlsx:
+    mimes = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "csv": "text/csv"}
+    with st.container(horizontal=True, gap="small"):
+        for fmt in ("xlsx", "csv") if xlsx else ("csv",):
             st.download_button(
-                labels.t("export_xlsx"),
-                data=lambda: make("xlsx"),
-                file_name=exports.safe_filename(*stem, suffix="xlsx"),
-                mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                key=f"{key}-xlsx",
+                labels.t(f"export_{fmt}"),
+                data=lambda fmt=fmt: make(fmt),  # type: ignore[misc]
+                file_name=exports.safe_filename(*stem, suffix=fmt),
+                mime=mimes[fmt],
+                key=f"{key}-{fmt}",
                 on_click="ignore",
                 icon=":material/download:",
             )
-        st.download_button(
-            labels.t("export_csv"),
-            data=lambda: make("csv"),
-            file_name=exports.safe_filename(*stem, suffix="csv"),
-            mime="text/csv",
-            key=f"{key}-csv",
-            on_click="ignore",
-            icon=":material/download:",
-        )
