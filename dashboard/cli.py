@@ -1,4 +1,4 @@
-"""Command line: ``python -m dashboard {demo-db,indicators,bench}``.
+"""Command line: ``python -m dashboard {demo-db,indicators,quality,refresh,bench}``.
 
 Every failure the user can cause (bad URL, unreachable or non-contract database, unknown
 period or level, unwritable file) prints one line on stderr and exits non-zero; files are
@@ -12,7 +12,7 @@ import os
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 
@@ -26,7 +26,7 @@ from dashboard.domain import targets as tr
 from dashboard.domain.errors import KeyedError
 from dashboard.domain.periods import PeriodError, parse_period, year_to_date
 from dashboard.render import exports, formats
-from data_access import demo
+from data_access import config, demo
 from data_access.db import DEFAULT_DEMO_PATH, RegistryError, make_engine, normalise_url, one_line, safe_url
 
 EXIT_USAGE = 2
@@ -103,6 +103,14 @@ def build_parser() -> argparse.ArgumentParser:
     quality.add_argument("--format", choices=("csv", "xlsx"), default="csv")
     quality.add_argument("--out", help="output file (default: CSV on stdout)")
     quality.add_argument("--records", action="store_true", help="list the offending records instead of counts")
+
+    refresh = sub.add_parser("refresh", help="build or update the summary counts the app reads")
+    refresh.add_argument("--db", required=True, help="SQLAlchemy URL or SQLite file path of the registry")
+    refresh.add_argument(
+        "--summary", help="summary store URL (default: DASHBOARD_SUMMARY_URL, else beside the registry)"
+    )
+    refresh.add_argument("--full", action="store_true", help="rebuild everything instead of updating what changed")
+    refresh.add_argument("--today", help=argparse.SUPPRESS)
 
     bench = sub.add_parser("bench", help="build the scale-1 county and time the hot paths")
     bench.add_argument("--scale", type=float, default=1.0)
@@ -259,6 +267,53 @@ def run_quality(args: argparse.Namespace) -> int:
     return 0
 
 
+# --------------------------------------------------------------------------- refresh
+
+
+def _progress_printer() -> tuple[Callable[[str], None], Callable[[], None]]:
+    """A progress line for long steps: rewritten in place on a terminal, one line per step in
+    a log. Returns (report a step, finish)."""
+    interactive = sys.stderr.isatty()
+    started = time.perf_counter()
+
+    def say(step: str) -> None:
+        words = refresh_step_words(step)
+        line = labels.t("refresh_progress", step=words, seconds=time.perf_counter() - started)
+        if interactive:
+            print("\r" + line.ljust(60), end="", file=sys.stderr, flush=True)
+        else:
+            print(line, file=sys.stderr, flush=True)
+
+    def finish() -> None:
+        if interactive:
+            print(file=sys.stderr)
+
+    return say, finish
+
+
+def refresh_step_words(step: str) -> str:
+    stage, _, rest = step.partition(" ")
+    key = f"refresh_step_{stage}"
+    return labels.t(key, detail=rest).strip() if labels.has(key) else step
+
+
+def run_refresh(args: argparse.Namespace) -> int:
+    """Build or update a registry's summaries; one line on what was done."""
+    today = date.fromisoformat(args.today) if args.today else date.today()
+    say, finish = _progress_printer()
+    try:
+        registry = open_registry(args.db)
+        summary_url = normalise_url(args.summary) if args.summary else config.summary_url(args.db)
+        store_engine = sources.open_store_url(summary_url)
+        done = sources.refresh_summary(registry, store_engine, full=args.full, today=today, progress=say)
+    except KeyedError as exc:
+        finish()
+        raise CliError(_registry_message(exc)) from exc
+    finish()
+    print(formats.refresh_words(done.mode, done.years, done.seconds) + f" → {safe_url(summary_url)}", file=sys.stderr)
+    return 0
+
+
 # --------------------------------------------------------------------------- demo
 
 
@@ -314,6 +369,15 @@ def run_demo(args: argparse.Namespace) -> int:
         url = f"sqlite:///{final_path}"
     if interactive:
         print(file=sys.stderr)
+    say, finish = _progress_printer()
+    try:  # the summaries the app reads, built with the registry (replacing an old file's)
+        store_engine = sources.open_store_url(config.summary_url(url))
+        sources.refresh_summary(open_registry(url), store_engine, full=True, today=today, progress=say)
+        store_engine.dispose()
+    except KeyedError as exc:
+        raise CliError(_registry_message(exc)) from exc
+    finally:
+        finish()
     print(
         labels.t(
             "demo_done",
@@ -350,6 +414,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_demo(args)
         if args.command == "quality":
             return run_quality(args)
+        if args.command == "refresh":
+            return run_refresh(args)
         if args.command == "bench":
             return bench.run(args)
     except CliError as exc:

@@ -5,6 +5,7 @@ engine's :class:`~dashboard.domain.settings.Settings`."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import tomllib
@@ -12,11 +13,14 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.engine import make_url
+
 from dashboard.domain import targets as tr
 from dashboard.domain.county import County
 from dashboard.domain.errors import KeyedError
 from dashboard.domain.settings import Settings
 from dashboard.domain.sites import SiteGoals
+from data_access.db import normalise_url, safe_url
 
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "config"
 
@@ -87,3 +91,32 @@ def read_geojson(path: str) -> object:
     except (OSError, UnicodeDecodeError, ValueError) as exc:
         reason = " ".join(str(exc).split()) or type(exc).__name__
         raise ConfigError("err_boundaries_read", path=path, reason=reason) from None
+
+
+SUMMARY_ENV = "DASHBOARD_SUMMARY_URL"
+SUMMARY_DIR = CONFIG_DIR.parent / "data" / "summaries"
+
+
+def summary_url(registry_url: str) -> str:
+    """Where a registry's summaries live: ``DASHBOARD_SUMMARY_URL`` (any SQLAlchemy URL — e.g. a
+    schema of the registry database, when the county allows it), else a SQLite file of the
+    dashboard's own: beside a SQLite registry (``demo.sqlite`` → ``demo.summary.sqlite``), or
+    ``data/summaries/<registry id>.sqlite`` for a database server."""
+    explicit = os.environ.get(SUMMARY_ENV, "").strip()
+    if explicit:
+        return normalise_url(explicit)
+    url = make_url(normalise_url(registry_url))
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        path = Path(url.database)
+        return f"sqlite:///{path.with_name(path.stem + '.summary.sqlite')}"
+    key = hashlib.sha1(safe_url(str(url)).encode("utf-8")).hexdigest()[:12]
+    SUMMARY_DIR.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{SUMMARY_DIR / (key + '.sqlite')}"
+
+
+def refresh_minutes() -> float:
+    """How often the app refreshes the summaries (``DASHBOARD_REFRESH_MINUTES``, default 60; 0: never)."""
+    try:
+        return max(0.0, float(os.environ.get("DASHBOARD_REFRESH_MINUTES", "60")))
+    except ValueError:
+        return 60.0

@@ -7,7 +7,7 @@ import time
 import streamlit as st
 
 from dashboard import labels
-from dashboard.app import cache, loaders
+from dashboard.app import loaders
 from dashboard.app.components import sidebar
 from dashboard.app.components.errors import stop_on_registry_error
 from dashboard.render import slides
@@ -38,9 +38,7 @@ def show() -> None:
     now = time.monotonic()
     last = st.session_state.setdefault("meeting_last_advance", now)
     if auto and now - last >= float(seconds) - 0.5:
-        step(1)
-        if st.session_state["meeting_slide"] == 0:
-            cache.clear()  # a full cycle done: the next round shows fresh registry data
+        step(1)  # each slide reads the current summaries: a refresh shows on the next slide
     index = st.session_state["meeting_slide"]
     with stop_on_registry_error():
         deck = loaders.meeting_deck(context.url, context.period)

@@ -31,7 +31,7 @@ check = st.selectbox(
 )
 with stop_on_registry_error():
     rows = loaders.quality_records(context.url, context.period, today, check)
-    by_village = loaders.quality_villages(context.url, context.period, today, check)
+    by_village = loaders.quality_villages(context.url, context.period, check)
 if not by_village.empty:
     st.markdown(f"**{labels.t('quality_by_village')}**")
     tables.table(by_village, key="quality-villages", limit=12)

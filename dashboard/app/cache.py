@@ -1,12 +1,17 @@
-"""Cached access to the registry for the app: one engine per database, one query set per
-period, one report per (database, period, level).
+"""Cached access for the app: one engine per registry and per summary store, the store's
+current snapshot (re-read every few seconds, so a refresh shows up at once), and everything
+read from the summaries keyed by the snapshot's generation — a refresh makes new keys, old
+entries age out.
 
-Only query results and language-free reports are cached (per database URL and period label,
-with a TTL so that registry changes show up); words are added per run by the views.
+Only counts and language-free reports are cached; words are added per run by the views.
+Person-level lists are live registry queries limited to a few villages or one check.
 """
 
 from __future__ import annotations
 
+import logging
+import threading
+import time
 from datetime import date
 
 import pandas as pd
@@ -20,30 +25,25 @@ from dashboard.domain import targets as tr
 from dashboard.domain.periods import Period, parse_period
 from dashboard.domain.settings import Settings
 from dashboard.views.map import Boundaries, seats
-from data_access import demo
+from data_access import config
 from data_access.db import DEFAULT_DEMO_PATH, normalise_url, reading
-from data_access.queries import counts, records, units
+from data_access.queries import records
 from data_access.queries import targets as target_queries
+from data_access.summaries import read
 
+#: Live registry reads (person lists, targets) are kept this long.
 CACHE_TTL_SECONDS = 600
+#: How often a session re-reads which summary generation is current.
+SNAPSHOT_TTL_SECONDS = 15
+log = logging.getLogger(__name__)
 
 
 def ensure_demo_database(url: str) -> None:
-    """Build the demo registry the first time the app runs on its default SQLite file."""
+    """Build the demo registry (and its summaries) the first time the app runs on its
+    default SQLite file."""
     if normalise_url(url) != f"sqlite:///{DEFAULT_DEMO_PATH}" or DEFAULT_DEMO_PATH.exists():
         return
-    tmp = DEFAULT_DEMO_PATH.with_name(f".{DEFAULT_DEMO_PATH.name}.building")
-    tmp.parent.mkdir(parents=True, exist_ok=True)
-    tmp.unlink(missing_ok=True)
-    today = date.today()
-    defaults = settings().default_targets
-    rows = [r for y in range(2019, today.year + 1) for r in tr.seed_rows(defaults, y)]
-    engine = sa.create_engine(f"sqlite:///{tmp}")
-    try:
-        demo.build_demo(engine, scale=1.0, today=today, target_rows=rows)
-    finally:
-        engine.dispose()
-    tmp.replace(DEFAULT_DEMO_PATH)
+    sources.build_demo_file(DEFAULT_DEMO_PATH, date.today())
 
 
 @st.cache_resource(show_spinner=False)
@@ -57,54 +57,128 @@ def engine(url: str) -> sa.Engine:
     return sources.open_registry(url)
 
 
+@st.cache_resource(show_spinner=False)
+def store(url: str) -> sa.Engine:
+    """The summary store of the registry at ``url``."""
+    return sources.open_store(url)
+
+
+@st.cache_data(ttl=SNAPSHOT_TTL_SECONDS, show_spinner=False)
+def snapshot(url: str) -> read.Snapshot:
+    """The summaries' current generation (built first when the store is empty)."""
+    return sources.ensure_summary(engine(url), store(url))
+
+
+def refresh(url: str, *, full: bool = False) -> sources.summary_refresh.Refreshed:
+    """Refresh the summaries now (a county user's button); pages see the new generation."""
+    done = sources.refresh_summary(engine(url), store(url), full=full)
+    snapshot.clear()
+    return done
+
+
+def _refresh_loop(url: str, minutes: float) -> None:
+    while True:
+        time.sleep(minutes * 60)
+        try:
+            sources.refresh_summary(engine(url), store(url))
+        except Exception as exc:  # the next round tries again; pages keep the last summary
+            log.warning("scheduled summary refresh failed: %s", " ".join(str(exc).split()))
+
+
+@st.cache_resource(show_spinner=False)
+def scheduler(url: str) -> threading.Thread | None:
+    """One background thread per registry that refreshes its summaries every
+    ``DASHBOARD_REFRESH_MINUTES`` (none when 0); sessions pick the result up via
+    :func:`snapshot`."""
+    minutes = config.refresh_minutes()
+    if minutes <= 0:
+        return None
+    thread = threading.Thread(target=_refresh_loop, args=(url, minutes), name="summary-refresh", daemon=True)
+    thread.start()
+    return thread
+
+
 @st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False, max_entries=128)
-def inputs(url: str, period_label: str, with_services: bool = True) -> reports.Inputs:
-    """Units, per-village base counts (and service counts) and targets for one period."""
-    return sources.load_inputs(engine(url), parse_period(period_label), with_services)
+def _inputs(url: str, generation: int, period_label: str) -> reports.Inputs:
+    snap = snapshot(url)
+    period = parse_period(period_label)
+    if snap.covers(period):
+        return sources.summary_inputs(engine(url), store(url), snap, period, generation)
+    # A period outside the summaries' years (an old link, the year before the first): live.
+    return sources.load_inputs(engine(url), period)
 
 
-def report(url: str, period: Period, level: str, with_services: bool = True) -> reports.Report:
-    """The indicator report for a level (built from the cached inputs, cached itself);
-    ``with_services=False`` skips the service counts (headline indicators only)."""
-    return _report(url, period.label, level, with_services)
+def inputs(url: str, period: Period) -> reports.Inputs:
+    """Units, per-village base and service counts and targets for one period."""
+    return _inputs(url, snapshot(url).generation, period.label)
+
+
+def report(url: str, period: Period, level: str) -> reports.Report:
+    """The indicator report for a level (built from the cached inputs, cached itself)."""
+    return _report(url, snapshot(url).generation, period.label, level)
 
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False, max_entries=256)
-def _report(url: str, period_label: str, level: str, with_services: bool = True) -> reports.Report:
-    return reports.build(inputs(url, period_label, with_services), level)
+def _report(url: str, generation: int, period_label: str, level: str) -> reports.Report:
+    return reports.build(_inputs(url, generation, period_label), level)
 
 
-@st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False)
 def unit_rows(url: str) -> pd.DataFrame:
     """Villages with their townships (names, codes, coordinates)."""
-    with reading(engine(url)) as conn:
-        return units.load_units(conn)
+    return _unit_rows(url, snapshot(url).generation)
 
 
-@st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False)
-def year_span(url: str) -> tuple[int, int] | None:
-    """First and last year with births (None for an empty registry)."""
-    with reading(engine(url)) as conn:
-        return units.year_span(conn)
+@st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False, max_entries=8)
+def _unit_rows(url: str, generation: int) -> pd.DataFrame:
+    with reading(store(url)) as conn:
+        return read.load_units(conn, generation)
+
+
+def year_span(url: str) -> tuple[int, int]:
+    """The first and last year the summaries cover."""
+    snap = snapshot(url)
+    return snap.first_year, snap.last_year
+
+
+def counts_for(url: str, periods: tuple[Period, ...]) -> dict[str, pd.DataFrame]:
+    """Per-village base and service counts for several periods (a trends page's ~40) at once."""
+    return _counts_for(url, snapshot(url).generation, tuple(p.label for p in periods))
 
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False, max_entries=64)
-def intervals(url: str, starts: tuple[date, ...], parts: tuple[str, ...]) -> pd.DataFrame:
-    """Base counts per village for consecutive periods [starts[k−1], starts[k]) (one pass)."""
-    with reading(engine(url)) as conn:
-        return counts.interval_counts(conn, list(starts), parts)
+def _counts_for(url: str, generation: int, period_labels: tuple[str, ...]) -> dict[str, pd.DataFrame]:
+    snap = snapshot(url)
+    periods = [parse_period(label) for label in period_labels]
+    inside = [p for p in periods if snap.covers(p)]
+    with reading(store(url)) as conn:
+        out = read.periods_counts(conn, generation, inside, _unit_rows(url, generation).index)
+    for p in periods:
+        if p.label not in out:
+            out[p.label] = _inputs(url, generation, p.label).counts
+    return out
+
+
+def quotas(url: str, year: int) -> pd.DataFrame:
+    """The year's task quotas per township (from the summaries)."""
+    return _quotas(url, snapshot(url).generation, year)
+
+
+@st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False, max_entries=32)
+def _quotas(url: str, generation: int, year: int) -> pd.DataFrame:
+    with reading(store(url)) as conn:
+        return read.load_quotas(conn, generation, year)
 
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False, max_entries=64)
 def targets(url: str, year: int) -> pd.DataFrame:
-    """The year's target rows completed by the defaults."""
+    """The year's target rows completed by the defaults (read live: users edit them)."""
     with reading(engine(url)) as conn:
         return tr.with_defaults(target_queries.load_targets(conn, year), settings().default_targets)[0]
 
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False, max_entries=64)
 def person_list(url: str, kind: str, period_label: str, village_ids: tuple[int, ...]) -> pd.DataFrame:
-    """Registry rows behind a number (unmasked; the caller masks).
+    """Registry rows behind a number (live, unmasked; the caller masks).
 
     ``kind``: 'births' (births in the period), 'wcba_without_long_acting' (married women 15–49
     at the period's end without a long-acting method), 'wcba_long_acting', 'wcba_all'.
@@ -117,10 +191,27 @@ def person_list(url: str, kind: str, period_label: str, village_ids: tuple[int, 
         return records.married_wcba_list(conn, period.end, list(village_ids), long_acting=long_acting[kind])
 
 
+def quality(url: str, period: Period) -> quality_checks.QualityReport:
+    """Findings counted per check, township and village (from the summaries)."""
+    return _quality(url, snapshot(url).generation, period.label)
+
+
 @st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False, max_entries=16)
-def quality(url: str, period_label: str, today: date) -> quality_checks.QualityReport:
-    """Every data-quality check for the period (the slowest read: it scans every person)."""
-    return sources.quality_report(engine(url), parse_period(period_label), today)
+def _quality(url: str, generation: int, period_label: str) -> quality_checks.QualityReport:
+    return sources.summary_quality(store(url), snapshot(url), parse_period(period_label))
+
+
+@st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False, max_entries=32)
+def quality_records(url: str, period_label: str, today: date, check: str) -> quality_checks.QualityReport:
+    """One check's findings with their records, live on the registry (the villages the
+    summaries place findings in, not the whole registry, where the check allows it)."""
+    found = quality(url, parse_period(period_label)).findings
+    in_check = found[found["check"] == check]
+    villages = tuple(sorted(int(v) for v in in_check["village_id"].dropna().unique()))
+    unplaced = bool(in_check["village_id"].isna().any())
+    return sources.quality_report(
+        engine(url), parse_period(period_label), today, check=check, villages=(villages, unplaced)
+    )
 
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False, max_entries=64)
@@ -144,5 +235,5 @@ def boundaries(url: str) -> Boundaries:
 
 
 def clear() -> None:
-    """Forget every cached query result (tests; a 'refresh data' button)."""
+    """Forget every cached result (tests; after a target edit)."""
     st.cache_data.clear()

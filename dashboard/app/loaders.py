@@ -17,13 +17,12 @@ from dashboard.domain.report import Report
 from dashboard.render import formats
 from dashboard.views import drilldown, export, meeting, overview, quality, ranking, services, trends
 from dashboard.views import map as map_view
-from data_access.queries import counts
 
 
-def _last_year(url: str, period: Period, level: str, with_services: bool = True) -> Report | None:
+def _last_year(url: str, period: Period, level: str) -> Report | None:
     """The same months a year earlier, or None when there is no such period."""
     try:
-        return cache.report(url, period.same_period_last_year(), level, with_services)
+        return cache.report(url, period.same_period_last_year(), level)
     except PeriodError:
         return None
 
@@ -31,8 +30,7 @@ def _last_year(url: str, period: Period, level: str, with_services: bool = True)
 def overview_page(url: str, period: Period, as_of: date, *, all_targets: bool = False) -> overview.OverviewPage:
     county = cache.report(url, period, "county")
     townships = cache.report(url, period, "township")
-    # Last year is only the cards' year-on-year change: headline counts suffice.
-    county_last = _last_year(url, period, "county", with_services=False)
+    county_last = _last_year(url, period, "county")  # the cards' year-on-year change
     return overview.build(county, townships, county_last, as_of=as_of, all_targets=all_targets)
 
 
@@ -71,15 +69,16 @@ def map_page(
 
 
 def _village_trend(url: str, period: Period, indicator: ind.Indicator, village_code: str) -> pd.DataFrame:
-    """Year to date through each month of the period's year for one village (one grouped pass)."""
+    """Year to date through each month of the period's year for one village."""
     unit_rows = cache.unit_rows(url)
-    starts = tuple(counts.month_starts(period.year, period.end.month))
-    monthly = cache.intervals(url, starts, counts.parts_for(indicator.count_columns))
-    per_key = series_engine.unit_counts(monthly, unit_rows, "village", village_code)
+    months = range(1, period.end.month + 1)
+    periods = {m: series_engine.ytd_period(period.year, m) for m in months}
+    counts = cache.counts_for(url, tuple(periods.values()))
+    rows = {m: series_engine.unit_row(counts[p.label], unit_rows, "village", village_code) for m, p in periods.items()}
     template = series_engine.unit_template(unit_rows, "village", village_code, cache.settings().county)
     year_targets = cache.targets(url, period.year)
-    return series_engine.ytd_series(
-        per_key, list(range(1, period.end.month + 1)), period.year, template, lambda _p: year_targets, (indicator,)
+    return series_engine.evaluate(
+        rows, template, periods.__getitem__, lambda _p: year_targets, (indicator,), lambda y: cache.quotas(url, y)
     )
 
 
@@ -124,13 +123,11 @@ def trends_page(
         scope = f"{township_names[township_code]} · {village_names[village_code]}"
     elif township_code in township_names:
         level, code, scope = "township", township_code, township_names[township_code]
-    span = cache.year_span(url)
-    first = min(span[0], period.year) if span else period.year
-    layout = series_engine.plan(first, period.year, period.end.month)
-    monthly = cache.intervals(url, layout.starts, counts.parts_for(indicator.count_columns))
+    first = min(cache.year_span(url)[0], period.year)
+    wanted = tuple(series_engine.periods_needed(first, period))
+    counts = cache.counts_for(url, wanted)
     data = series_engine.series(
-        monthly,
-        layout,
+        lambda p: counts[p.label],
         unit_rows,
         period,
         indicator,
@@ -138,6 +135,8 @@ def trends_page(
         code,
         lambda p: cache.targets(url, p.year),
         settings.county,
+        first,
+        lambda y: cache.quotas(url, y),
     )
     return trends.build(data, period, indicator, scope, settings.county)
 
@@ -149,16 +148,17 @@ def services_page(url: str, period: Period) -> services.ServicesPage:
 
 
 def quality_page(url: str, period: Period, today: date) -> quality.QualityPage:
-    return quality.build(cache.quality(url, period.label, today), period, today, cache.settings().county)
+    """Findings per check and township (from the summaries)."""
+    return quality.build(cache.quality(url, period), period, today, cache.settings().county)
 
 
-def quality_villages(url: str, period: Period, today: date, check: str) -> pd.DataFrame:
-    return quality.village_counts(cache.quality(url, period.label, today), check)
+def quality_villages(url: str, period: Period, check: str) -> pd.DataFrame:
+    return quality.village_counts(cache.quality(url, period), check)
 
 
 def quality_records(url: str, period: Period, today: date, check: str) -> pd.DataFrame:
-    """The masked records behind one check."""
-    report = cache.quality(url, period.label, today)
+    """The masked records behind one check (live on the registry)."""
+    report = cache.quality_records(url, period.label, today, check)
     people = cache.persons(url, quality.person_ids(report, check))
     return quality.records(report, check, people)
 
@@ -178,7 +178,7 @@ def export_table(url: str, selection: export.Selection) -> export.ExportTable:
 
 def meeting_deck(url: str, period: Period) -> meeting.MeetingDeck:
     county = cache.report(url, period, "county")
-    last = _last_year(url, period, "county", with_services=False)
+    last = _last_year(url, period, "county")
     return meeting.build(county, last, cache.report(url, period, "township"), cache.report(url, period, "village"))
 
 

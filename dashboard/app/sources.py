@@ -4,7 +4,10 @@ app caches these (``dashboard.app.cache``), the CLI calls them directly."""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from datetime import date
+from pathlib import Path
 
 import pandas as pd
 import sqlalchemy as sa
@@ -20,10 +23,12 @@ from dashboard.render import formats
 from dashboard.render.maps import geometry
 from dashboard.views import targets as target_views
 from dashboard.views.map import Boundaries
-from data_access import config
+from data_access import config, demo
 from data_access.db import check_contract, make_engine, reading, writing
 from data_access.queries import counts, services, targets, units
 from data_access.queries import quality as quality_queries
+from data_access.summaries import read, store
+from data_access.summaries import refresh as summary_refresh
 
 
 def settings() -> Settings:
@@ -38,8 +43,9 @@ def open_registry(url: str) -> sa.Engine:
 
 
 def load_inputs(engine: sa.Engine, period: Period, with_services: bool = True) -> reports.Inputs:
-    """Run the period's queries: units, base counts per village (and service counts unless
-    ``with_services`` is False), the year's targets and quotas."""
+    """Run the period's live queries on the registry: units, base counts per village (and
+    service counts unless ``with_services`` is False), the year's targets and quotas. The CLI's
+    path, and the reference the summaries are tested against."""
     conf = settings()
     with reading(engine) as conn:
         unit_rows = units.load_units(conn)
@@ -51,6 +57,87 @@ def load_inputs(engine: sa.Engine, period: Period, with_services: bool = True) -
         tables = frozenset(sa.inspect(conn).get_table_names())
     rules, used_defaults = tr.with_defaults(year_targets, conf.default_targets)
     return reports.Inputs(period, unit_rows, frame, rules, used_defaults, conf, quotas, tables)
+
+
+# --------------------------------------------------------------------------- the summaries
+
+
+def open_store(registry_url: str) -> sa.Engine:
+    """The summary store of a registry (created empty when missing)."""
+    return open_store_url(config.summary_url(registry_url))
+
+
+def open_store_url(summary_url: str) -> sa.Engine:
+    return store.make_store(summary_url)
+
+
+def refresh_summary(
+    registry: sa.Engine,
+    store_engine: sa.Engine,
+    *,
+    full: bool = False,
+    today: date | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> summary_refresh.Refreshed:
+    return summary_refresh.refresh(registry, store_engine, today=today, full=full, progress=progress)
+
+
+def current_snapshot(store_engine: sa.Engine) -> read.Snapshot | None:
+    with reading(store_engine) as conn:
+        return read.snapshot(conn)
+
+
+def ensure_summary(registry: sa.Engine, store_engine: sa.Engine, wait_s: float = 900) -> read.Snapshot:
+    """The store's current snapshot, built first (a full refresh) when there is none yet;
+    while another process builds it, wait for it (at most ``wait_s``)."""
+    deadline = time.monotonic() + wait_s
+    while (snap := current_snapshot(store_engine)) is None:
+        try:
+            refresh_summary(registry, store_engine, full=True)
+        except store.RefreshBusy:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(1.0)
+    return snap
+
+
+def build_demo_file(path: Path, today: date, scale: float = 1.0) -> None:
+    """Build the demo registry at ``path`` (beside, then renamed) and its summaries."""
+    tmp = path.with_name(f".{path.name}.building")
+    tmp.parent.mkdir(parents=True, exist_ok=True)
+    tmp.unlink(missing_ok=True)
+    defaults = settings().default_targets
+    rows = [r for y in range(2019, today.year + 1) for r in tr.seed_rows(defaults, y)]
+    engine = sa.create_engine(f"sqlite:///{tmp}")
+    try:
+        demo.build_demo(engine, scale=scale, today=today, target_rows=rows)
+    finally:
+        engine.dispose()
+    tmp.replace(path)
+    url = f"sqlite:///{path}"
+    summaries = open_store(url)
+    try:
+        refresh_summary(open_registry(url), summaries, full=True, today=today)
+    finally:
+        summaries.dispose()
+
+
+def summary_inputs(
+    registry: sa.Engine, store_engine: sa.Engine, snap: read.Snapshot, period: Period, generation: int | None = None
+) -> reports.Inputs:
+    """A period's inputs from the summaries (units, counts, quotas; of ``generation``, by
+    default the snapshot's) and the registry's target table (the one table users edit, read
+    live)."""
+    conf = settings()
+    gen = snap.generation if generation is None else generation
+    with reading(store_engine) as sconn:
+        unit_rows = read.load_units(sconn, gen)
+        frame = read.period_counts(sconn, gen, period, unit_rows.index)
+        quotas = read.load_quotas(sconn, gen, period.year)
+    with reading(registry) as conn:
+        year_targets = targets.load_targets(conn, period.year)
+    rules, used_defaults = tr.with_defaults(year_targets, conf.default_targets)
+    return reports.Inputs(period, unit_rows, frame, rules, used_defaults, conf, quotas, snap.tables)
 
 
 def indicator_report(
@@ -66,24 +153,64 @@ def incomplete_after(period: Period, today: date) -> date | None:
     return as_of if period.end > as_of else None
 
 
-def quality_report(engine: sa.Engine, period: Period, today: date) -> quality.QualityReport:
-    """Every data-quality check: records dated after ``today`` are in the future, villages are
-    stale against the last complete month, the population balance is for ``period``."""
+def _findings(
+    conn: sa.Connection,
+    check: str | None,
+    period: Period,
+    today: date,
+    villages: tuple[tuple[int, ...], bool] | None = None,
+) -> list[pd.DataFrame]:
+    """The findings of one check (all checks when None), from the live registry; ``villages``
+    limits the ID-number checks to the persons of those villages (see
+    ``persons_for_id_checks``)."""
     q = quality_queries
+
+    def wanted(*codes: str) -> bool:
+        return check is None or check in codes
+
+    parts = []
+    if wanted("id_missing", "id_invalid", "id_duplicate", "id_sex_mismatch", "id_birth_date_mismatch"):
+        parts.append(quality.id_findings(q.persons_for_id_checks(conn, villages)))
+    if wanted("mother_age"):
+        parts.append(quality.mother_age_findings(q.mother_ages(conn)))
+    if wanted("event_future"):
+        parts.append(quality.dated_findings(q.dated_records(conn, after=today), "event_future"))
+    if wanted("event_before_birth"):
+        parts.append(quality.dated_findings(q.dated_records(conn, before_birth=True), "event_before_birth"))
+    if wanted("birth_missing_fields"):
+        parts.append(quality.missing_field_findings(q.births_missing_fields(conn)))
+    if wanted("stale_village"):
+        parts.append(quality.stale_findings(q.last_change(conn), last_complete_month_end(today)))
+    if wanted("population_balance"):
+        parts.append(quality.balance_findings(counts.base_counts(conn, period), q.moves(conn, period)))
+    return [p[p["check"] == check] if check else p for p in parts]
+
+
+def quality_report(
+    engine: sa.Engine,
+    period: Period,
+    today: date,
+    check: str | None = None,
+    villages: tuple[tuple[int, ...], bool] | None = None,
+) -> quality.QualityReport:
+    """The data-quality checks, live on the registry (``check``: that one alone — the records
+    behind a count): records dated after ``today`` are in the future, villages are stale
+    against the last complete month, the population balance is for ``period``."""
     with reading(engine) as conn:
         unit_rows = units.load_units(conn)
-        parts = [
-            quality.id_findings(q.persons_for_id_checks(conn)),
-            quality.mother_age_findings(q.mother_ages(conn)),
-            quality.dated_findings(q.dated_records(conn, after=today), "event_future"),
-            quality.dated_findings(q.dated_records(conn, before_birth=True), "event_before_birth"),
-            quality.missing_field_findings(q.births_missing_fields(conn)),
-            quality.stale_findings(q.last_change(conn), last_complete_month_end(today)),
-            quality.balance_findings(counts.base_counts(conn, period), q.moves(conn, period)),
-        ]
+        parts = _findings(conn, check, period, today, villages)
     found = [p for p in parts if not p.empty]
     findings = pd.concat(found, ignore_index=True) if found else pd.DataFrame(columns=quality.FINDING_COLUMNS)
     return quality.summarise(findings, unit_rows)
+
+
+def summary_quality(store_engine: sa.Engine, snap: read.Snapshot, period: Period) -> quality.QualityReport:
+    """Findings counted per check, township and village from the summaries (the period's
+    population balance worked out from them); the findings carry no records."""
+    with reading(store_engine) as conn:
+        unit_rows = read.load_units(conn, snap.generation)
+        findings = read.quality_findings(conn, snap.generation, period, unit_rows.index)
+    return read.quality_report(findings, unit_rows)
 
 
 def boundaries(seats: pd.DataFrame) -> Boundaries:

@@ -65,6 +65,18 @@ def column_title(indicator: ind.Indicator) -> str:
     return f"{indicator_short(indicator.code)}（{sign}）" if sign else indicator_short(indicator.code)
 
 
+def refreshed_at(stamp: str) -> str:
+    """'2026-12-01 10:15' from the refresh's ISO time ('尚未刷新' when there is none)."""
+    return stamp.replace("T", " ")[:16] if stamp else labels.t("summary_never")
+
+
+def refresh_words(mode: str, years: Iterable[int], seconds: float) -> str:
+    """What a refresh did, in one line."""
+    chosen = sorted(years)
+    span = f"{chosen[0]}–{chosen[-1]}" if len(chosen) > 1 else "".join(map(str, chosen))
+    return labels.t(f"summary_done_{mode}", years=span, seconds=seconds)
+
+
 def period_words(period: Period) -> str:
     """'2024年', '2024年第2季度', '2024年6月', '2024年1–9月' — the period as a heading says it."""
     if period.is_full_year:

@@ -14,9 +14,17 @@ from data_access.queries.common import count_if, rows_frame
 from data_access.schema import birth, contraception, demo_site, person, reward_payment, service_event, village
 
 
-def persons_for_id_checks(conn: sa.Connection) -> pd.DataFrame:
-    """Every person's id, ID number, sex, birth date and village (for the ID-number checks)."""
+def persons_for_id_checks(conn: sa.Connection, villages: tuple[tuple[int, ...], bool] | None = None) -> pd.DataFrame:
+    """Every person's id, ID number, sex, birth date and village (for the ID-number checks);
+    ``villages`` = (ids, unplaced): only persons of those villages (and, when ``unplaced``,
+    those without a known village) — the records behind counts the summaries placed."""
     stmt = sa.select(person.c.id, person.c.id_number, person.c.sex, person.c.birth_date, person.c.village_id)
+    if villages is not None:
+        ids, unplaced = villages
+        where = [person.c.village_id.in_(sa.bindparam("village_ids", list(ids), expanding=True))] if ids else []
+        if unplaced:
+            where += [person.c.village_id.is_(None), person.c.village_id.not_in(sa.select(village.c.id))]
+        stmt = stmt.where(sa.or_(*where) if where else sa.false())
     return rows_frame(conn.execute(stmt), ["person_id", "id_number", "sex", "birth_date", "village_id"])
 
 

@@ -12,11 +12,13 @@ from datetime import date
 import streamlit as st
 
 from dashboard import labels
-from dashboard.app import cache
+from dashboard.app import cache, loaders
+from dashboard.app.components.errors import stop_on_registry_error
 from dashboard.domain import units
 from dashboard.domain.periods import Period, PeriodError, last_complete_month_end, parse_period, year_to_date
 from dashboard.render import formats
 from data_access.db import configured_url, safe_url
+from data_access.summaries import read
 
 KINDS = ("year", "quarter", "month", "range")
 _STATE = "_sidebar_context"
@@ -159,22 +161,37 @@ def my_township_picker(url: str, period: Period) -> str | None:
     return code or None
 
 
+def summary_status(url: str, snap: read.Snapshot) -> None:
+    """'数据截至 …' from the last refresh, and (county users) a button to refresh now."""
+    st.sidebar.caption(labels.t("summary_as_of", when=formats.refreshed_at(snap.refreshed_at)))
+    if not loaders.can_edit_targets():
+        return
+    if st.sidebar.button(labels.t("summary_refresh"), key="summary-refresh"):
+        with st.sidebar, st.spinner(labels.t("summary_refreshing")), stop_on_registry_error():
+            done = cache.refresh(url)
+        st.toast(formats.refresh_words(done.mode, done.years, done.seconds))
+        st.rerun()
+
+
 def render(today: date | None = None) -> Context:
     """Render the shared sidebar and remember the context for the page."""
     today = today or date.today()
     lang = st.query_params.get("lang", labels.language())
     labels.set_language(lang)
     url = registry_url()
-    cache.ensure_demo_database(url)
-    span = cache.year_span(url)
+    with st.spinner(labels.t("summary_building")), stop_on_registry_error():
+        cache.ensure_demo_database(url)
+        snap = cache.snapshot(url)
+    cache.scheduler(url)
     as_of = last_complete_month_end(today)
-    last_year = min(span[1], as_of.year) if span else as_of.year
-    first_year = span[0] if span else last_year
+    last_year = min(snap.last_year, as_of.year)
+    first_year = min(snap.first_year, last_year)
     years = list(range(last_year, first_year - 1, -1))
     period = period_picker(years, year_to_date(today))
     mine = my_township_picker(url, period)
     st.sidebar.divider()
     st.sidebar.caption(f"{labels.t('data_source')}：{safe_url(url)}")
+    summary_status(url, snap)
     context = Context(url=url, period=period, as_of=as_of, mine=mine)
     st.session_state[_STATE] = context
     return context

@@ -1,0 +1,1 @@
+"""Summary counts per village, built once by ``refresh`` and read by every page."""

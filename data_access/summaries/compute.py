@@ -1,0 +1,557 @@
+"""Computing the summaries of one calendar year from the registry: grouped scans bucketed by
+month (bound month starts, one nested CASE per date column), then vectorised counting.
+
+Every number equals what the live base-count queries give for the same period (the tests hold
+both side by side): the definitions are the same conditions, applied to month ends.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+
+from dashboard.domain.periods import age_cutoff
+from data_access.queries.common import LONG_ACTING_METHODS, SHORT_ACTING_METHODS, rows_frame
+from data_access.queries.services import QUOTA_PERSON_COLUMNS, SUPPLY_SITE_KIND, reward_paid_in_full_on_time
+from data_access.schema import birth, contraception, demo_site, household, person, reward_payment, service_event
+from data_access.summaries.store import FLOW_COLUMNS, RANGE_COLUMNS, STOCK_COLUMNS, month_index
+
+NEVER = 1_000_000  # the bucket of a missing date, or of one after the months bucketed
+
+
+def month_starts(year: int, last_month: int = 12) -> list[date]:
+    """First days of months 1..last_month of ``year`` and the day after (n + 1 bounds)."""
+    return [date(year + (m - 1) // 12, (m - 1) % 12 + 1, 1) for m in range(1, last_month + 2)]
+
+
+def month_bucket(column: sa.ColumnElement[Any], starts: list[date], prefix: str) -> sa.ColumnElement[int]:
+    """0 before ``starts[0]``, k within [starts[k−1], starts[k]), NEVER at or after the last start
+    or when NULL — a nested CASE of depth log₂(months), comparisons with bound dates only."""
+    params = [sa.bindparam(f"{prefix}_{i}", s, type_=sa.Date) for i, s in enumerate(starts)]
+    n = len(starts) - 1
+
+    def inner(lo: int, hi: int) -> sa.ColumnElement[int]:
+        if hi - lo == 1:
+            return sa.literal(lo + 1, type_=sa.Integer)
+        mid = (lo + hi) // 2
+        return sa.case((column < params[mid], inner(lo, mid)), else_=inner(mid, hi))
+
+    return sa.case(
+        (column.is_(None), sa.literal(NEVER, type_=sa.Integer)),
+        (column < params[0], sa.literal(0, type_=sa.Integer)),
+        (column >= params[n], sa.literal(NEVER, type_=sa.Integer)),
+        else_=inner(0, n),
+    )
+
+
+def _spans(start: np.ndarray, end: np.ndarray, months: int) -> tuple[np.ndarray, np.ndarray]:
+    """Month-end indices 0..months where [start, end) holds, as clipped (first, stop) pairs."""
+    first = np.clip(start, 0, months + 1)
+    stop = np.clip(end, 0, months + 1)
+    return first, np.maximum(stop, first)
+
+
+def _spread(
+    rows: np.ndarray, first: np.ndarray, stop: np.ndarray, weight: np.ndarray, n_rows: int, months: int
+) -> np.ndarray:
+    """Σ weight over the month-ends each row covers: a (n_rows × months + 1) matrix built from
+    difference arrays (+w at first, −w at stop, then a running sum)."""
+    diff = np.zeros((n_rows, months + 2), dtype=np.int64)
+    np.add.at(diff, (rows, first), weight)
+    np.add.at(diff, (rows, stop), -weight)
+    return np.cumsum(diff, axis=1)[:, : months + 1]
+
+
+@dataclass(frozen=True)
+class YearSummary:
+    """One year's rows for the store (``month`` is the store's month number)."""
+
+    flows: pd.DataFrame  # month, village_id, FLOW_COLUMNS
+    stocks: pd.DataFrame  # month, village_id, STOCK_COLUMNS (the span's first year also the December before)
+    ranges: pd.DataFrame  # year, first_month, last_month, village_id, RANGE_COLUMNS
+
+
+class SpanComputer:
+    """Everything the calendar years ``first_year``..``last_year`` contribute, for the villages
+    ``village_ids``: each table is read once for the whole span (months bucketed across it),
+    then counted year by year (bounded memory at any scale)."""
+
+    def __init__(self, conn: sa.Connection, first_year: int, last_year: int, village_ids: list[int], tables: set[str]):
+        self.conn = conn
+        self.first_year = first_year
+        self.years = list(range(first_year, last_year + 1))
+        self.starts = [date(y, m, 1) for y in self.years for m in range(1, 13)] + [date(last_year + 1, 1, 1)]
+        self.months = len(self.starts) - 1  # month k of the span: 1..months; 0 is the December before
+        self.village_ids = village_ids
+        self.village_pos = {v: i for i, v in enumerate(village_ids)}
+        self.tables = tables
+
+    # ------------------------------------------------------------------ helpers
+
+    def _pos(self, villages: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+        """Row positions of villages in ``village_ids`` and a mask of the ones that are known."""
+        pos = villages.map(self.village_pos)
+        known = pos.notna().to_numpy()
+        return pos.fillna(-1).astype("int64").to_numpy(), known
+
+    def _matrix(self) -> np.ndarray:
+        return np.zeros((len(self.village_ids), self.months + 1), dtype=np.int64)
+
+    def _add(self, target: np.ndarray, villages: pd.Series, month: np.ndarray, weight: np.ndarray) -> None:
+        pos, known = self._pos(villages)
+        ok = known & (month >= 0) & (month <= self.months)
+        np.add.at(target, (pos[ok], month[ok]), weight[ok])
+
+    def _in_year(self, column: sa.ColumnElement[Any]) -> sa.ColumnElement[bool]:
+        return sa.and_(column >= self.starts[0], column < self.starts[-1])
+
+    # ------------------------------------------------------------------ population
+
+    def population(self, flows: dict[str, np.ndarray], stocks: dict[str, np.ndarray]) -> None:
+        """Local and floating population at each month end (month 0: the December before),
+        deaths, moves in and out — one grouped scan of the person stock index."""
+        reg = month_bucket(person.c.registered_on, self.starts, "r").label("reg_b")
+        left = month_bucket(person.c.left_on, self.starts, "l").label("left_b")
+        died = month_bucket(person.c.death_date, self.starts, "d").label("death_b")
+        moved = sa.case(
+            (sa.or_(person.c.birth_date.is_(None), person.c.registered_on != person.c.birth_date), 1), else_=0
+        ).label("moved")
+        stmt = (
+            sa.select(person.c.village_id, person.c.hukou, reg, left, died, moved, sa.func.count().label("n"))
+            .where(person.c.village_id.is_not(None))
+            .group_by(person.c.village_id, person.c.hukou, reg, left, died, moved)
+        )
+        rows = rows_frame(self.conn.execute(stmt), ["village_id", "hukou", "reg_b", "left_b", "death_b", "moved", "n"])
+        if rows.empty:
+            return
+        pos, known = self._pos(rows["village_id"])
+        n = rows["n"].to_numpy(dtype=np.int64)
+        reg_b = rows["reg_b"].to_numpy(dtype=np.int64)
+        exit_b = np.minimum(rows["left_b"].to_numpy(dtype=np.int64), rows["death_b"].to_numpy(dtype=np.int64))
+        first, stop = _spans(reg_b, exit_b, self.months)
+        for hukou, column in (("local", "pop"), ("floating", "floating_pop")):
+            keep = known & (rows["hukou"] == hukou).to_numpy()
+            stocks[column] += _spread(pos[keep], first[keep], stop[keep], n[keep], len(self.village_ids), self.months)
+        local = rows["hukou"] == "local"
+        self._add(
+            flows["deaths"], rows.loc[local, "village_id"], rows.loc[local, "death_b"].to_numpy(), n[local.to_numpy()]
+        )
+        moved_in = local & (rows["moved"] == 1)
+        self._add(
+            flows["moves_in"],
+            rows.loc[moved_in, "village_id"],
+            rows.loc[moved_in, "reg_b"].to_numpy(),
+            n[moved_in.to_numpy()],
+        )
+        self._add(
+            flows["moves_out"], rows.loc[local, "village_id"], rows.loc[local, "left_b"].to_numpy(), n[local.to_numpy()]
+        )
+
+    def births(self, flows: dict[str, np.ndarray]) -> None:
+        born = month_bucket(birth.c.birth_date, self.starts, "b").label("birth_b")
+        ok = sa.case((birth.c.policy_compliant == sa.true(), 1), else_=0).label("ok")
+        stmt = (
+            sa.select(birth.c.village_id, birth.c.hukou, birth.c.sex, ok, born, sa.func.count().label("n"))
+            .where(self._in_year(birth.c.birth_date), birth.c.village_id.is_not(None))
+            .group_by(birth.c.village_id, birth.c.hukou, birth.c.sex, ok, born)
+        )
+        rows = rows_frame(self.conn.execute(stmt), ["village_id", "hukou", "sex", "ok", "birth_b", "n"])
+        if rows.empty:
+            return
+        n = rows["n"].to_numpy(dtype=np.int64)
+        month = rows["birth_b"].to_numpy(dtype=np.int64)
+        local = (rows["hukou"] == "local").to_numpy()
+        for column, keep in (
+            ("births", local),
+            ("births_male", local & (rows["sex"] == "M").to_numpy()),
+            ("births_female", local & (rows["sex"] == "F").to_numpy()),
+            ("births_compliant", local & (rows["ok"] == 1).to_numpy()),
+            ("floating_births", (rows["hukou"] == "floating").to_numpy()),
+        ):
+            self._add(flows[column], rows.loc[keep, "village_id"], month[keep], n[keep])
+
+    # ------------------------------------------------------------------ married women
+
+    def married_women(self, stocks: dict[str, np.ndarray]) -> dict[int, pd.DataFrame]:
+        """Married women 15–49 at each month end, of whom long-acting and short-acting users
+        (the same definition as ``married_wcba_condition`` / ``method_in_use``). Returns, per
+        year, the short-acting users (person_id, village_id, a column per month end 1..12) for
+        the supply-service ranges."""
+        ends = [s - timedelta(days=1) for s in self.starts]  # ends[0]: the December before
+        nexts = list(self.starts)  # the day after each end
+        earliest, latest = nexts[0], nexts[-1]
+        candidate = sa.and_(
+            person.c.hukou == "local",
+            person.c.sex == "F",
+            person.c.marital_status == "married",
+            person.c.married_on < latest,
+            person.c.registered_on < latest,
+            person.c.birth_date < age_cutoff(ends[-1], 15) + timedelta(days=1),
+            person.c.birth_date >= age_cutoff(ends[0], 50) + timedelta(days=1),
+            sa.or_(person.c.left_on.is_(None), person.c.left_on >= earliest),
+            sa.or_(person.c.death_date.is_(None), person.c.death_date >= earliest),
+            person.c.village_id.is_not(None),
+        )
+        women = rows_frame(
+            self.conn.execute(
+                sa.select(
+                    person.c.id,
+                    person.c.village_id,
+                    person.c.birth_date,
+                    person.c.married_on,
+                    person.c.registered_on,
+                    person.c.left_on,
+                    person.c.death_date,
+                ).where(candidate)
+            ),
+            ["id", "village_id", "birth_date", "married_on", "registered_on", "left_on", "death_date"],
+        )
+        if women.empty:
+            return {}
+        spells = rows_frame(
+            self.conn.execute(
+                sa.select(
+                    contraception.c.woman_id,
+                    contraception.c.method,
+                    contraception.c.start_date,
+                    contraception.c.end_date,
+                )
+                .select_from(contraception.join(person, contraception.c.woman_id == person.c.id))
+                .where(
+                    candidate,
+                    contraception.c.method.in_(LONG_ACTING_METHODS + SHORT_ACTING_METHODS),
+                    contraception.c.start_date < latest,
+                    sa.or_(contraception.c.end_date.is_(None), contraception.c.end_date >= earliest),
+                )
+            ),
+            ["woman_id", "method", "start_date", "end_date"],
+        )
+        w = {c: _as_days(women[c]) for c in ("birth_date", "married_on", "registered_on", "left_on", "death_date")}
+        index = pd.Index(women["id"].to_numpy())
+        sp_row = index.get_indexer(spells["woman_id"].to_numpy())
+        sp_start, sp_end = _as_days(spells["start_date"]), _as_days(spells["end_date"])
+        long_spell = spells["method"].isin(LONG_ACTING_METHODS).to_numpy()
+        pos, known = self._pos(women["village_id"])
+        short_at = np.zeros((len(women), 13), dtype=bool)  # one year at a time: the December before, then 1..12
+        users_by_year: dict[int, pd.DataFrame] = {}
+        for k, (end, end_next) in enumerate(zip(ends, nexts, strict=True)):
+            cut15 = np.datetime64(age_cutoff(end, 15) + timedelta(days=1))
+            cut50 = np.datetime64(age_cutoff(end, 50) + timedelta(days=1))
+            nxt = np.datetime64(end_next)
+            wcba = (
+                (w["married_on"] < nxt)
+                & (w["registered_on"] < nxt)
+                & (np.isnat(w["left_on"]) | (w["left_on"] >= nxt))
+                & (np.isnat(w["death_date"]) | (w["death_date"] >= nxt))
+                & (w["birth_date"] < cut15)
+                & (w["birth_date"] >= cut50)
+            )
+            in_use = (sp_start < nxt) & (np.isnat(sp_end) | (sp_end >= nxt)) & (sp_row >= 0)
+            uses_long = np.zeros(len(women), dtype=bool)
+            uses_long[sp_row[in_use & long_spell]] = True
+            uses_short = np.zeros(len(women), dtype=bool)
+            uses_short[sp_row[in_use & ~long_spell]] = True
+            # Supply service is judged only where service events are recorded at all (as the
+            # live ``service_counts``): without them its denominator stays 0, i.e. no data.
+            short_users = wcba & uses_short & ("service_event" in self.tables)
+            for column, flag in (
+                ("married_wcba", wcba),
+                ("long_acting", wcba & uses_long),
+                ("short_acting_users", short_users),
+            ):
+                np.add.at(stocks[column][:, k], pos[known & flag], 1)
+            month_of_year = (k - 1) % 12 + 1 if k else 0
+            short_at[:, month_of_year] = wcba & uses_short & known
+            if k and month_of_year == 12:
+                year = self.years[(k - 1) // 12]
+                users = short_at[:, 1:].any(axis=1)
+                frame = pd.DataFrame(short_at[users, 1:], columns=list(range(1, 13)))
+                frame.insert(0, "village_id", women.loc[users, "village_id"].to_numpy())
+                frame.insert(0, "person_id", women.loc[users, "id"].to_numpy())
+                users_by_year[year] = frame
+        return users_by_year
+
+    # ------------------------------------------------------------------ households
+
+    def households(self, stocks: dict[str, np.ndarray]) -> dict[int, pd.DataFrame]:
+        """Households with a local member present at each month end, in the household's
+        village. Returns, per year, the lived-in households (household_id, village_id, a column
+        per month end 1..12) for the publicity ranges."""
+        if "household" not in self.tables:
+            return {}
+        reg = month_bucket(person.c.registered_on, self.starts, "hr").label("reg_b")
+        left = month_bucket(person.c.left_on, self.starts, "hl").label("left_b")
+        died = month_bucket(person.c.death_date, self.starts, "hd").label("death_b")
+        stmt = (
+            sa.select(person.c.household_id, household.c.village_id, reg, left, died)
+            .select_from(person.join(household, person.c.household_id == household.c.id))
+            .where(person.c.hukou == "local", household.c.village_id.is_not(None))
+            .group_by(person.c.household_id, household.c.village_id, reg, left, died)
+        )
+        rows = rows_frame(self.conn.execute(stmt), ["household_id", "village_id", "reg_b", "left_b", "death_b"])
+        if rows.empty:
+            return {}
+        homes, home_row = np.unique(rows["household_id"].to_numpy(dtype=np.int64), return_inverse=True)
+        village = pd.Series(rows["village_id"].to_numpy()).groupby(home_row).first().to_numpy()
+        pos, known = self._pos(pd.Series(village))
+        reg_b = rows["reg_b"].to_numpy(dtype=np.int64)
+        exit_b = np.minimum(rows["left_b"].to_numpy(dtype=np.int64), rows["death_b"].to_numpy(dtype=np.int64))
+        out: dict[int, pd.DataFrame] = {}
+        for i, year in enumerate(self.years):
+            base = 12 * i  # month 0 of this year in span months (the December before)
+            # Presence within the year's 13 month ends: shift the span buckets to the year.
+            first, stop = _spans(reg_b - base, exit_b - base, 12)
+            present = _spread(home_row, first, stop, np.ones(len(rows), dtype=np.int64), len(homes), 12) > 0
+            for k in range(0 if i == 0 else 1, 13):
+                np.add.at(stocks["households"][:, base + k], pos[known & present[:, k]], 1)
+            lived = present[:, 1:].any(axis=1) & known
+            frame = pd.DataFrame(present[lived, 1:], columns=list(range(1, 13)))
+            frame.insert(0, "village_id", village[lived])
+            frame.insert(0, "household_id", homes[lived])
+            out[year] = frame
+        return out
+
+    # ------------------------------------------------------------------ service work
+
+    def events(self, flows: dict[str, np.ndarray]) -> None:
+        """Operations (and informed choice), pregnancy checks and folic acid per event village."""
+        if "service_event" not in self.tables:
+            return
+        kind = service_event.c.kind
+        when = month_bucket(service_event.c.event_date, self.starts, "e").label("event_b")
+        informed = sa.case((service_event.c.informed_choice == sa.true(), 1), else_=0).label("informed")
+        stmt = (
+            sa.select(service_event.c.village_id, kind, informed, when, sa.func.count().label("n"))
+            .where(
+                kind.in_(("operation", "pregnancy_check", "folic_acid")),
+                self._in_year(service_event.c.event_date),
+                service_event.c.village_id.is_not(None),
+            )
+            .group_by(service_event.c.village_id, kind, informed, when)
+        )
+        rows = rows_frame(self.conn.execute(stmt), ["village_id", "kind", "informed", "event_b", "n"])
+        n = rows["n"].to_numpy(dtype=np.int64)
+        month = rows["event_b"].to_numpy(dtype=np.int64)
+        for column, keep in (
+            ("operations", (rows["kind"] == "operation").to_numpy()),
+            ("operations_informed", ((rows["kind"] == "operation") & (rows["informed"] == 1)).to_numpy()),
+            ("pregnancy_checks", (rows["kind"] == "pregnancy_check").to_numpy()),
+            ("folic_acid", (rows["kind"] == "folic_acid").to_numpy()),
+        ):
+            self._add(flows[column], rows.loc[keep, "village_id"], month[keep], n[keep])
+
+    def rewards(self, flows: dict[str, np.ndarray]) -> None:
+        if "reward_payment" not in self.tables:
+            return
+        due = month_bucket(reward_payment.c.due_date, self.starts, "rw").label("due_b")
+        ok = sa.case((reward_paid_in_full_on_time(), 1), else_=0).label("ok")
+        stmt = (
+            sa.select(person.c.village_id, due, ok, sa.func.count().label("n"))
+            .select_from(reward_payment.join(person, reward_payment.c.person_id == person.c.id))
+            .where(self._in_year(reward_payment.c.due_date), person.c.village_id.is_not(None))
+            .group_by(person.c.village_id, due, ok)
+        )
+        rows = rows_frame(self.conn.execute(stmt), ["village_id", "due_b", "ok", "n"])
+        n = rows["n"].to_numpy(dtype=np.int64)
+        month = rows["due_b"].to_numpy(dtype=np.int64)
+        self._add(flows["rewards_due"], rows["village_id"], month, n)
+        ok_rows = (rows["ok"] == 1).to_numpy()
+        self._add(flows["rewards_ok"], rows.loc[ok_rows, "village_id"], month[ok_rows], n[ok_rows])
+
+    def sites(self, flows: dict[str, np.ndarray]) -> None:
+        if "demo_site" not in self.tables:
+            return
+        when = month_bucket(demo_site.c.established_on, self.starts, "s").label("site_b")
+        supply = sa.case((demo_site.c.kind == SUPPLY_SITE_KIND, 1), else_=0).label("supply")
+        stmt = (
+            sa.select(demo_site.c.village_id, demo_site.c.level, supply, when, sa.func.count().label("n"))
+            .where(self._in_year(demo_site.c.established_on), demo_site.c.village_id.is_not(None))
+            .group_by(demo_site.c.village_id, demo_site.c.level, supply, when)
+        )
+        rows = rows_frame(self.conn.execute(stmt), ["village_id", "level", "supply", "site_b", "n"])
+        n = rows["n"].to_numpy(dtype=np.int64)
+        month = rows["site_b"].to_numpy(dtype=np.int64)
+        for column, keep in (
+            ("new_sites_county", (rows["level"] == "county").to_numpy()),
+            ("new_sites_township", (rows["level"] == "township").to_numpy()),
+            ("new_supply_sites", (rows["supply"] == 1).to_numpy()),
+        ):
+            self._add(flows[column], rows.loc[keep, "village_id"], month[keep], n[keep])
+
+    # ------------------------------------------------------------------ distinct counts over ranges
+
+    def _range_counts(self, who: pd.DataFrame, last_event: np.ndarray) -> np.ndarray:
+        """Per village, (a, b) → how many of ``who`` (rows with village_id and a boolean per month
+        end 1..n: counted at b) have their latest event month at or before b no earlier than a.
+        ``last_event[i, b−1]`` is that latest month (0: none). Returns (villages × n × n)."""
+        n = 12
+        out = np.zeros((len(self.village_ids), n + 1, n + 1), dtype=np.int64)
+        if who.empty:
+            return out
+        pos, known = self._pos(who["village_id"])
+        member = who[list(range(1, n + 1))].to_numpy(dtype=bool)
+        for b in range(1, n + 1):
+            keep = known & member[:, b - 1] & (last_event[:, b - 1] > 0)
+            hist = np.zeros((len(self.village_ids), n + 2), dtype=np.int64)
+            np.add.at(hist, (pos[keep], last_event[keep, b - 1]), 1)
+            # count(a, b) = Σ_{m ≥ a} hist[m]  (m ≤ b by construction)
+            out[:, 1 : b + 1, b] = np.cumsum(hist[:, b:0:-1], axis=1)[:, ::-1]
+        return out
+
+    def _latest_month(self, ids: np.ndarray, events: pd.DataFrame, id_column: str) -> np.ndarray:
+        """For each id and each month end b, the latest month ≤ b with an event (0: none)."""
+        n = 12
+        visited = np.zeros((len(ids), n + 1), dtype=bool)
+        index = pd.Index(ids)
+        rows = index.get_indexer(events[id_column].to_numpy())
+        month = events["event_b"].to_numpy(dtype=np.int64)
+        ok = (rows >= 0) & (month >= 1) & (month <= n)
+        visited[rows[ok], month[ok]] = True
+        marked = np.where(visited, np.arange(n + 1), 0)
+        return np.maximum.accumulate(marked, axis=1)[:, 1:]
+
+    def ranges(self, year: int, lived_in: pd.DataFrame, short_users: pd.DataFrame) -> pd.DataFrame:
+        """The year's distinct counts for every month range a..b (1 ≤ a ≤ b ≤ 12)."""
+        n = 12
+        starts = month_starts(year)
+        in_year = lambda column: sa.and_(column >= starts[0], column < starts[-1])  # noqa: E731
+        cube = {c: np.zeros((len(self.village_ids), n + 1, n + 1), dtype=np.int64) for c in RANGE_COLUMNS}
+        if "service_event" in self.tables:
+            when = month_bucket(service_event.c.event_date, starts, "v").label("event_b")
+            if not lived_in.empty:
+                visits = rows_frame(
+                    self.conn.execute(
+                        sa.select(service_event.c.household_id, when)
+                        .where(
+                            service_event.c.kind == "publicity_visit",
+                            in_year(service_event.c.event_date),
+                            service_event.c.household_id.is_not(None),
+                        )
+                        .group_by(service_event.c.household_id, when)
+                    ),
+                    ["household_id", "event_b"],
+                )
+                ids = lived_in["household_id"].to_numpy(dtype=np.int64)
+                cube["households_reached"] = self._range_counts(
+                    lived_in, self._latest_month(ids, visits, "household_id")
+                )
+            if not short_users.empty:
+                served = rows_frame(
+                    self.conn.execute(
+                        sa.select(service_event.c.person_id, when)
+                        .where(
+                            service_event.c.kind == "supply_service",
+                            in_year(service_event.c.event_date),
+                            service_event.c.person_id.is_not(None),
+                        )
+                        .group_by(service_event.c.person_id, when)
+                    ),
+                    ["person_id", "event_b"],
+                )
+                ids = short_users["person_id"].to_numpy(dtype=np.int64)
+                cube["supply_served"] = self._range_counts(short_users, self._latest_month(ids, served, "person_id"))
+            self._quota_persons(cube, in_year)
+        rows = []
+        for a in range(1, n + 1):
+            for b in range(a, n + 1):
+                frame = pd.DataFrame({c: cube[c][:, a, b] for c in RANGE_COLUMNS})
+                frame.insert(0, "village_id", self.village_ids)
+                frame.insert(0, "last_month", b)
+                frame.insert(0, "first_month", a)
+                rows.append(frame)
+        out = (
+            pd.concat(rows, ignore_index=True)
+            if rows
+            else pd.DataFrame(columns=["first_month", "last_month", "village_id", *RANGE_COLUMNS])
+        )
+        out.insert(0, "year", year)
+        return out
+
+    def _quota_persons(self, cube: dict[str, np.ndarray], in_year: Callable[[Any], sa.ColumnElement[bool]]) -> None:
+        """Distinct persons with a check / folic acid in [a, b]: each counted once, in the
+        village of her first such event in the range (ties: the lower event id)."""
+        events = rows_frame(
+            self.conn.execute(
+                sa.select(
+                    service_event.c.kind,
+                    service_event.c.person_id,
+                    service_event.c.village_id,
+                    service_event.c.event_date,
+                    service_event.c.id,
+                ).where(
+                    service_event.c.kind.in_(tuple(QUOTA_PERSON_COLUMNS)),
+                    in_year(service_event.c.event_date),
+                    service_event.c.person_id.is_not(None),
+                    service_event.c.village_id.is_not(None),
+                )
+            ),
+            ["kind", "person_id", "village_id", "event_date", "id"],
+        )
+        if events.empty:
+            return
+        events["day"] = _as_days(events["event_date"])
+        events["event_b"] = events["day"].dt.month.astype("int64")
+        events = events.sort_values(["day", "id"], kind="stable")
+        n = 12
+        for kind, column in QUOTA_PERSON_COLUMNS.items():
+            own = events[events["kind"] == kind]
+            for a in range(1, n + 1):
+                first = own[own["event_b"] >= a].drop_duplicates("person_id")
+                pos, known = self._pos(first["village_id"])
+                hist = np.zeros((len(self.village_ids), n + 2), dtype=np.int64)
+                month = first["event_b"].to_numpy(dtype=np.int64)
+                ok = known & (month <= n)
+                np.add.at(hist, (pos[ok], month[ok]), 1)
+                running = np.cumsum(hist, axis=1)
+                cube[column][:, a, a : n + 1] = running[:, a : n + 1]
+
+    # ------------------------------------------------------------------ the year
+
+    def compute(self) -> list[YearSummary]:
+        flows = {c: self._matrix() for c in FLOW_COLUMNS}
+        stocks = {c: self._matrix() for c in STOCK_COLUMNS}
+        self.population(flows, stocks)
+        self.births(flows)
+        short_users = self.married_women(stocks)
+        lived_in = self.households(stocks)
+        self.events(flows)
+        self.rewards(flows)
+        self.sites(flows)
+        out = []
+        empty_homes = pd.DataFrame(columns=["household_id", "village_id", *range(1, 13)])
+        empty_users = pd.DataFrame(columns=["person_id", "village_id", *range(1, 13)])
+        for i, year in enumerate(self.years):
+            months = range(12 * i + 1, 12 * i + 13)
+            base = month_index(self.first_year, 1) - 1  # span month 0: the December before the span
+            flow_frame = _long({c: m for c, m in flows.items()}, self.village_ids, base, months)
+            stock_months = range(12 * i if i == 0 else 12 * i + 1, 12 * i + 13)
+            stock_frame = _long({c: m for c, m in stocks.items()}, self.village_ids, base, stock_months)
+            ranges = self.ranges(year, lived_in.get(year, empty_homes), short_users.get(year, empty_users))
+            out.append(YearSummary(flow_frame, stock_frame, ranges))
+        return out
+
+
+def _long(values: dict[str, np.ndarray], village_ids: list[int], base: int, months: range) -> pd.DataFrame:
+    """(village × month) matrices → rows month, village_id, one column per count."""
+    k = np.array(list(months), dtype=np.int64)
+    frame = pd.DataFrame(
+        {
+            "month": np.repeat(base + k, len(village_ids)),
+            "village_id": np.tile(np.asarray(village_ids, dtype=np.int64), len(k)),
+        }
+    )
+    for column, matrix in values.items():
+        frame[column] = matrix[:, k].T.reshape(-1)
+    return frame
+
+
+def _as_days(values: pd.Series) -> np.ndarray:
+    """Dates (or SQLite's date text, possibly with a time) as datetime64[D]; missing as NaT."""
+    parsed = pd.to_datetime(values.astype("string").str.slice(0, 10), format="%Y-%m-%d", errors="coerce")
+    return parsed.to_numpy(dtype="datetime64[D]") if isinstance(parsed, pd.Series) else np.asarray(parsed)

@@ -1,0 +1,199 @@
+"""Reading the summaries: a period's base counts per village (the same frame the live
+``counts.base_counts`` and ``services.service_counts`` give), the units, quotas, data-quality
+counts and the population balance — a few small grouped queries on the store."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+
+from dashboard.domain import quality
+from dashboard.domain.periods import Period
+from data_access.queries.counts import BASE_COUNT_COLUMNS
+from data_access.queries.services import SERVICE_COUNT_COLUMNS
+from data_access.summaries import store
+from data_access.summaries.store import FLOW_COLUMNS, RANGE_COLUMNS, STOCK_COLUMNS, UNIT_COLUMNS, month_index
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The store's current generation and what its refresh recorded."""
+
+    generation: int
+    refreshed_at: str
+    first_year: int
+    last_year: int
+    tables: frozenset[str]
+
+    def covers(self, period: Period) -> bool:
+        return self.first_year <= period.year <= self.last_year
+
+
+def snapshot(conn: sa.Connection) -> Snapshot | None:
+    """The current generation (None before the first refresh)."""
+    generation = store.current_generation(conn)
+    if generation is None:
+        return None
+    meta = store.read_meta(conn)
+    first, _, last = meta.get("horizon", "0-0").partition("-")
+    return Snapshot(
+        generation,
+        meta.get("refreshed_at", ""),
+        int(first),
+        int(last),
+        frozenset(t for t in meta.get("tables", "").split(",") if t),
+    )
+
+
+def load_units(conn: sa.Connection, generation: int) -> pd.DataFrame:
+    """The villages with their townships, as ``queries.units.load_units`` gives them."""
+    u = store.unit
+    frame = pd.DataFrame(
+        conn.execute(
+            sa.select(u.c.village_id, *(u.c[c] for c in UNIT_COLUMNS))
+            .where(u.c.generation == generation)
+            .order_by(u.c.township_code, u.c.village_code)
+        ).all(),
+        columns=["village_id", *UNIT_COLUMNS],
+    )
+    for column in ("village_code", "township_code"):
+        frame[column] = frame[column].astype(str)
+    return frame.set_index("village_id")
+
+
+def load_quotas(conn: sa.Connection, generation: int, year: int) -> pd.DataFrame:
+    q = store.quota
+    rows = conn.execute(
+        sa.select(q.c.township_id, q.c.kind, q.c.quota).where(q.c.generation == generation, q.c.year == year)
+    ).all()
+    return pd.DataFrame(rows, columns=["township_id", "kind", "quota"])
+
+
+def _by_village(conn: sa.Connection, stmt: sa.Select[tuple[object, ...]], columns: list[str]) -> pd.DataFrame:
+    frame = pd.DataFrame(conn.execute(stmt).all(), columns=["village_id", *columns])
+    return frame.set_index("village_id")
+
+
+COUNT_COLUMNS = [*BASE_COUNT_COLUMNS, *SERVICE_COUNT_COLUMNS]
+
+
+def period_counts(conn: sa.Connection, generation: int, period: Period, village_ids: pd.Index) -> pd.DataFrame:
+    """Base and service counts per village for ``period`` (months of one year): flows summed
+    over its months, stocks at the end of the month before it and of its last month, the
+    distinct counts of its month range. Every village in ``village_ids`` appears."""
+    return periods_counts(conn, generation, [period], village_ids)[period.label]
+
+
+def periods_counts(
+    conn: sa.Connection, generation: int, periods: list[Period], village_ids: pd.Index
+) -> dict[str, pd.DataFrame]:
+    """:func:`period_counts` for several periods in three queries (a trends page's ~40)."""
+    if not periods:
+        return {}
+    bounds = {
+        p.label: (month_index(p.start.year, p.start.month), month_index(p.end.year, p.end.month)) for p in periods
+    }
+    lo = min(a for a, _ in bounds.values())
+    hi = max(b for _, b in bounds.values())
+    f, s, r = store.flow, store.stock, store.month_range
+    flow_rows = pd.DataFrame(
+        conn.execute(
+            sa.select(f.c.village_id, f.c.month, *(f.c[c] for c in FLOW_COLUMNS)).where(
+                f.c.generation == generation, f.c.month >= lo, f.c.month <= hi
+            )
+        ).all(),
+        columns=["village_id", "month", *FLOW_COLUMNS],
+    )
+    needed = sorted({m for a, b in bounds.values() for m in (a - 1, b)})
+    stock_rows = pd.DataFrame(
+        conn.execute(
+            sa.select(s.c.month, s.c.village_id, *(s.c[c] for c in STOCK_COLUMNS)).where(
+                s.c.generation == generation, s.c.month.in_(needed)
+            )
+        ).all(),
+        columns=["month", "village_id", *STOCK_COLUMNS],
+    )
+    keys = sorted({(p.year, p.start.month, p.end.month) for p in periods})
+    range_rows = pd.DataFrame(
+        conn.execute(
+            sa.select(
+                r.c.year, r.c.first_month, r.c.last_month, r.c.village_id, *(r.c[c] for c in RANGE_COLUMNS)
+            ).where(r.c.generation == generation, sa.tuple_(r.c.year, r.c.first_month, r.c.last_month).in_(keys))
+        ).all(),
+        columns=["year", "first_month", "last_month", "village_id", *RANGE_COLUMNS],
+    )
+    # Running sums of the flows over months, per village: a period's flows are two lookups.
+    months = np.arange(lo - 1, hi + 1)
+    running = {}
+    for column in FLOW_COLUMNS:
+        table = flow_rows.pivot_table(index="village_id", columns="month", values=column, aggfunc="sum")
+        table = table.reindex(index=village_ids, columns=months, fill_value=0).fillna(0)
+        running[column] = table.cumsum(axis=1)
+    stocks = stock_rows.set_index(["month", "village_id"])
+    ranges = range_rows.set_index(["year", "first_month", "last_month", "village_id"])
+    out = {}
+    for p in periods:
+        a, b = bounds[p.label]
+        frame = pd.DataFrame(0, index=village_ids, columns=COUNT_COLUMNS, dtype="int64")
+        for column in FLOW_COLUMNS:
+            if column in frame.columns:
+                frame[column] = (running[column][b] - running[column][a - 1]).astype("int64").to_numpy()
+
+        def put(column: str, values: pd.Series, frame: pd.DataFrame = frame) -> None:
+            values = values[values.index.isin(village_ids)]
+            frame.loc[values.index, column] = values.astype("int64").to_numpy()
+
+        if a - 1 in stocks.index.get_level_values(0):
+            put("pop_start", stocks.loc[a - 1, "pop"])
+        if b in stocks.index.get_level_values(0):
+            end = stocks.loc[b]
+            put("pop_end", end["pop"])
+            put("floating_pop_end", end["floating_pop"])
+            for column in ("married_wcba", "long_acting", "short_acting_users", "households"):
+                put(column, end[column])
+        key = (p.year, p.start.month, p.end.month)
+        if key in ranges.index.droplevel(3):
+            own = ranges.loc[key]
+            for column in RANGE_COLUMNS:
+                put(column, own[column])
+        out[p.label] = frame
+    return out
+
+
+def moves(conn: sa.Connection, generation: int, period: Period) -> pd.DataFrame:
+    """Local moves in and out per village in the period (for the population balance)."""
+    f = store.flow
+    first = month_index(period.start.year, period.start.month)
+    last = month_index(period.end.year, period.end.month)
+    return _by_village(
+        conn,
+        sa.select(f.c.village_id, sa.func.sum(f.c.moves_in), sa.func.sum(f.c.moves_out))
+        .where(f.c.generation == generation, f.c.month >= first, f.c.month <= last)
+        .group_by(f.c.village_id),
+        ["moves_in", "moves_out"],
+    )
+
+
+def quality_findings(conn: sa.Connection, generation: int, period: Period, village_ids: pd.Index) -> pd.DataFrame:
+    """Findings per village and check (``quality.FINDING_COLUMNS`` with a count in ``value``):
+    the stored checks, and the period's population balance worked out from the counts."""
+    q = store.quality
+    stored = pd.DataFrame(
+        conn.execute(sa.select(q.c.village_id, q.c.check_code, q.c.n).where(q.c.generation == generation)).all(),
+        columns=["village_id", "check", "n"],
+    )
+    counts = period_counts(conn, generation, period, village_ids)
+    balance = quality.balance_findings(counts, moves(conn, generation, period))
+    balance = balance.assign(n=1)[["village_id", "check", "n"]]
+    return pd.concat([stored, balance], ignore_index=True)
+
+
+def quality_report(findings: pd.DataFrame, units: pd.DataFrame) -> quality.QualityReport:
+    """The counted findings as a ``QualityReport`` (one row per finding, without the record:
+    the page lists records live, one check at a time)."""
+    expanded = findings.loc[findings.index.repeat(findings["n"].astype("int64"))].drop(columns="n")
+    expanded = expanded.assign(record=np.nan, person_id=pd.NA, detail="", value=np.nan)
+    return quality.summarise(expanded[quality.FINDING_COLUMNS].reset_index(drop=True), units)

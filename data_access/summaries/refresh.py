@@ -1,0 +1,269 @@
+"""``refresh``: build the summaries from the registry, fully or from what changed.
+
+Full: every year of the horizon (January of the first year with data, at most ten years back,
+to December of the refresh year) is computed. Incremental: the registry's fingerprints (month by
+month, see ``fingerprint``) are compared with the last refresh's; the years from the first
+changed month on are recomputed and the years before it copied forward. The new generation is
+written beside the current one and switched to in one transaction.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import pandas as pd
+import sqlalchemy as sa
+
+from dashboard.domain import quality
+from dashboard.domain.periods import last_complete_month_end
+from data_access.db import reading
+from data_access.queries import quality as quality_queries
+from data_access.queries import services, units
+from data_access.schema import birth, household, person
+from data_access.summaries import fingerprint, store
+from data_access.summaries.compute import SpanComputer
+from data_access.summaries.store import UNIT_COLUMNS, month_index
+
+HORIZON_YEARS = 10
+#: The checks kept per village; the population balance depends on the period and is worked
+#: out from the summaries when a page asks for it.
+STORED_CHECKS = tuple(c for c in quality.CHECKS if c != "population_balance")
+
+
+@dataclass(frozen=True)
+class Refreshed:
+    generation: int
+    mode: str  # 'full', 'incremental' or 'unchanged'
+    years: tuple[int, ...]  # the years recomputed
+    seconds: float
+    refreshed_at: str
+
+
+def horizon(conn: sa.Connection, today: date) -> tuple[int, int]:
+    """(first year, last year): from the first year with a birth (at most ``HORIZON_YEARS``
+    back) to the refresh year."""
+    first = conn.execute(sa.select(sa.func.min(birth.c.birth_date))).scalar()
+    start = _year_of(first) if first is not None else today.year
+    return max(start, today.year - HORIZON_YEARS + 1), today.year
+
+
+def _year_of(value: object) -> int:
+    return value.year if hasattr(value, "year") else int(str(value)[:4])
+
+
+def _horizon_starts(first: int, last: int) -> list[date]:
+    return [date(y, m, 1) for y in range(first, last + 1) for m in range(1, 13)] + [date(last + 1, 1, 1)]
+
+
+def _quality_counts(conn: sa.Connection, today: date, unit_rows: pd.DataFrame) -> pd.DataFrame:
+    """Findings per village and check (those that do not depend on the period)."""
+    q = quality_queries
+    parts = [
+        quality.id_findings(q.persons_for_id_checks(conn)),
+        quality.mother_age_findings(q.mother_ages(conn)),
+        quality.dated_findings(q.dated_records(conn, after=today), "event_future"),
+        quality.dated_findings(q.dated_records(conn, before_birth=True), "event_before_birth"),
+        quality.missing_field_findings(q.births_missing_fields(conn)),
+        quality.stale_findings(q.last_change(conn), last_complete_month_end(today)),
+    ]
+    found = (
+        pd.concat([p for p in parts if not p.empty], ignore_index=True)
+        if any(not p.empty for p in parts)
+        else pd.DataFrame(columns=quality.FINDING_COLUMNS)
+    )
+    village = pd.to_numeric(found["village_id"], errors="coerce")
+    known = village.isin(unit_rows.index)
+    found = found.assign(village_id=village.where(known).astype("Int64"))
+    counts = found.groupby(["village_id", "check"], dropna=False).size().rename("n").reset_index()
+    return counts.rename(columns={"check": "check_code"})
+
+
+def _households_print(conn: sa.Connection, tables: set[str], ids: dict[str, int]) -> str:
+    """What says that households stayed where they were and persons in their households: the
+    households of the last refresh (count, Σ id, Σ village) and the persons' Σ household."""
+    parts: list[int] = []
+    if "household" in tables:
+        parts += fingerprint.households(conn, ids.get("household", 0))
+    parts.append(fingerprint.person_households(conn, ids.get("person", 0)))
+    return ",".join(map(str, parts))
+
+
+def _max_ids(conn: sa.Connection, tables: set[str]) -> dict[str, int]:
+    out = {}
+    for table in (person, household):
+        if table.name in tables:
+            out[table.name] = int(conn.execute(sa.select(sa.func.coalesce(sa.func.max(table.c.id), 0))).scalar() or 0)
+    return out
+
+
+def _write(conn: sa.Connection, table: sa.Table, frame: pd.DataFrame, generation: int) -> None:
+    if frame.empty:
+        return
+    rows = frame.assign(generation=generation)
+    records = [
+        {k: (None if pd.isna(v) else v.item() if hasattr(v, "item") else v) for k, v in row.items()}
+        for row in rows.to_dict("records")
+    ]
+    for start in range(0, len(records), 20_000):
+        conn.execute(sa.insert(table), records[start : start + 20_000])
+
+
+def _copy(conn: sa.Connection, table: sa.Table, old: int, new: int, where: sa.ColumnElement[bool]) -> None:
+    columns = [c for c in table.c if c.name != "generation"]
+    select = sa.select(sa.literal(new, type_=sa.Integer), *columns).where(table.c.generation == old, where)
+    conn.execute(sa.insert(table).from_select(["generation", *(c.name for c in columns)], select))
+
+
+def refresh(
+    registry: sa.Engine,
+    store_engine: sa.Engine,
+    *,
+    today: date | None = None,
+    full: bool = False,
+    progress: Callable[[str], None] | None = None,
+) -> Refreshed:
+    """Bring the summaries up to date with the registry (see the module docstring)."""
+    t0 = time.perf_counter()
+    today = today or date.today()
+    say = progress or (lambda _step: None)
+    owner = f"{socket.gethostname()}:{os.getpid()}"
+    if not store.acquire_lock(store_engine, owner):
+        raise store.RefreshBusy("err_refresh_busy")
+    try:
+        return _refresh(registry, store_engine, today, full, say, t0)
+    finally:
+        store.release_lock(store_engine, owner)
+
+
+def _refresh(
+    registry: sa.Engine, store_engine: sa.Engine, today: date, full: bool, say: Callable[[str], None], t0: float
+) -> Refreshed:
+    with store_engine.connect() as sconn:
+        old_generation = store.current_generation(sconn)
+        old_meta = store.read_meta(sconn)
+        old_units = pd.DataFrame()
+        old_prints = pd.DataFrame(columns=fingerprint.COLUMNS)
+        if old_generation is not None:
+            old_units = pd.read_sql(sa.select(store.unit).where(store.unit.c.generation == old_generation), sconn)
+            old_prints = pd.read_sql(
+                sa.select(*(store.fingerprint.c[c] for c in fingerprint.COLUMNS)).where(
+                    store.fingerprint.c.generation == old_generation
+                ),
+                sconn,
+            )
+    with reading(registry) as conn:
+        tables = set(sa.inspect(conn).get_table_names())
+        first_year, last_year = horizon(conn, today)
+        say("units")
+        unit_rows = units.load_units(conn)
+        quotas = (
+            pd.concat(
+                [services.load_quotas(conn, y).assign(year=y) for y in range(first_year, last_year + 1)],
+                ignore_index=True,
+            )
+            if "task_quota" in tables
+            else pd.DataFrame()
+        )
+        say("fingerprints")
+        starts = _horizon_starts(first_year, last_year)
+        ids = _max_ids(conn, tables)
+        old_ids = {k: int(old_meta.get(f"max_id_{k}", "0") or 0) for k in ("person", "household")}
+        prints = fingerprint.take(conn, starts, tables, ids)  # kept for the next refresh
+        same_horizon = old_meta.get("horizon") == f"{first_year}-{last_year}"
+        incremental = (
+            not full
+            and old_generation is not None
+            and same_horizon
+            and _same_units(old_units, unit_rows)
+            and old_meta.get("tables") == ",".join(sorted(tables))
+            and old_meta.get("households") == _households_print(conn, tables, old_ids)
+        )
+        if incremental:
+            compared = prints
+            if ids.get("person", 0) != old_ids.get("person", 0):  # the specs over old rows, as they were bounded
+                compared = fingerprint.take(conn, starts, tables, old_ids, only_old_rows=True)
+                compared = pd.concat([prints[~prints["spec"].isin(fingerprint.OLD_ROWS_SPECS)], compared])
+            changed = fingerprint.first_changed(old_prints, compared)
+            first_month = None if changed is None else month_index(first_year, 1) + changed - 1
+            years = tuple(range(first_month // 12, last_year + 1)) if first_month is not None else ()
+            mode = "incremental" if years else "unchanged"
+        else:
+            years, mode = tuple(range(first_year, last_year + 1)), "full"
+        village_ids = [int(v) for v in unit_rows.index]
+        computed = []
+        if years:
+            say(f"years {years[0]}–{years[-1]}")
+            computed = SpanComputer(conn, years[0], years[-1], village_ids, tables).compute()
+        say("quality")
+        checks = _quality_counts(conn, today, unit_rows)
+        household_print = _households_print(conn, tables, ids)
+    say("writing")
+    generation = (old_generation or 0) + 1
+    try:
+        with store_engine.begin() as sconn:
+            for table in store.GENERATION_TABLES:  # leftovers of a refresh that died half-way
+                sconn.execute(sa.delete(table).where(table.c.generation == generation))
+            if old_generation is not None and mode != "full":
+                first_recomputed = min(years) if years else last_year + 1
+                boundary = month_index(first_recomputed, 1)
+                _copy(sconn, store.flow, old_generation, generation, store.flow.c.month < boundary)
+                # The December before the first recomputed year stays (it is that year's start).
+                _copy(sconn, store.stock, old_generation, generation, store.stock.c.month < boundary)
+                _copy(sconn, store.month_range, old_generation, generation, store.month_range.c.year < first_recomputed)
+            for part in computed:
+                _write(sconn, store.flow, part.flows, generation)
+                stocks = part.stocks
+                if mode != "full":  # the December before the recomputed years was copied forward
+                    stocks = stocks[stocks["month"] >= month_index(min(years), 1)]
+                _write(sconn, store.stock, stocks, generation)
+                _write(sconn, store.month_range, part.ranges, generation)
+            _write(
+                sconn,
+                store.unit,
+                unit_rows.reset_index().rename(columns={"index": "village_id"})[["village_id", *UNIT_COLUMNS]],
+                generation,
+            )
+            if not quotas.empty:
+                _write(sconn, store.quota, quotas[["year", "township_id", "kind", "quota"]], generation)
+            _write(sconn, store.quality, checks[["village_id", "check_code", "n"]], generation)
+            _write(sconn, store.fingerprint, prints, generation)
+    except BaseException:
+        store.discard(store_engine, generation)
+        raise
+    refreshed_at = datetime.now().isoformat(timespec="seconds")
+    store.switch_to(
+        store_engine,
+        generation,
+        {
+            "refreshed_at": refreshed_at,
+            "today": today.isoformat(),
+            "horizon": f"{first_year}-{last_year}",
+            "tables": ",".join(sorted(tables)),
+            "households": household_print,
+            "mode": mode,
+            "years": ",".join(map(str, years)),
+            **{f"max_id_{k}": str(v) for k, v in ids.items()},
+        },
+    )
+    return Refreshed(generation, mode, years, time.perf_counter() - t0, refreshed_at)
+
+
+def _same_units(old: pd.DataFrame, new: pd.DataFrame) -> bool:
+    if old.empty:
+        return False
+    a = old.set_index("village_id")[list(UNIT_COLUMNS)].sort_index()
+    b = new[list(UNIT_COLUMNS)].sort_index()
+    a.index = a.index.astype("int64")
+    b.index = b.index.astype("int64")
+    if len(a) != len(b) or not a.index.equals(b.index):
+        return False
+    for column in UNIT_COLUMNS:
+        left, right = a[column].astype(str), b[column].astype(str)
+        if not left.equals(right):
+            return False
+    return True
