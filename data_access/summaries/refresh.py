@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import socket
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -131,7 +132,7 @@ def refresh(
     t0 = time.perf_counter()
     today = today or date.today()
     say = progress or (lambda _step: None)
-    owner = f"{socket.gethostname()}:{os.getpid()}"
+    owner = f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
     if not store.acquire_lock(store_engine, owner):
         raise store.RefreshBusy("err_refresh_busy")
     try:

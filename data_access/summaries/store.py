@@ -27,6 +27,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -202,8 +203,18 @@ def _one_line() -> Iterator[None]:
 
 
 def make_store(url: str) -> sa.Engine:
-    """An engine on the summary store; its tables are created when missing."""
+    """An engine on the summary store; its tables are created when missing. A SQLite store
+    runs in WAL mode: pages keep reading the current generation while a refresh writes."""
     engine = sa.create_engine(url)
+    if engine.dialect.name == "sqlite":
+
+        @sa.event.listens_for(engine, "connect")
+        def _wal(dbapi_connection: Any, _record: Any) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.close()
+
     with _one_line():
         metadata.create_all(engine)
     return engine
@@ -228,16 +239,26 @@ def set_meta(conn: sa.Connection, values: dict[str, str]) -> None:
 
 def acquire_lock(engine: sa.Engine, owner: str, stale_after_s: float = 1800) -> bool:
     """Take the refresh lock (one refresh at a time across processes); a lock older than
-    ``stale_after_s`` (a refresh that died) is taken over."""
+    ``stale_after_s`` (a refresh that died) is taken over. The take is a compare-and-set on
+    the lock row, so two processes that both saw it free cannot both win."""
     now = datetime.now().timestamp()
-    with _one_line(), engine.begin() as conn:
-        row = conn.execute(sa.select(meta.c.value).where(meta.c.key == "lock")).scalar()
-        if row:
-            holder, _, since = str(row).rpartition("@")
-            if holder != owner and since and now - float(since) < stale_after_s:
-                return False
-        set_meta(conn, {"lock": f"{owner}@{now}"})
-    return True
+    mine = f"{owner}@{now}"
+    with _one_line():
+        try:
+            with engine.begin() as conn:
+                row = conn.execute(sa.select(meta.c.value).where(meta.c.key == "lock")).scalar()
+                if row is None:
+                    conn.execute(sa.insert(meta).values(key="lock", value=mine))
+                    return True
+                holder, _, since = str(row).rpartition("@")
+                if row and holder != owner and since and now - float(since) < stale_after_s:
+                    return False
+                taken = conn.execute(
+                    sa.update(meta).where(meta.c.key == "lock", meta.c.value == row).values(value=mine)
+                ).rowcount
+                return bool(taken == 1)
+        except sa.exc.IntegrityError:  # another process inserted the lock row first
+            return False
 
 
 def release_lock(engine: sa.Engine, owner: str) -> None:

@@ -1,0 +1,350 @@
+"""The summaries against the live queries, on SQLite, PostgreSQL and MariaDB: every period
+kind gives the same counts and the same indicator values; an incremental refresh after
+inserts, date updates and deletions equals a full rebuild; a reader never sees a half-built
+generation; the store holds counts, not people."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+
+from dashboard.app import sources
+from dashboard.domain import quality
+from dashboard.domain import report as reports
+from dashboard.domain import targets as tr
+from dashboard.domain.periods import Period, parse_period
+from data_access import config, demo
+from data_access.db import reading
+from data_access.queries import counts, services
+from data_access.summaries import read, refresh, store
+from tests import boundary_registry
+from tests.conftest import DIALECTS, fresh_database
+from tests.data_access import test_services_quality as hand
+
+TODAY = date(2024, 12, 20)
+
+
+def periods_of(year: int, *, every: bool) -> list[Period]:
+    """Every period kind the app offers for a year: the year, its quarters, months, year to
+    date through each month and a range inside the year (``every=False``: a sample)."""
+    labels = [str(year), *(f"{year}-Q{q}" for q in range(1, 5)), f"{year}-03..{year}-08"]
+    months = range(1, 13) if every else (1, 2, 6, 12)
+    labels += [f"{year}-{m:02d}" for m in months]
+    labels += [f"{year}-01..{year}-{m:02d}" for m in months if m > 1]
+    return [parse_period(label) for label in labels]
+
+
+def live_counts(registry: sa.Engine, period: Period) -> pd.DataFrame:
+    with reading(registry) as conn:
+        return counts.base_counts(conn, period).join(services.service_counts(conn, period))
+
+
+def _build_boundary(url: str) -> None:
+    engine = sa.create_engine(url)
+    boundary_registry.create(engine)
+    engine.dispose()
+
+
+def _build_demo(url: str) -> None:
+    engine = sa.create_engine(url)
+    rows = tr.seed_rows(config.settings().default_targets, TODAY.year)
+    demo.build_demo(engine, scale=0.01, seed=11, today=TODAY, target_rows=rows)
+    engine.dispose()
+
+
+BUILDERS = {"boundary": _build_boundary, "services": hand.load, "demo": _build_demo}
+
+
+@pytest.fixture(scope="module", params=[(d, k) for d in DIALECTS for k in BUILDERS], ids=lambda p: f"{p[0]}-{p[1]}")
+def built(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, str]]:
+    """(registry URL, summary store URL, kind) with the summaries built — the store on the
+    same kind of database as the registry (SQLite file; a schema or database of the server)."""
+    dialect, kind = request.param
+    tmp = tmp_path_factory.mktemp(f"{dialect}-{kind}")
+    with fresh_database(dialect, tmp) as url, fresh_database(dialect, tmp) as store_url:
+        BUILDERS[kind](url)
+        refresh.refresh(sources.open_registry(url), store.make_store(store_url), today=TODAY, full=True)
+        yield url, store_url, kind
+
+
+def test_every_period_kind_gives_the_live_counts(built: tuple[str, str, str]) -> None:
+    url, store_url, kind = built
+    registry, summaries = sources.open_registry(url), store.make_store(store_url)
+    snap = sources.current_snapshot(summaries)
+    assert snap is not None
+    periods = [p for y in range(snap.first_year, snap.last_year + 1) for p in periods_of(y, every=y == 2024)]
+    with reading(summaries) as conn:
+        got = read.periods_counts(conn, snap.generation, periods, read.load_units(conn, snap.generation).index)
+    for period in periods:
+        live = live_counts(registry, period)
+        mine = got[period.label][live.columns].loc[live.index]
+        pd.testing.assert_frame_equal(mine, live.astype("int64"), check_names=False, obj=f"{kind} {period.label}")
+    # The same frame one period at a time (the overview's path).
+    with reading(summaries) as conn:
+        one = read.period_counts(conn, snap.generation, parse_period("2024-Q2"), live.index)
+    pd.testing.assert_frame_equal(one[live.columns], got["2024-Q2"][live.columns])
+
+
+@pytest.mark.parametrize("label", ["2024", "2024-01..2024-07", "2024-Q3", "2024-02"])
+def test_indicator_values_equal_the_live_report(built: tuple[str, str, str], label: str) -> None:
+    url, store_url, _ = built
+    registry, summaries = sources.open_registry(url), store.make_store(store_url)
+    snap = sources.current_snapshot(summaries)
+    assert snap is not None
+    period = parse_period(label)
+    for level in ("county", "township", "village"):
+        live = reports.build(sources.load_inputs(registry, period), level).result
+        mine = reports.build(sources.summary_inputs(registry, summaries, snap, period), level).result
+        pd.testing.assert_frame_equal(mine, live, obj=f"{label} {level}")
+
+
+def test_quality_counts_equal_the_live_checks(built: tuple[str, str, str]) -> None:
+    url, store_url, kind = built
+    registry, summaries = sources.open_registry(url), store.make_store(store_url)
+    snap = sources.current_snapshot(summaries)
+    assert snap is not None
+    period = parse_period("2024-01..2024-11")
+    live = sources.quality_report(registry, period, TODAY).counts
+    mine = sources.summary_quality(summaries, snap, period).counts
+    key = ["check", "township_code"]
+    pd.testing.assert_frame_equal(
+        mine.sort_values(key).reset_index(drop=True), live.sort_values(key).reset_index(drop=True)
+    )
+    if kind == "demo":  # the planted defects are all there
+        assert mine.groupby("check")["count"].sum().to_dict() == demo.defects.PLANTED_DEFECTS
+    # The records behind one check, live on the villages the summaries name, are all of them.
+    found = sources.summary_quality(summaries, snap, period).findings
+    for check in ("id_invalid", "id_missing", "id_duplicate"):
+        in_check = found[found["check"] == check]
+        villages = (
+            tuple(int(v) for v in in_check["village_id"].dropna().unique()),
+            bool(in_check["village_id"].isna().any()),
+        )
+        narrowed = sources.quality_report(registry, period, TODAY, check=check, villages=villages).findings
+        everything = sources.quality_report(registry, period, TODAY, check=check).findings
+        assert len(narrowed) == len(everything) == len(in_check)
+
+
+def test_the_store_holds_counts_not_people(built: tuple[str, str, str]) -> None:
+    url, store_url, _ = built
+    summaries = store.make_store(store_url)
+    registry = sources.open_registry(url)
+    with reading(registry) as conn:
+        numbers = {n for n in conn.execute(sa.text("SELECT id_number FROM person")).scalars() if n}
+        names = {n for n in conn.execute(sa.text("SELECT name FROM person")).scalars() if n}
+    with reading(summaries) as conn:
+        for table in store.metadata.sorted_tables:
+            assert not {"name", "id_number", "birth_date", "person_id"} & set(table.c.keys())
+            for row in conn.execute(sa.select(table)).all():
+                texts = {str(v) for v in row}
+                assert not texts & numbers and not texts & names, table.name
+
+
+# ----------------------------------------------------------------------------- incremental
+
+
+def _dump(engine: sa.Engine) -> dict[str, pd.DataFrame]:
+    with engine.connect() as conn:
+        generation = store.current_generation(conn)
+        out = {}
+        for table in (store.flow, store.stock, store.month_range, store.unit, store.quota, store.quality):
+            frame = pd.read_sql(sa.select(table).where(table.c.generation == generation), conn)
+            frame = frame.drop(columns="generation")
+            out[table.name] = frame.sort_values(list(frame.columns)).reset_index(drop=True)
+    return out
+
+
+def _change_a_day(url: str) -> int:
+    """What a day brings to the small demo: births today and one registered late (two years
+    back), deaths and moves, a death date corrected into another year, a service event
+    deleted, methods ended, publicity visits. Returns the earliest year the changes touch."""
+    touched = [2022, 2023, 2024]
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        q = lambda sql, **kw: conn.execute(sa.text(sql), kw)  # noqa: E731
+        top = {t: q(f"SELECT MAX(id) FROM {t}").scalar() for t in ("person", "birth", "service_event")}
+        mothers = q(
+            "SELECT id, village_id FROM person WHERE sex = 'F' AND marital_status = 'married' AND hukou = 'local'"
+            " AND death_date IS NULL AND left_on IS NULL ORDER BY id"
+        ).all()[:6]
+        for i, (mother, village) in enumerate(mothers):
+            born = date(2024, 12, 18) if i else date(2022, 5, 9)  # the first one registered late
+            q(
+                "INSERT INTO person (id, id_number, name, sex, birth_date, village_id, hukou, marital_status,"
+                " registered_on) VALUES (:i, NULL, '新生', 'F', :d, :v, 'local', 'single', :d)",
+                i=top["person"] + 1 + i,
+                d=born,
+                v=village,
+            )
+            q(
+                "INSERT INTO birth (id, mother_id, child_id, village_id, birth_date, sex, parity, policy_compliant,"
+                " hukou) VALUES (:b, :m, :c, :v, :d, 'F', 1, :ok, 'local')",
+                b=top["birth"] + 1 + i,
+                m=mother,
+                c=top["person"] + 1 + i,
+                v=village,
+                d=born,
+                ok=i % 2 == 0,
+            )
+        old = (
+            q("SELECT id FROM person WHERE hukou = 'local' AND death_date IS NULL ORDER BY birth_date, id")
+            .scalars()
+            .all()
+        )
+        q("UPDATE person SET death_date = :d WHERE id = :i", d=date(2024, 12, 19), i=old[0])
+        q("UPDATE person SET left_on = :d WHERE id = :i", d=date(2024, 12, 17), i=old[1])
+        q("UPDATE person SET death_date = :d WHERE id = :i", d=date(2023, 3, 3), i=old[2])  # entered late
+        dead = q("SELECT id FROM person WHERE death_date < :d ORDER BY id", d=date(2024, 1, 1)).scalars().all()
+        touched.append(int(str(q("SELECT death_date FROM person WHERE id = :i", i=dead[-1]).scalar())[:4]))
+        q("UPDATE person SET death_date = :d WHERE id = :i", d=date(2024, 2, 2), i=dead[-1])  # corrected
+        first_op = q("SELECT MIN(id) FROM service_event WHERE kind = 'operation'").scalar()
+        touched.append(int(str(q("SELECT event_date FROM service_event WHERE id = :i", i=first_op).scalar())[:4]))
+        q("DELETE FROM service_event WHERE id = :i", i=first_op)
+        q(
+            "UPDATE contraception SET end_date = :d WHERE id IN (SELECT id FROM (SELECT id FROM contraception"
+            " WHERE end_date IS NULL ORDER BY id LIMIT 3) AS c)",
+            d=date(2024, 12, 15),
+        )
+        homes = q("SELECT id, village_id FROM household ORDER BY id").all()[:5]
+        for i, (home, village) in enumerate(homes):
+            q(
+                "INSERT INTO service_event (id, kind, event_date, village_id, household_id, person_id)"
+                " VALUES (:e, 'publicity_visit', :d, :v, :h, NULL)",
+                e=top["service_event"] + 1 + i,
+                d=date(2024, 12, 19),
+                v=village,
+                h=home,
+            )
+    engine.dispose()
+    return min(touched)
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_incremental_refresh_equals_a_full_rebuild(dialect: str, tmp_path: Path) -> None:
+    with (
+        fresh_database(dialect, tmp_path) as url,
+        fresh_database(dialect, tmp_path) as inc_url,
+        fresh_database(dialect, tmp_path) as full_url,
+    ):
+        _build_demo(url)
+        registry, inc, full = sources.open_registry(url), store.make_store(inc_url), store.make_store(full_url)
+        first = refresh.refresh(registry, inc, today=TODAY)
+        assert first.mode == "full"
+        before = _dump(inc)
+        again = refresh.refresh(registry, inc, today=TODAY)
+        assert (again.mode, again.years) == ("unchanged", ())
+        assert all(_dump(inc)[name].equals(frame) for name, frame in before.items())  # copied forward whole
+        earliest = _change_a_day(url)
+        step = refresh.refresh(registry, inc, today=TODAY)
+        assert step.mode == "incremental" and step.years[0] == earliest, step  # from the earliest change on
+        refresh.refresh(registry, full, today=TODAY, full=True)
+        after, rebuilt = _dump(inc), _dump(full)
+        for name in rebuilt:
+            pd.testing.assert_frame_equal(after[name], rebuilt[name], obj=name)
+        assert not before["summary_flow"].equals(after["summary_flow"])  # the day's changes arrived
+        # And the pages' counts agree with the live queries after the change.
+        snap = sources.current_snapshot(inc)
+        assert snap is not None
+        for label in ("2024", "2024-12", "2022", "2023-Q1"):
+            period = parse_period(label)
+            live = live_counts(registry, period)
+            with reading(inc) as conn:
+                mine = read.period_counts(conn, snap.generation, period, live.index)[live.columns]
+            pd.testing.assert_frame_equal(mine, live.astype("int64"), obj=label)
+
+
+def test_a_changed_village_list_rebuilds_in_full(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'r.sqlite'}"
+    hand.load(url)
+    registry, summaries = sources.open_registry(url), store.make_store(f"sqlite:///{tmp_path / 's.sqlite'}")
+    refresh.refresh(registry, summaries, today=TODAY)
+    with registry.begin() as conn:
+        conn.execute(sa.text("UPDATE village SET name = '新名村' WHERE id = (SELECT MIN(id) FROM village)"))
+    done = refresh.refresh(registry, summaries, today=TODAY)
+    assert done.mode == "full"
+    with reading(summaries) as conn:
+        assert "新名村" in set(read.load_units(conn, done.generation)["village_name"])
+
+
+# ----------------------------------------------------------------------------- the swap
+
+
+def test_a_reader_never_sees_a_half_built_generation(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    url = f"sqlite:///{tmp_path / 'r.sqlite'}"
+    hand.load(url)
+    registry, summaries = sources.open_registry(url), store.make_store(f"sqlite:///{tmp_path / 's.sqlite'}")
+    refresh.refresh(registry, summaries, today=TODAY)
+    old = sources.current_snapshot(summaries)
+    assert old is not None
+    period = parse_period("2024")
+    with reading(summaries) as conn:
+        before = read.period_counts(conn, old.generation, period, read.load_units(conn, old.generation).index)
+    with registry.begin() as conn:  # a 2024 birth deleted: the new generation differs
+        conn.execute(
+            sa.text(
+                "DELETE FROM birth WHERE id = (SELECT MIN(id) FROM birth WHERE birth_date >= :a AND birth_date < :b)"
+            ),
+            {"a": date(2024, 1, 1), "b": date(2025, 1, 1)},
+        )
+
+    written, release = threading.Event(), threading.Event()
+    switch = store.switch_to
+
+    def paused_switch(*args: object, **kwargs: object) -> None:
+        written.set()  # the new generation is fully written, not yet current
+        release.wait(30)
+        switch(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(store, "switch_to", paused_switch)
+    worker = threading.Thread(target=refresh.refresh, args=(registry, summaries), kwargs={"today": TODAY, "full": True})
+    worker.start()
+    assert written.wait(60)
+    mid = sources.current_snapshot(summaries)
+    assert mid is not None and mid.generation == old.generation
+    with reading(summaries) as conn:
+        during = read.period_counts(conn, mid.generation, period, before.index)
+    pd.testing.assert_frame_equal(during, before)
+    with pytest.raises(store.RefreshBusy):  # one refresh at a time
+        refresh.refresh(registry, summaries, today=TODAY)
+    release.set()
+    worker.join(60)
+    new = sources.current_snapshot(summaries)
+    assert new is not None and new.generation == old.generation + 1
+    with reading(summaries) as conn:
+        after = read.period_counts(conn, new.generation, period, before.index)
+    assert after.equals(live_counts(registry, period)[after.columns].astype("int64").loc[after.index])
+    assert not after.equals(before)
+
+
+def test_a_failed_refresh_leaves_the_current_generation(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    url = f"sqlite:///{tmp_path / 'r.sqlite'}"
+    hand.load(url)
+    registry, summaries = sources.open_registry(url), store.make_store(f"sqlite:///{tmp_path / 's.sqlite'}")
+    refresh.refresh(registry, summaries, today=TODAY)
+    old = sources.current_snapshot(summaries)
+    write = refresh._write
+
+    def failing(conn: sa.Connection, table: sa.Table, frame: pd.DataFrame, generation: int) -> None:
+        if table is store.quality:
+            raise sa.exc.OperationalError("INSERT", {}, Exception("disk full"))
+        write(conn, table, frame, generation)
+
+    monkeypatch.setattr(refresh, "_write", failing)
+    with pytest.raises(sa.exc.OperationalError):
+        refresh.refresh(registry, summaries, today=TODAY, full=True)
+    assert sources.current_snapshot(summaries) == old
+    with reading(summaries) as conn:
+        for table in store.GENERATION_TABLES:
+            assert not conn.execute(sa.select(table).where(table.c.generation > old.generation)).first()  # type: ignore[union-attr]
+    monkeypatch.setattr(refresh, "_write", write)
+    assert refresh.refresh(registry, summaries, today=TODAY).generation == old.generation + 1  # type: ignore[union-attr]  # lock released
+
+
+def test_the_quality_checks_in_the_store_are_the_checks() -> None:
+    assert set(refresh.STORED_CHECKS) | {"population_balance"} == set(quality.CHECKS)
