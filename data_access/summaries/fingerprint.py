@@ -1,13 +1,17 @@
-"""What the registry looked like, month by month: per date column, rows counted by the month
-their date falls in (with sums of their ids and of the village or person they belong to), so
-that an incremental refresh can tell which months changed since the last one.
+"""What the registry looked like, year by year: per date column, rows counted by the year
+their date falls in, with sums of their ids, of the village or person they belong to, of
+their day number and of day × (id mod 1009) — so that an incremental refresh can tell which years
+changed since the last one.
 
 A row inserted, deleted, moved to another village or re-dated changes the counts or sums of
-the months it leaves and enters; the earliest such month is where recomputing starts. Months
-are the summaries' granularity: a date moved within its month changes nothing they hold, and
-is not looked for. Birth dates are bucketed by the month of the 15th and the 50th birthday,
-the only months a birth date moves a count in. A change before the first month summarised, or
-in a column no month can be told for, makes the whole horizon recomputed.
+the years it leaves and enters; the earliest such year is where recomputing starts. Birth dates are bucketed by the month of the 15th and the 50th birthday, the
+only months a birth date moves a count in. A change before the first year summarised, where
+that matters, makes the whole horizon recomputed.
+
+Two steps keep it cheap on a large registry: the rows that existed at the last refresh (ids up
+to its largest) are first summed per spec in one ungrouped pass and compared with the stored
+prints; only a spec whose old rows changed is grouped by year again. New rows (ids above the
+last largest, a primary-key range) are always grouped, and added to the prints kept.
 """
 
 from __future__ import annotations
@@ -19,12 +23,36 @@ from typing import Any
 
 import pandas as pd
 import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
 
 from data_access.queries.common import rows_frame
 from data_access.schema import birth, contraception, demo_site, household, person, reward_payment, service_event
-from data_access.summaries.compute import NEVER, month_bucket
+from data_access.summaries.compute import month_bucket
 
 _SUM = sa.func.coalesce
+
+
+class day_number(sa.sql.functions.FunctionElement[int]):
+    """Days since 1970-01-01 of a date column, as each dialect says it cheaply (a nested
+    CASE over the months costs ten times as much on a million rows)."""
+
+    type = sa.Integer()
+    inherit_cache = True
+
+
+@compiles(day_number, "sqlite")
+def _day_sqlite(element: day_number, compiler: Any, **kw: Any) -> str:
+    return f"CAST(julianday({compiler.process(element.clauses, **kw)}) - 2440587.5 AS INTEGER)"
+
+
+@compiles(day_number, "postgresql")
+def _day_postgresql(element: day_number, compiler: Any, **kw: Any) -> str:
+    return f"(CAST({compiler.process(element.clauses, **kw)} AS DATE) - DATE '1970-01-01')"
+
+
+@compiles(day_number, "mysql")
+def _day_mysql(element: day_number, compiler: Any, **kw: Any) -> str:
+    return f"(TO_DAYS({compiler.process(element.clauses, **kw)}) - 719528)"
 
 
 def _shifted(starts: list[date], years: int) -> list[date]:
@@ -151,14 +179,25 @@ SPECS: tuple[Spec, ...] = (
         "service_event",
         lambda: service_event.c.event_date,
         lambda: [service_event.c.kind],
-        _ids(service_event, _SUM(service_event.c.village_id, 0)),
+        # Who and which household an event is for, and informed choice, move counts too.
+        _ids(
+            service_event,
+            _SUM(service_event.c.village_id, 0)
+            + 31 * _SUM(service_event.c.person_id, 0)
+            + 37 * _SUM(service_event.c.household_id, 0)
+            + 41 * _SUM(sa.cast(service_event.c.informed_choice, sa.Integer), 0),
+        ),
     ),
     Spec(
         "reward_payment.due_date",
         "reward_payment",
         lambda: reward_payment.c.due_date,
         lambda: [],
-        _ids(reward_payment, _SUM(reward_payment.c.person_id, 0)),
+        _ids(
+            reward_payment,
+            _SUM(reward_payment.c.person_id, 0)
+            + 31 * sa.cast(_SUM(reward_payment.c.amount_due, 0) * 100, sa.BigInteger),
+        ),
     ),
     Spec(
         "reward_payment.paid_on",
@@ -177,49 +216,151 @@ SPECS: tuple[Spec, ...] = (
 )
 BEFORE_MATTERS = frozenset(s.name for s in SPECS if s.before_matters)
 OLD_ROWS_SPECS = frozenset(s.name for s in SPECS if s.old_rows_only)
-COLUMNS = ["spec", "key", "bucket", "n", "s1", "s2"]
+SUMS = ["n", "s1", "s2", "m", "mi"]
+COLUMNS = ["spec", "key", "bucket", *SUMS]
+TABLES: dict[str, sa.Table] = {
+    t.name: t for t in (person, birth, contraception, service_event, reward_payment, demo_site, household)
+}
+
+
+def _statement(
+    spec: Spec, year_starts: list[date], month_starts: list[date], ids: tuple[int, int], *, by_year: bool
+) -> sa.Select[Any]:
+    """The spec's sums over rows with ids in (ids[0], ids[1]] dated before the horizon's end:
+    per key and year (``by_year``), else per key only."""
+    table = TABLES[spec.table]
+    keys = spec.keys()
+    s1, s2 = spec.sums()
+    column = spec.column()
+    shifted_months = _shifted(month_starts, spec.years)
+    day = day_number(column)
+    conditions: list[sa.ColumnElement[bool]] = [
+        column.is_not(None),
+        column < sa.bindparam("horizon_end", shifted_months[-1], type_=sa.Date),
+        table.c.id > ids[0],
+        table.c.id <= ids[1],
+    ]
+    if spec.where is not None:
+        conditions.append(spec.where())
+    groups = list(keys)
+    if by_year:
+        groups.append(month_bucket(column, _shifted(year_starts, spec.years), "y").label("bucket"))
+    return (
+        sa.select(
+            *groups,
+            sa.func.count().label("n"),
+            sa.func.sum(s1).label("s1"),
+            sa.func.sum(s2).label("s2"),
+            sa.func.sum(day).label("m"),
+            # Two rows swapping dates leave Σ day alone, not Σ day × (id mod p).
+            sa.func.sum(day * (table.c.id % 1009)).label("mi"),
+        )
+        .where(*conditions)
+        .group_by(*groups)
+    )
+
+
+def _rows(conn: sa.Connection, spec: Spec, stmt: sa.Select[Any], *, by_year: bool) -> pd.DataFrame:
+    n_keys = len(spec.keys())
+    key_columns = [f"k{i}" for i in range(n_keys)]
+    rows = rows_frame(conn.execute(stmt), [*key_columns, *(["bucket"] if by_year else []), *SUMS])
+    if n_keys and not rows.empty:
+        text = rows[key_columns].astype(object).where(rows[key_columns].notna(), "").astype(str)
+        rows["key"] = text.agg("|".join, axis=1).str.slice(0, 120)
+    else:
+        rows["key"] = ""
+    rows["spec"] = spec.name
+    if not by_year:
+        rows["bucket"] = -1
+    for name in ("bucket", *SUMS):
+        rows[name] = pd.to_numeric(rows[name], errors="coerce").fillna(0).astype("int64")
+    return rows[COLUMNS]
+
+
+def _combine(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Prints added up per (spec, key, bucket)."""
+    frames = [f for f in frames if not f.empty]
+    if not frames:
+        return pd.DataFrame({c: pd.Series(dtype="int64" if c in SUMS or c == "bucket" else object) for c in COLUMNS})
+    both = pd.concat(frames, ignore_index=True)
+    return both.groupby(["spec", "key", "bucket"], as_index=False)[SUMS].sum()[COLUMNS]
+
+
+@dataclass(frozen=True)
+class Taken:
+    """The prints to keep for the next refresh, and the earliest changed year bucket (None:
+    nothing changed; 1: the first year, i.e. everything)."""
+
+    prints: pd.DataFrame
+    first_changed: int | None
 
 
 def take(
-    conn: sa.Connection, starts: list[date], tables: set[str], max_ids: dict[str, int], *, only_old_rows: bool = False
-) -> pd.DataFrame:
-    """Every spec's rows: spec, key (the key columns' values), bucket (0: before the horizon,
-    k: its k-th month; rows without the date are left out), n, s1, s2. ``max_ids`` bounds the
-    specs over old rows (``only_old_rows``: those specs alone)."""
-    parts = []
+    conn: sa.Connection,
+    year_starts: list[date],
+    month_starts: list[date],
+    tables: set[str],
+    max_ids: dict[str, int],
+    old: pd.DataFrame | None = None,
+    old_max_ids: dict[str, int] | None = None,
+) -> Taken:
+    """Every spec's prints over the rows now (ids up to ``max_ids``), compared with ``old``
+    (the last refresh's, whose rows had ids up to ``old_max_ids``) when given."""
+    parts: list[pd.DataFrame] = []
+    changed: list[int] = []
+    old_max_ids = old_max_ids or {}
     for spec in SPECS:
-        if spec.table not in tables or (only_old_rows and not spec.old_rows_only):
+        if spec.table not in tables:
             continue
-        keys = spec.keys()
-        s1, s2 = spec.sums()
-        column = spec.column()
-        bucket = month_bucket(column, _shifted(starts, spec.years), "f").label("bucket")
-        conditions: list[sa.ColumnElement[bool]] = [column.is_not(None)]
-        if spec.where is not None:
-            conditions.append(spec.where())
-        if spec.old_rows_only:
-            conditions.append(person.c.id <= max_ids.get(spec.table, 0))
-        stmt = (
-            sa.select(
-                *keys, bucket, sa.func.count().label("n"), sa.func.sum(s1).label("s1"), sa.func.sum(s2).label("s2")
+        top = max_ids.get(spec.table, 0)
+        if old is None:
+            parts.append(
+                _rows(conn, spec, _statement(spec, year_starts, month_starts, (0, top), by_year=True), by_year=True)
             )
-            .where(*conditions)
-            .group_by(*keys, bucket)
+            continue
+        before = min(old_max_ids.get(spec.table, 0), top)
+        mine_old = old[old["spec"] == spec.name]
+        # 1. Did the rows that existed last time change? One ungrouped pass (per key).
+        summed = _rows(
+            conn, spec, _statement(spec, year_starts, month_starts, (0, before), by_year=False), by_year=False
         )
-        key_columns = [f"k{i}" for i in range(len(keys))]
-        rows = rows_frame(conn.execute(stmt), [*key_columns, "bucket", "n", "s1", "s2"])
-        rows["key"] = (
-            rows[key_columns].astype(object).where(rows[key_columns].notna(), "").astype(str).agg("|".join, axis=1)
-            if keys
-            else ""
-        )
-        rows["spec"] = spec.name
-        parts.append(rows[COLUMNS])
-    frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=COLUMNS)
-    for name in ("bucket", "n", "s1", "s2"):
-        frame[name] = pd.to_numeric(frame[name], errors="coerce").fillna(0).astype("int64")
-    frame["key"] = frame["key"].astype(str).str.slice(0, 120)
-    return frame
+        last = mine_old.groupby("key", as_index=False)[SUMS].sum()
+        if _same(last, summed):
+            kept = mine_old
+        else:  # 2. Which years: grouped by year again, compared bucket by bucket.
+            kept = _rows(
+                conn, spec, _statement(spec, year_starts, month_starts, (0, before), by_year=True), by_year=True
+            )
+            years = _changed_buckets(mine_old, kept)
+            if 0 in years and spec.before_matters:
+                years.add(1)
+            changed += [b for b in years if b > 0]
+        # New rows: a primary-key range, always grouped; they change their years.
+        new = _rows(conn, spec, _statement(spec, year_starts, month_starts, (before, top), by_year=True), by_year=True)
+        if not spec.old_rows_only and not new.empty:  # (those are placed by their registration)
+            buckets = set(new["bucket"].astype(int))
+            if 0 in buckets and spec.before_matters:
+                buckets.add(1)
+            changed += [b for b in buckets if b > 0]
+        parts.append(_combine([kept, new]))
+    prints = _combine(parts)
+    return Taken(prints, min(changed) if changed else None)
+
+
+def _same(last: pd.DataFrame, now: pd.DataFrame) -> bool:
+    a = last.set_index("key")[SUMS].sort_index()
+    b = now.set_index("key")[SUMS].sort_index()
+    a = a[(a != 0).any(axis=1)]
+    b = b[(b != 0).any(axis=1)]
+    return a.index.equals(b.index) and bool((a.to_numpy() == b.to_numpy()).all())
+
+
+def _changed_buckets(old: pd.DataFrame, new: pd.DataFrame) -> set[int]:
+    merged = old.merge(new, on=["key", "bucket"], how="outer", suffixes=("_old", "_new"))
+    differs = pd.Series(False, index=merged.index)
+    for column in SUMS:
+        differs |= merged[f"{column}_old"].fillna(0) != merged[f"{column}_new"].fillna(0)
+    return {int(b) for b in merged.loc[differs, "bucket"]}
 
 
 def person_households(conn: sa.Connection, up_to_id: int) -> int:
@@ -241,25 +382,3 @@ def households(conn: sa.Connection, up_to_id: int) -> tuple[int, int, int]:
         ).where(household.c.id <= up_to_id)
     ).one()
     return int(row[0]), int(row[1]), int(row[2])
-
-
-def first_changed(old: pd.DataFrame, new: pd.DataFrame) -> int | None:
-    """The earliest bucket (1-based month of the horizon) whose rows differ; 1 (everything)
-    when the change lies before the horizon in a spec where that matters; None when nothing
-    changed. Changes confined to rows without a date (or dated after the horizon) move nothing."""
-    merged = old.merge(new, on=["spec", "key", "bucket"], how="outer", suffixes=("_old", "_new"))
-    for column in ("n", "s1", "s2"):
-        merged[f"{column}_old"] = merged[f"{column}_old"].fillna(0)
-        merged[f"{column}_new"] = merged[f"{column}_new"].fillna(0)
-    differs = (
-        (merged["n_old"] != merged["n_new"])
-        | (merged["s1_old"] != merged["s1_new"])
-        | (merged["s2_old"] != merged["s2_new"])
-    )
-    changed = merged.loc[differs, ["spec", "bucket"]]
-    changed = changed[changed["bucket"] < NEVER]
-    before = changed["bucket"] == 0
-    if changed.loc[before, "spec"].isin(BEFORE_MATTERS).any():
-        return 1
-    placed = changed.loc[~before, "bucket"].astype("int64")
-    return int(placed.min()) if not placed.empty else None

@@ -14,6 +14,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -25,7 +26,7 @@ from dashboard.domain.periods import last_complete_month_end
 from data_access.db import reading
 from data_access.queries import quality as quality_queries
 from data_access.queries import services, units
-from data_access.schema import birth, household, person
+from data_access.schema import birth
 from data_access.summaries import fingerprint, store
 from data_access.summaries.compute import SpanComputer
 from data_access.summaries.store import UNIT_COLUMNS, month_index
@@ -84,6 +85,11 @@ def _quality_counts(conn: sa.Connection, today: date, unit_rows: pd.DataFrame) -
     return counts.rename(columns={"check": "check_code"})
 
 
+def _quality_job(registry: sa.Engine, today: date, unit_rows: pd.DataFrame) -> pd.DataFrame:
+    with reading(registry) as conn:
+        return _quality_counts(conn, today, unit_rows)
+
+
 def _households_print(conn: sa.Connection, tables: set[str], ids: dict[str, int]) -> str:
     """What says that households stayed where they were and persons in their households: the
     households of the last refresh (count, Σ id, Σ village) and the persons' Σ household."""
@@ -95,8 +101,9 @@ def _households_print(conn: sa.Connection, tables: set[str], ids: dict[str, int]
 
 
 def _max_ids(conn: sa.Connection, tables: set[str]) -> dict[str, int]:
+    """The largest id of every table the fingerprints look at (rows above it are new)."""
     out = {}
-    for table in (person, household):
+    for table in fingerprint.TABLES.values():
         if table.name in tables:
             out[table.name] = int(conn.execute(sa.select(sa.func.coalesce(sa.func.max(table.c.id), 0))).scalar() or 0)
     return out
@@ -162,6 +169,10 @@ def _refresh(
         first_year, last_year = horizon(conn, today)
         say("units")
         unit_rows = units.load_units(conn)
+        # The quality checks need nothing else: they run on their own connection meanwhile.
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="summary-quality")
+        checks_job = pool.submit(_quality_job, registry, today, unit_rows)
+        pool.shutdown(wait=False)
         quotas = (
             pd.concat(
                 [services.load_quotas(conn, y).assign(year=y) for y in range(first_year, last_year + 1)],
@@ -171,37 +182,35 @@ def _refresh(
             else pd.DataFrame()
         )
         say("fingerprints")
-        starts = _horizon_starts(first_year, last_year)
+        month_starts = _horizon_starts(first_year, last_year)
+        year_starts = [date(y, 1, 1) for y in range(first_year, last_year + 2)]
         ids = _max_ids(conn, tables)
-        old_ids = {k: int(old_meta.get(f"max_id_{k}", "0") or 0) for k in ("person", "household")}
-        prints = fingerprint.take(conn, starts, tables, ids)  # kept for the next refresh
-        same_horizon = old_meta.get("horizon") == f"{first_year}-{last_year}"
+        old_ids = {k: int(old_meta.get(f"max_id_{k}", "0") or 0) for k in fingerprint.TABLES}
         incremental = (
             not full
             and old_generation is not None
-            and same_horizon
+            and old_meta.get("horizon") == f"{first_year}-{last_year}"
+            and old_meta.get("format") == str(store.FORMAT)
             and _same_units(old_units, unit_rows)
             and old_meta.get("tables") == ",".join(sorted(tables))
             and old_meta.get("households") == _households_print(conn, tables, old_ids)
         )
         if incremental:
-            compared = prints
-            if ids.get("person", 0) != old_ids.get("person", 0):  # the specs over old rows, as they were bounded
-                compared = fingerprint.take(conn, starts, tables, old_ids, only_old_rows=True)
-                compared = pd.concat([prints[~prints["spec"].isin(fingerprint.OLD_ROWS_SPECS)], compared])
-            changed = fingerprint.first_changed(old_prints, compared)
-            first_month = None if changed is None else month_index(first_year, 1) + changed - 1
-            years = tuple(range(first_month // 12, last_year + 1)) if first_month is not None else ()
+            taken = fingerprint.take(conn, year_starts, month_starts, tables, ids, old_prints, old_ids)
+            changed = taken.first_changed
+            years = tuple(range(first_year + changed - 1, last_year + 1)) if changed is not None else ()
             mode = "incremental" if years else "unchanged"
         else:
+            taken = fingerprint.take(conn, year_starts, month_starts, tables, ids)
             years, mode = tuple(range(first_year, last_year + 1)), "full"
+        prints = taken.prints  # kept for the next refresh
         village_ids = [int(v) for v in unit_rows.index]
         computed = []
         if years:
             say(f"years {years[0]}–{years[-1]}")
             computed = SpanComputer(conn, years[0], years[-1], village_ids, tables).compute()
         say("quality")
-        checks = _quality_counts(conn, today, unit_rows)
+        checks = checks_job.result()
         household_print = _households_print(conn, tables, ids)
     say("writing")
     generation = (old_generation or 0) + 1
@@ -247,6 +256,7 @@ def _refresh(
             "tables": ",".join(sorted(tables)),
             "households": household_print,
             "mode": mode,
+            "format": str(store.FORMAT),
             "years": ",".join(map(str, years)),
             **{f"max_id_{k}": str(v) for k, v in ids.items()},
         },

@@ -39,6 +39,8 @@ class RefreshBusy(RegistryError):
 
 
 metadata = sa.MetaData()
+#: The layout of the store's tables; a store of another layout is rebuilt from scratch.
+FORMAT = 2
 
 _INT = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
@@ -177,6 +179,8 @@ fingerprint = sa.Table(
     sa.Column("n", _INT, nullable=False),
     sa.Column("s1", _INT, nullable=False),
     sa.Column("s2", _INT, nullable=False),
+    sa.Column("m", _INT, nullable=False),
+    sa.Column("mi", _INT, nullable=False),
     sa.Index("ix_summary_fingerprint", "generation"),
 )
 
@@ -217,6 +221,11 @@ def make_store(url: str) -> sa.Engine:
 
     with _one_line():
         metadata.create_all(engine)
+        with engine.connect() as conn:
+            stale = current_generation(conn) is not None and read_meta(conn).get("format") != str(FORMAT)
+        if stale:
+            metadata.drop_all(engine)
+            metadata.create_all(engine)
     return engine
 
 

@@ -21,6 +21,7 @@ from dashboard.domain import targets as tr
 from dashboard.domain.periods import Period, parse_period
 from data_access import config, demo
 from data_access.db import reading
+from data_access.demo import day
 from data_access.queries import counts, services
 from data_access.summaries import read, refresh, store
 from tests import boundary_registry
@@ -160,71 +161,6 @@ def _dump(engine: sa.Engine) -> dict[str, pd.DataFrame]:
     return out
 
 
-def _change_a_day(url: str) -> int:
-    """What a day brings to the small demo: births today and one registered late (two years
-    back), deaths and moves, a death date corrected into another year, a service event
-    deleted, methods ended, publicity visits. Returns the earliest year the changes touch."""
-    touched = [2022, 2023, 2024]
-    engine = sa.create_engine(url)
-    with engine.begin() as conn:
-        q = lambda sql, **kw: conn.execute(sa.text(sql), kw)  # noqa: E731
-        top = {t: q(f"SELECT MAX(id) FROM {t}").scalar() for t in ("person", "birth", "service_event")}
-        mothers = q(
-            "SELECT id, village_id FROM person WHERE sex = 'F' AND marital_status = 'married' AND hukou = 'local'"
-            " AND death_date IS NULL AND left_on IS NULL ORDER BY id"
-        ).all()[:6]
-        for i, (mother, village) in enumerate(mothers):
-            born = date(2024, 12, 18) if i else date(2022, 5, 9)  # the first one registered late
-            q(
-                "INSERT INTO person (id, id_number, name, sex, birth_date, village_id, hukou, marital_status,"
-                " registered_on) VALUES (:i, NULL, '新生', 'F', :d, :v, 'local', 'single', :d)",
-                i=top["person"] + 1 + i,
-                d=born,
-                v=village,
-            )
-            q(
-                "INSERT INTO birth (id, mother_id, child_id, village_id, birth_date, sex, parity, policy_compliant,"
-                " hukou) VALUES (:b, :m, :c, :v, :d, 'F', 1, :ok, 'local')",
-                b=top["birth"] + 1 + i,
-                m=mother,
-                c=top["person"] + 1 + i,
-                v=village,
-                d=born,
-                ok=i % 2 == 0,
-            )
-        old = (
-            q("SELECT id FROM person WHERE hukou = 'local' AND death_date IS NULL ORDER BY birth_date, id")
-            .scalars()
-            .all()
-        )
-        q("UPDATE person SET death_date = :d WHERE id = :i", d=date(2024, 12, 19), i=old[0])
-        q("UPDATE person SET left_on = :d WHERE id = :i", d=date(2024, 12, 17), i=old[1])
-        q("UPDATE person SET death_date = :d WHERE id = :i", d=date(2023, 3, 3), i=old[2])  # entered late
-        dead = q("SELECT id FROM person WHERE death_date < :d ORDER BY id", d=date(2024, 1, 1)).scalars().all()
-        touched.append(int(str(q("SELECT death_date FROM person WHERE id = :i", i=dead[-1]).scalar())[:4]))
-        q("UPDATE person SET death_date = :d WHERE id = :i", d=date(2024, 2, 2), i=dead[-1])  # corrected
-        first_op = q("SELECT MIN(id) FROM service_event WHERE kind = 'operation'").scalar()
-        touched.append(int(str(q("SELECT event_date FROM service_event WHERE id = :i", i=first_op).scalar())[:4]))
-        q("DELETE FROM service_event WHERE id = :i", i=first_op)
-        q(
-            "UPDATE contraception SET end_date = :d WHERE id IN (SELECT id FROM (SELECT id FROM contraception"
-            " WHERE end_date IS NULL ORDER BY id LIMIT 3) AS c)",
-            d=date(2024, 12, 15),
-        )
-        homes = q("SELECT id, village_id FROM household ORDER BY id").all()[:5]
-        for i, (home, village) in enumerate(homes):
-            q(
-                "INSERT INTO service_event (id, kind, event_date, village_id, household_id, person_id)"
-                " VALUES (:e, 'publicity_visit', :d, :v, :h, NULL)",
-                e=top["service_event"] + 1 + i,
-                d=date(2024, 12, 19),
-                v=village,
-                h=home,
-            )
-    engine.dispose()
-    return min(touched)
-
-
 @pytest.mark.parametrize("dialect", DIALECTS)
 def test_incremental_refresh_equals_a_full_rebuild(dialect: str, tmp_path: Path) -> None:
     with (
@@ -240,7 +176,7 @@ def test_incremental_refresh_equals_a_full_rebuild(dialect: str, tmp_path: Path)
         again = refresh.refresh(registry, inc, today=TODAY)
         assert (again.mode, again.years) == ("unchanged", ())
         assert all(_dump(inc)[name].equals(frame) for name, frame in before.items())  # copied forward whole
-        earliest = _change_a_day(url)
+        earliest = day.apply_a_day(sa.create_engine(url), TODAY)
         step = refresh.refresh(registry, inc, today=TODAY)
         assert step.mode == "incremental" and step.years[0] == earliest, step  # from the earliest change on
         refresh.refresh(registry, full, today=TODAY, full=True)
@@ -348,3 +284,41 @@ def test_a_failed_refresh_leaves_the_current_generation(tmp_path: Path, monkeypa
 
 def test_the_quality_checks_in_the_store_are_the_checks() -> None:
     assert set(refresh.STORED_CHECKS) | {"population_balance"} == set(quality.CHECKS)
+
+
+UPDATES_ONLY = {
+    # A date moved by a day (SQLite's date()): only Σ day may tell.
+    "method start by a day": (
+        "UPDATE contraception SET start_date = date(start_date, '+1 day') WHERE id = (SELECT MIN(id)"
+        " FROM contraception)",
+        {},
+    ),
+    "event kind changed": (
+        "UPDATE service_event SET kind = 'folic_acid' WHERE id = (SELECT MIN(id) FROM service_event"
+        " WHERE kind = 'pregnancy_check')",
+        {},
+    ),
+    "informed choice recorded": (
+        "UPDATE service_event SET informed_choice = NOT informed_choice WHERE id = (SELECT MIN(id)"
+        " FROM service_event WHERE kind = 'operation')",
+        {},
+    ),
+}
+
+
+@pytest.mark.parametrize("change", list(UPDATES_ONLY))
+def test_an_update_of_old_rows_alone_is_found(change: str, tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'r.sqlite'}"
+    hand.load(url)
+    registry = sources.open_registry(url)
+    inc, full = store.make_store(f"sqlite:///{tmp_path / 'i.sqlite'}"), store.make_store(f"sqlite:///{tmp_path / 'f.sqlite'}")
+    refresh.refresh(registry, inc, today=TODAY)
+    sql, values = UPDATES_ONLY[change]
+    with registry.begin() as conn:
+        assert conn.execute(sa.text(sql), values).rowcount == 1
+    step = refresh.refresh(registry, inc, today=TODAY)
+    assert step.mode == "incremental", step
+    refresh.refresh(registry, full, today=TODAY, full=True)
+    after, rebuilt = _dump(inc), _dump(full)
+    for name in rebuilt:
+        pd.testing.assert_frame_equal(after[name], rebuilt[name], obj=name)
