@@ -311,7 +311,10 @@ def test_an_update_of_old_rows_alone_is_found(change: str, tmp_path: Path) -> No
     url = f"sqlite:///{tmp_path / 'r.sqlite'}"
     hand.load(url)
     registry = sources.open_registry(url)
-    inc, full = store.make_store(f"sqlite:///{tmp_path / 'i.sqlite'}"), store.make_store(f"sqlite:///{tmp_path / 'f.sqlite'}")
+    inc, full = (
+        store.make_store(f"sqlite:///{tmp_path / 'i.sqlite'}"),
+        store.make_store(f"sqlite:///{tmp_path / 'f.sqlite'}"),
+    )
     refresh.refresh(registry, inc, today=TODAY)
     sql, values = UPDATES_ONLY[change]
     with registry.begin() as conn:
