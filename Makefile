@@ -42,8 +42,10 @@ lint: $(VENV)/.dev
 e2e: $(VENV)/.dev
 	$(BIN)/python -m pytest -q -p no:randomly e2e
 
-bench: $(VENV)/.runtime
-	$(BIN)/python -m dashboard bench
+# PostgreSQL figures (scales 1 and 10, schemas built once) when BENCH_POSTGRES_URL is set.
+BENCH_POSTGRES_URL ?=
+bench: $(VENV)/.dev
+	$(BIN)/python -m dashboard bench --browser $(if $(BENCH_POSTGRES_URL),--postgres $(BENCH_POSTGRES_URL))
 
 clean:
 	rm -rf $(VENV) .pytest_cache

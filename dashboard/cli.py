@@ -112,10 +112,15 @@ def build_parser() -> argparse.ArgumentParser:
     refresh.add_argument("--full", action="store_true", help="rebuild everything instead of updating what changed")
     refresh.add_argument("--today", help=argparse.SUPPRESS)
 
-    bench = sub.add_parser("bench", help="build the scale-1 county and time the hot paths")
-    bench.add_argument("--scale", type=float, default=1.0)
-    bench.add_argument("--repeat", type=int, default=5)
-    bench.add_argument("--db", action="append", help="also time these database URLs")
+    bench = sub.add_parser("bench", help="time the performance budgets (pages, refresh, naive route)")
+    bench.add_argument("--scale", type=float, default=1.0, help="scale of the SQLite demo county")
+    bench.add_argument("--repeat", type=int, default=3)
+    bench.add_argument(
+        "--postgres", action="append", help="also on this PostgreSQL URL (schemas bench_s1, bench_s10; built once)"
+    )
+    bench.add_argument("--pg-scales", type=float, nargs="+", default=[1.0, 10.0], help="scales on PostgreSQL")
+    bench.add_argument("--browser", action="store_true", help="also first visits and memory in chromium")
+    bench.add_argument("--sessions", type=int, default=20, help="sessions open for the memory figure")
     bench.add_argument("--keep", help="keep the built SQLite file at this path")
     return parser
 

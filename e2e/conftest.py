@@ -33,6 +33,8 @@ from pathlib import Path
 
 import pytest
 
+from dashboard.app.browser import wait_until_settled
+
 REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:  # `pytest e2e` from anywhere: import the app's packages
     sys.path.insert(0, str(REPO))
@@ -284,54 +286,13 @@ def viewport(request: pytest.FixtureRequest) -> str:
 # --------------------------------------------------------------------------- helpers
 
 # True when Streamlit has finished the script run and every element is drawn.
-_APP_IDLE_JS = """
-() => {
-  const app = document.querySelector('[data-testid="stApp"]');
-  if (!app) return false;
-  const state = app.getAttribute('data-test-script-state');
-  if (state !== 'notRunning' && state !== 'compilationError') return false;
-  const conn = app.getAttribute('data-test-connection-state');
-  if (conn && conn !== 'CONNECTED') return false;
-  const visible = (el) => !!el && el.getClientRects().length > 0
-      && getComputedStyle(el).visibility !== 'hidden';
-  for (const w of document.querySelectorAll('[data-testid="stStatusWidget"]')) {
-    if (visible(w)) return false;
-  }
-  if (document.querySelector('[data-testid="stSkeleton"], [data-testid="stAppSkeleton"]')) return false;
-  const main = document.querySelector('[data-testid="stMain"]');
-  if (!main || !main.querySelector('[data-testid="stElementContainer"]')) return false;
-  for (const c of document.querySelectorAll('[data-testid="stVegaLiteChart"]')) {
-    if (!c.querySelector('canvas, svg')) return false;
-  }
-  for (const c of document.querySelectorAll('[data-testid="stDeckGlJsonChart"]')) {
-    if (!c.querySelector('canvas')) return false;
-  }
-  for (const c of document.querySelectorAll('[data-testid="stDataFrame"]')) {
-    if (!c.querySelector('canvas')) return false;
-  }
-  return true;
-}
-"""
 
 
 def wait_for_app(page: object, timeout_ms: int = APP_TIMEOUT_MS, settle_s: float = SETTLE_S) -> None:
-    """Wait until Streamlit finished running and the page is fully drawn, then settle.
-
-    Idle means: the script state is ``notRunning``, the running indicator
-    (``stStatusWidget``) is gone, no ``stSkeleton`` placeholder remains, and every Vega-Lite
-    chart, deck.gl map and dataframe present has its canvas/svg. The condition must still
-    hold after the settle delay (a rerun may start right after a widget change).
-    """
-    deadline = time.monotonic() + timeout_ms / 1000
-    page.wait_for_selector('[data-testid="stApp"]', state="attached", timeout=timeout_ms)  # type: ignore[attr-defined]
-    while True:
-        remaining = max(1, int((deadline - time.monotonic()) * 1000))
-        page.wait_for_function(_APP_IDLE_JS, timeout=remaining, polling=100)  # type: ignore[attr-defined]
-        time.sleep(settle_s)
-        if page.evaluate(_APP_IDLE_JS):  # type: ignore[attr-defined]
-            return
-        if time.monotonic() > deadline:
-            raise TimeoutError("the Streamlit app did not become idle")
+    """Wait until Streamlit finished running and the page is fully drawn, then settle (see
+    ``dashboard.app.browser``: the condition must still hold after the settle delay, as a rerun
+    may start right after a widget change)."""
+    wait_until_settled(page, timeout_ms, settle_s)
 
 
 def _viewport_name(page: object) -> str:

@@ -19,9 +19,11 @@ import sqlalchemy as sa
 import streamlit as st
 
 from dashboard.app import sources
+from dashboard.domain import indicators as ind
 from dashboard.domain import quality as quality_checks
 from dashboard.domain import report as reports
 from dashboard.domain import targets as tr
+from dashboard.domain import trends
 from dashboard.domain.periods import Period, parse_period
 from dashboard.domain.settings import Settings
 from dashboard.views.map import Boundaries, seats
@@ -156,6 +158,33 @@ def _counts_for(url: str, generation: int, period_labels: tuple[str, ...]) -> di
         if p.label not in out:
             out[p.label] = _inputs(url, generation, p.label).counts
     return out
+
+
+def trend_series(url: str, period: Period, indicator_code: str, level: str, code: str | None) -> trends.SeriesData:
+    """One indicator's yearly, year-to-date and monthly results for one unit (numbers only)."""
+    return _trend_series(url, snapshot(url).generation, period.label, indicator_code, level, code)
+
+
+@st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False, max_entries=64)
+def _trend_series(
+    url: str, generation: int, period_label: str, indicator_code: str, level: str, code: str | None
+) -> trends.SeriesData:
+    period = parse_period(period_label)
+    first = min(year_span(url)[0], period.year)
+    wanted = tuple(trends.periods_needed(first, period))
+    counts = _counts_for(url, generation, tuple(p.label for p in wanted))
+    return trends.series(
+        lambda p: counts[p.label],
+        unit_rows(url),
+        period,
+        ind.get(indicator_code),
+        level,
+        code,
+        lambda p: targets(url, p.year),
+        settings().county,
+        first,
+        lambda y: quotas(url, y),
+    )
 
 
 def quotas(url: str, year: int) -> pd.DataFrame:

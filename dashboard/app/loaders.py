@@ -123,21 +123,7 @@ def trends_page(
         scope = f"{township_names[township_code]} · {village_names[village_code]}"
     elif township_code in township_names:
         level, code, scope = "township", township_code, township_names[township_code]
-    first = min(cache.year_span(url)[0], period.year)
-    wanted = tuple(series_engine.periods_needed(first, period))
-    counts = cache.counts_for(url, wanted)
-    data = series_engine.series(
-        lambda p: counts[p.label],
-        unit_rows,
-        period,
-        indicator,
-        level,
-        code,
-        lambda p: cache.targets(url, p.year),
-        settings.county,
-        first,
-        lambda y: cache.quotas(url, y),
-    )
+    data = cache.trend_series(url, period, indicator_code, level, code)
     return trends.build(data, period, indicator, scope, settings.county)
 
 

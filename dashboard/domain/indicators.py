@@ -341,46 +341,53 @@ def compute(
     """
     township_ids = rolled["township_id"].where(rolled["level"] != "county", None)
     factor = np.asarray(factors, dtype="float64") if factors is not None else period.projection_factor
-    parts = []
+    n = len(rolled)
+    # Columns gathered as arrays, one block per indicator, then laid out unit by unit: a frame
+    # built once costs a fraction of setting twenty columns per indicator.
+    blocks: dict[str, list[np.ndarray]] = {c: [] for c in RESULT_COLUMNS if c not in UNIT_COLUMNS}
     for ind in indicators:
         num = _weighted(rolled, ind.numerator)
         den = _weighted(rolled, ind.denominator)
         with np.errstate(divide="ignore", invalid="ignore"):
-            value = pd.Series(np.where(den > 0, num / den * ind.scale, np.nan), index=rolled.index)
+            value = np.where(den > 0, num / den * ind.scale, np.nan)
         ci_low, ci_high = _interval(ind, rolled, num, den)
-        ci_low = pd.Series(np.where(den > 0, ci_low, np.nan), index=rolled.index)
-        ci_high = pd.Series(np.where(den > 0, ci_high, np.nan), index=rolled.index)
-        f = factor if ind.projected else np.ones(len(rolled)) if factors is not None else 1.0
+        ci_low = np.where(den > 0, ci_low, np.nan)
+        ci_high = np.where(den > 0, ci_high, np.nan)
+        f = factor if ind.projected else np.ones(n) if factors is not None else 1.0
         projection = value * f
         rules = target_rules.resolve(targets, ind.code, township_ids)
         rules.index = rolled.index
-        status = target_rules.status(projection, rules)
-        small = target_rules.inconclusive(ci_low * f, ci_high * f, rules)
-        part = rolled[UNIT_COLUMNS].copy()
-        part["indicator"] = ind.code
-        part["unit"] = ind.unit
-        part["numerator"] = num
-        part["denominator"] = den
-        part["value"] = value
-        part["projection"] = projection
-        part["ci_low"] = ci_low
-        part["ci_high"] = ci_high
-        part["projection_ci_low"] = ci_low * f
-        part["projection_ci_high"] = ci_high * f
-        part["target_op"] = rules["op"]
-        part["target_value"] = rules["value"]
-        part["target_low"] = rules["low"]
-        part["target_high"] = rules["high"]
-        part["target_amber"] = rules["amber"]
-        part["status"] = status
-        part["small_numbers"] = small & (status != target_rules.NO_DATA)
-        part["_unit_order"] = np.arange(len(rolled))
-        parts.append(part)
-    order = {ind.code: i for i, ind in enumerate(indicators)}
-    result = pd.concat(parts, ignore_index=True)
-    result["_ind_order"] = result["indicator"].map(order)
-    result = result.sort_values(["_unit_order", "_ind_order"], kind="stable")
-    return result.drop(columns=["_unit_order", "_ind_order"]).reset_index(drop=True)[RESULT_COLUMNS]
+        status = target_rules.status(pd.Series(projection, index=rolled.index), rules).to_numpy(dtype=object)
+        small = target_rules.inconclusive(
+            pd.Series(ci_low * f, index=rolled.index), pd.Series(ci_high * f, index=rolled.index), rules
+        ).to_numpy(dtype=bool)
+        columns = {
+            "indicator": np.full(n, ind.code, dtype=object),
+            "unit": np.full(n, ind.unit, dtype=object),
+            "numerator": num.to_numpy(dtype="float64"),
+            "denominator": den.to_numpy(dtype="float64"),
+            "value": value,
+            "projection": np.asarray(projection, dtype="float64"),
+            "ci_low": ci_low,
+            "ci_high": ci_high,
+            "projection_ci_low": ci_low * f,
+            "projection_ci_high": ci_high * f,
+            "target_op": rules["op"].to_numpy(dtype=object),
+            "target_value": rules["value"].to_numpy(dtype="float64"),
+            "target_low": rules["low"].to_numpy(dtype="float64"),
+            "target_high": rules["high"].to_numpy(dtype="float64"),
+            "target_amber": rules["amber"].to_numpy(dtype="float64"),
+            "status": status,
+            "small_numbers": small & (status != target_rules.NO_DATA),
+        }
+        for name, values in columns.items():
+            blocks[name].append(np.broadcast_to(values, (n,)))
+    k = len(indicators)
+    units = rolled[UNIT_COLUMNS].iloc[np.repeat(np.arange(n), k)].reset_index(drop=True)
+    data = {name: np.stack(parts, axis=1).reshape(-1) for name, parts in blocks.items()}  # unit-major
+    result = pd.concat([units, pd.DataFrame(data)], axis=1)
+    result["small_numbers"] = result["small_numbers"].astype(bool)
+    return result[RESULT_COLUMNS]
 
 
 def wide(result: pd.DataFrame, field: str = "value") -> pd.DataFrame:

@@ -5,10 +5,12 @@ indicator report built from them for one level — pure: the app and the CLI loa
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import pandas as pd
 
 from dashboard.domain import indicators as ind
+from dashboard.domain import ranking
 from dashboard.domain.periods import Period
 from dashboard.domain.settings import Settings
 
@@ -38,6 +40,11 @@ class Report:
     default_targets_used: bool
     settings: Settings
     tables: frozenset[str] = field(default_factory=frozenset)
+
+    @cached_property
+    def assessment(self) -> pd.DataFrame:
+        """The assessment score per unit (``ranking.assessment``), worked out once per report."""
+        return ranking.assessment(self.result, self.settings.assessment)
 
     @property
     def has_services(self) -> bool:

@@ -100,27 +100,28 @@ def resolve(targets: pd.DataFrame, indicator: str, township_ids: pd.Series | Non
     ``township_ids`` is one entry per unit (None for the county). Returns a frame aligned to
     it with columns op, value, low, high, amber (NaN/None where no target exists).
     """
-    rows = targets[targets["indicator"] == indicator]
     ids = township_ids if township_ids is not None else pd.Series([None])
-    fields = ["op", "value", "low", "high", "amber"]
-    county = rows[rows["township_id"].isna()]
-    if county.empty:
-        fallback = {"op": None, "value": np.nan, "low": np.nan, "high": np.nan, "amber": np.nan}
-    else:
-        last = county.iloc[-1]
-        fallback = {f: last[f] for f in fields}
-        fallback["amber"] = 0.0 if pd.isna(fallback["amber"]) else fallback["amber"]
-    own = rows[rows["township_id"].notna()].drop_duplicates("township_id", keep="last")
-    own = own.assign(township_id=own["township_id"].astype("int64")).set_index("township_id")[fields]
-    keys = pd.to_numeric(ids, errors="coerce")
-    out = pd.DataFrame(index=ids.index)
-    for f in fields:
-        matched = keys.map(own[f]) if not own.empty else pd.Series(np.nan, index=ids.index, dtype=object)
-        has_own = keys.isin(own.index) if not own.empty else pd.Series(False, index=ids.index)
-        column = matched.where(has_own, fallback[f])
-        out[f] = column if f == "op" else pd.to_numeric(column, errors="coerce").astype("float64")
-    out["amber"] = out["amber"].fillna(0.0).where(out["op"].notna(), np.nan)
+    fields = ("op", "value", "low", "high", "amber")
+    rows = targets[targets["indicator"] == indicator]
+    fallback: tuple[object, ...] = (None, np.nan, np.nan, np.nan, np.nan)
+    own: dict[int, tuple[object, ...]] = {}
+    for record in rows[["township_id", *fields]].itertuples(index=False):  # later rows win
+        values = tuple(record[1:])
+        if pd.isna(record[0]):
+            fallback = values[:4] + ((0.0 if pd.isna(values[4]) else values[4]),)
+        else:
+            own[int(record[0])] = values
+    keys = pd.to_numeric(ids, errors="coerce").to_numpy(dtype="float64")
+    chosen = [own.get(int(key), fallback) if not np.isnan(key) else fallback for key in keys]
+    out = (
+        pd.DataFrame(chosen, index=ids.index, columns=list(fields))
+        if chosen
+        else pd.DataFrame(columns=list(fields), index=ids.index)
+    )
+    for f in fields[1:]:
+        out[f] = pd.to_numeric(out[f], errors="coerce").astype("float64")
     out["op"] = out["op"].astype(object).where(out["op"].notna(), None)
+    out["amber"] = out["amber"].fillna(0.0).where(out["op"].notna(), np.nan)
     return out
 
 

@@ -81,9 +81,9 @@ def evaluate(
     parts = []
     for year in sorted({p.year for p in periods.values()}):
         in_year = [k for k in keys if periods[k].year == year]
-        frame = pd.concat([template] * len(in_year), ignore_index=True)
-        for column in rows[in_year[0]].index:
-            frame[column] = [int(rows[k][column]) for k in in_year]
+        counts = pd.DataFrame([rows[k] for k in in_year]).astype("int64").reset_index(drop=True)
+        identity = template.iloc[np.zeros(len(in_year), dtype=int)].reset_index(drop=True)
+        frame = pd.concat([identity, counts], axis=1)
         frame = ind.attach_quotas(frame, quotas_of(year))
         factors = np.array([periods[k].projection_factor for k in in_year])
         first = periods[in_year[0]]

@@ -11,7 +11,6 @@ import pandas as pd
 
 from dashboard import labels
 from dashboard.domain import indicators as ind
-from dashboard.domain import ranking
 from dashboard.domain.periods import Period
 from dashboard.domain.report import Report
 from dashboard.render import charts, formats, style
@@ -36,7 +35,7 @@ def laggards(villages: Report, top: int = 10) -> pd.DataFrame:
     """Villages furthest behind: those with a conclusive miss first (lowest assessment score
     first), then those whose misses are all small numbers ('?'), each with the targets missed.
     """
-    scored = ranking.assessment(villages.result, villages.settings.assessment)
+    scored = villages.assessment
     headline = villages.result[villages.result["indicator"].isin([i.code for i in ind.HEADLINE])]
     red = headline[headline["status"] == "red"]
     conclusive = set(red.loc[~red["small_numbers"].astype(bool), "code"])
@@ -66,7 +65,7 @@ def laggards(villages: Report, top: int = 10) -> pd.DataFrame:
 def scorecard(townships: Report) -> StatusTable:
     """The leadership group's scorecard: each township's status on every target (the judged
     value, symbol and '?'), new sites, assessment score and 一票否决, sorted by score."""
-    scored = ranking.assessment(townships.result, townships.settings.assessment)
+    scored = townships.assessment
     result = townships.result.set_index(["code", "indicator"])
     indicators = [i for i in ind.CATALOGUE if i.code in set(townships.result["indicator"])]
     n = len(scored)
@@ -108,7 +107,7 @@ def scorecard(townships: Report) -> StatusTable:
 def overall_status(townships: Report) -> pd.DataFrame:
     """Per township the worst headline status (any red → red, any amber → amber, all met →
     green) with its assessment score as the text — the map slide's colouring."""
-    table = ranking.assessment(townships.result, townships.settings.assessment).set_index("code")
+    table = townships.assessment.set_index("code")
     order = {"red": 3, "amber": 2, "green": 1, "no_data": 0}
     rows = []
     headline = townships.result[townships.result["indicator"].isin([i.code for i in ind.HEADLINE])]
@@ -132,7 +131,7 @@ def overall_status(townships: Report) -> pd.DataFrame:
 
 
 def build(county: Report, county_last: Report | None, townships: Report, villages: Report) -> MeetingDeck:
-    table = ranking.assessment(townships.result, townships.settings.assessment)
+    table = townships.assessment
     return MeetingDeck(
         period=county.period,
         title=f"{formats.county_name(county.settings.county)} {formats.period_words(county.period)}",

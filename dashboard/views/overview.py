@@ -10,7 +10,6 @@ import pandas as pd
 
 from dashboard import labels
 from dashboard.domain import indicators as ind
-from dashboard.domain import ranking
 from dashboard.domain.report import Report
 from dashboard.render import formats, tables
 from dashboard.render.cards import Card
@@ -57,7 +56,7 @@ def status_matrix(
             for c in codes[1:]
         ]
         status[column] = [found.status, *per_township.loc[codes[1:], "status"]]
-    scored = ranking.assessment(townships.result, townships.settings.assessment).set_index("code")
+    scored = townships.assessment.set_index("code")
     score_col = labels.t("score")
     table[score_col] = [""] + [
         f"{scored.loc[c, 'score']:.1f}/{scored.loc[c, 'max_score']:g}"

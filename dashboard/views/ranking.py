@@ -67,8 +67,8 @@ def score_view(now: Report, before: Report | None, *, mine: str | None = None, b
     """Assessment score ranking with rank change against ``before``; each indicator's status
     with the small-numbers mark exactly where the engine flags it."""
     settings = now.settings.assessment
-    table = ranking.assessment(now.result, settings)
-    previous = ranking.assessment(before.result, settings) if before is not None else None
+    table = now.assessment
+    previous = before.assessment if before is not None else None
     table["change"] = ranking.rank_change(table, previous)
     codes = [c.split(":", 1)[1] for c in table.columns if c.startswith("status:")]
     display = pd.DataFrame(

@@ -52,11 +52,14 @@ def load_units(conn: sa.Connection, generation: int) -> pd.DataFrame:
     """The villages with their townships, as ``queries.units.load_units`` gives them."""
     u = store.unit
     frame = pd.DataFrame(
-        conn.execute(
-            sa.select(u.c.village_id, *(u.c[c] for c in UNIT_COLUMNS))
-            .where(u.c.generation == generation)
-            .order_by(u.c.township_code, u.c.village_code)
-        ).all(),
+        [
+            tuple(r)
+            for r in conn.execute(
+                sa.select(u.c.village_id, *(u.c[c] for c in UNIT_COLUMNS))
+                .where(u.c.generation == generation)
+                .order_by(u.c.township_code, u.c.village_code)
+            ).all()
+        ],
         columns=["village_id", *UNIT_COLUMNS],
     )
     for column in ("village_code", "township_code"):
@@ -69,11 +72,11 @@ def load_quotas(conn: sa.Connection, generation: int, year: int) -> pd.DataFrame
     rows = conn.execute(
         sa.select(q.c.township_id, q.c.kind, q.c.quota).where(q.c.generation == generation, q.c.year == year)
     ).all()
-    return pd.DataFrame(rows, columns=["township_id", "kind", "quota"])
+    return pd.DataFrame([tuple(r) for r in rows], columns=["township_id", "kind", "quota"])
 
 
 def _by_village(conn: sa.Connection, stmt: sa.Select[tuple[object, ...]], columns: list[str]) -> pd.DataFrame:
-    frame = pd.DataFrame(conn.execute(stmt).all(), columns=["village_id", *columns])
+    frame = pd.DataFrame([tuple(r) for r in conn.execute(stmt)], columns=["village_id", *columns])
     return frame.set_index("village_id")
 
 
@@ -100,47 +103,60 @@ def periods_counts(
     hi = max(b for _, b in bounds.values())
     f, s, r = store.flow, store.stock, store.month_range
     flow_rows = pd.DataFrame(
-        conn.execute(
-            sa.select(f.c.village_id, f.c.month, *(f.c[c] for c in FLOW_COLUMNS)).where(
-                f.c.generation == generation, f.c.month >= lo, f.c.month <= hi
-            )
-        ).all(),
+        [
+            tuple(r)
+            for r in conn.execute(
+                sa.select(f.c.village_id, f.c.month, *(f.c[c] for c in FLOW_COLUMNS)).where(
+                    f.c.generation == generation, f.c.month >= lo, f.c.month <= hi
+                )
+            ).all()
+        ],
         columns=["village_id", "month", *FLOW_COLUMNS],
     )
     needed = sorted({m for a, b in bounds.values() for m in (a - 1, b)})
     stock_rows = pd.DataFrame(
-        conn.execute(
-            sa.select(s.c.month, s.c.village_id, *(s.c[c] for c in STOCK_COLUMNS)).where(
-                s.c.generation == generation, s.c.month.in_(needed)
-            )
-        ).all(),
+        [
+            tuple(r)
+            for r in conn.execute(
+                sa.select(s.c.month, s.c.village_id, *(s.c[c] for c in STOCK_COLUMNS)).where(
+                    s.c.generation == generation, s.c.month.in_(needed)
+                )
+            ).all()
+        ],
         columns=["month", "village_id", *STOCK_COLUMNS],
     )
     keys = sorted({(p.year, p.start.month, p.end.month) for p in periods})
     range_rows = pd.DataFrame(
-        conn.execute(
-            sa.select(
-                r.c.year, r.c.first_month, r.c.last_month, r.c.village_id, *(r.c[c] for c in RANGE_COLUMNS)
-            ).where(r.c.generation == generation, sa.tuple_(r.c.year, r.c.first_month, r.c.last_month).in_(keys))
-        ).all(),
+        [
+            tuple(r)
+            for r in conn.execute(
+                sa.select(
+                    r.c.year, r.c.first_month, r.c.last_month, r.c.village_id, *(r.c[c] for c in RANGE_COLUMNS)
+                ).where(r.c.generation == generation, sa.tuple_(r.c.year, r.c.first_month, r.c.last_month).in_(keys))
+            ).all()
+        ],
         columns=["year", "first_month", "last_month", "village_id", *RANGE_COLUMNS],
     )
-    # Running sums of the flows over months, per village: a period's flows are two lookups.
-    months = np.arange(lo - 1, hi + 1)
-    running = {}
-    for column in FLOW_COLUMNS:
-        table = flow_rows.pivot_table(index="village_id", columns="month", values=column, aggfunc="sum")
-        table = table.reindex(index=village_ids, columns=months, fill_value=0).fillna(0)
-        running[column] = table.cumsum(axis=1)
+    # Running sums of the flows over months, per village (villages × months × columns): a
+    # period's flows are two lookups.
+    ids = pd.Index(village_ids)
+    row = ids.get_indexer(flow_rows["village_id"].to_numpy())
+    col = flow_rows["month"].to_numpy(dtype="int64") - (lo - 1)
+    placed = row >= 0
+    cube = np.zeros((len(ids), hi - lo + 2, len(FLOW_COLUMNS)), dtype="int64")
+    np.add.at(cube, (row[placed], col[placed]), flow_rows[list(FLOW_COLUMNS)].to_numpy(dtype="int64")[placed])
+    running = cube.cumsum(axis=1)
+    flow_index = {c: k for k, c in enumerate(FLOW_COLUMNS)}
     stocks = stock_rows.set_index(["month", "village_id"])
     ranges = range_rows.set_index(["year", "first_month", "last_month", "village_id"])
     out = {}
     for p in periods:
         a, b = bounds[p.label]
         frame = pd.DataFrame(0, index=village_ids, columns=COUNT_COLUMNS, dtype="int64")
+        sums = running[:, b - (lo - 1), :] - running[:, a - 1 - (lo - 1), :]
         for column in FLOW_COLUMNS:
             if column in frame.columns:
-                frame[column] = (running[column][b] - running[column][a - 1]).astype("int64").to_numpy()
+                frame[column] = sums[:, flow_index[column]]
 
         def put(column: str, values: pd.Series, frame: pd.DataFrame = frame) -> None:
             values = values[values.index.isin(village_ids)]
@@ -182,7 +198,12 @@ def quality_findings(conn: sa.Connection, generation: int, period: Period, villa
     the stored checks, and the period's population balance worked out from the counts."""
     q = store.quality
     stored = pd.DataFrame(
-        conn.execute(sa.select(q.c.village_id, q.c.check_code, q.c.n).where(q.c.generation == generation)).all(),
+        [
+            tuple(r)
+            for r in conn.execute(
+                sa.select(q.c.village_id, q.c.check_code, q.c.n).where(q.c.generation == generation)
+            ).all()
+        ],
         columns=["village_id", "check", "n"],
     )
     counts = period_counts(conn, generation, period, village_ids)
