@@ -120,6 +120,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     bench.add_argument("--pg-scales", type=float, nargs="+", default=[1.0, 10.0], help="scales on PostgreSQL")
     bench.add_argument("--browser", action="store_true", help="also first visits and memory in chromium")
+    bench.add_argument(
+        "--distribution", action="store_true", help="at scale 10 on PostgreSQL: parallel query, partitioned by township"
+    )
     bench.add_argument("--sessions", type=int, default=20, help="sessions open for the memory figure")
     bench.add_argument("--keep", help="keep the built SQLite file at this path")
     return parser

@@ -41,7 +41,7 @@ def show() -> None:
         step(1)  # each slide reads the current summaries: a refresh shows on the next slide
     index = st.session_state["meeting_slide"]
     with stop_on_registry_error():
-        deck = loaders.meeting_deck(context.url, context.period)
+        deck = loaders.meeting_deck(context.url, context.period, SLIDES[index])
     kind = SLIDES[index]
     st.markdown(f'<div class="meeting-title">{labels.t(f"meeting_slide_{kind}")}</div>', unsafe_allow_html=True)
     st.markdown(f'<div class="meeting-sub">{deck.title}</div>', unsafe_allow_html=True)
@@ -49,9 +49,11 @@ def show() -> None:
         st.markdown(slides.cards_html(deck.cards), unsafe_allow_html=True)
         st.markdown(slides.legend_html(), unsafe_allow_html=True)
     elif kind == "scorecard":
+        assert deck.scorecard is not None
         st.markdown(slides.scorecard_html(deck.scorecard), unsafe_allow_html=True)
         st.markdown(slides.legend_html(labels.t("meeting_scorecard_note")), unsafe_allow_html=True)
     elif kind == "ranking":
+        assert deck.score_chart is not None
         st.altair_chart(deck.score_chart, width="stretch")
     elif kind == "map":
         with stop_on_registry_error():
@@ -59,6 +61,7 @@ def show() -> None:
         st.pydeck_chart(view.deck, height=700, key="meeting-map")
         st.html(view.legend)
     else:
+        assert deck.laggards is not None
         st.markdown(slides.table_html(deck.laggards), unsafe_allow_html=True)
         st.markdown(slides.legend_html(), unsafe_allow_html=True)
     st.markdown(

@@ -443,6 +443,8 @@ def run(args: argparse.Namespace) -> int:
             finally:
                 del os.environ["DASHBOARD_SUMMARY_URL"]
             rows += time_naive(url, summary_url, period, args.repeat, scale)
+            if args.distribution and url.startswith("postgresql") and scale >= 10:
+                rows += time_distribution(url, Path(tmp), args.repeat)
             if url.startswith("sqlite"):
                 rows += time_export(url, period_label, args.repeat)
     width = max(len(r.what) for r in rows)
@@ -453,3 +455,106 @@ def run(args: argparse.Namespace) -> int:
     if over:
         print(f"bench: {len(over)} figure(s) over budget", file=sys.stderr)
     return 0
+
+
+# --------------------------------------------------------------------------- beyond one machine
+
+#: The tables partitioned by township (LIST on village_id, one partition per township and one
+#: for rows without a known village); the others are copied as they are.
+PARTITIONED = ("person", "birth", "service_event", "household")
+
+
+def partitioned_copy(source_url: str) -> str:
+    """A copy of a PostgreSQL registry schema whose large village-keyed tables are partitioned
+    by township — the distribution key a Citus cluster would shard on (built once, kept)."""
+    url = sa.engine.make_url(source_url)
+    source = str(url.query["options"]).split("=", 1)[1]
+    name = f"{source}_part"
+    target = url.update_query_dict({"options": f"-csearch_path={name}"}).render_as_string(hide_password=False)
+    admin = sa.create_engine(url.update_query_dict({"options": "-csearch_path=public"}), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        if conn.execute(
+            sa.text("SELECT 1 FROM information_schema.tables WHERE table_schema = :s AND table_name = 'target'"),
+            {"s": name},
+        ).first():
+            admin.dispose()
+            return target
+        print(f"bench: copying {source} into {name}, partitioned by township (once)", file=sys.stderr)
+        conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{name}" CASCADE'))
+        conn.execute(sa.text(f'CREATE SCHEMA "{name}"'))
+        villages = conn.execute(sa.text(f'SELECT township_id, id FROM "{source}".village ORDER BY 1, 2')).all()
+        by_township: dict[int, list[int]] = {}
+        for township, village in villages:
+            by_township.setdefault(int(township), []).append(int(village))
+        tables = [
+            r[0]
+            for r in conn.execute(
+                sa.text("SELECT table_name FROM information_schema.tables WHERE table_schema = :s"), {"s": source}
+            )
+        ]
+        for table in tables:
+            if table in PARTITIONED:
+                conn.execute(
+                    sa.text(
+                        f'CREATE TABLE "{name}".{table} (LIKE "{source}".{table} INCLUDING DEFAULTS)'
+                        " PARTITION BY LIST (village_id)"
+                    )
+                )
+                for township, ids in by_township.items():
+                    conn.execute(
+                        sa.text(
+                            f'CREATE TABLE "{name}".{table}_t{township} PARTITION OF "{name}".{table}'
+                            f" FOR VALUES IN ({', '.join(map(str, ids))})"
+                        )
+                    )
+                conn.execute(sa.text(f'CREATE TABLE "{name}".{table}_other PARTITION OF "{name}".{table} DEFAULT'))
+            else:
+                conn.execute(sa.text(f'CREATE TABLE "{name}".{table} (LIKE "{source}".{table} INCLUDING ALL)'))
+            conn.execute(sa.text(f'INSERT INTO "{name}".{table} SELECT * FROM "{source}".{table}'))
+        for (definition,) in conn.execute(
+            sa.text("SELECT indexdef FROM pg_indexes WHERE schemaname = :s AND tablename = ANY(:t)"),
+            {"s": source, "t": list(PARTITIONED)},
+        ):
+            if " UNIQUE " in definition:  # a partitioned table's unique index must hold the key
+                definition = definition.replace(" UNIQUE ", " ")
+            conn.execute(sa.text(definition.replace(f"{source}.", f'"{name}".').replace(" INDEX ", " INDEX p_", 1)))
+        conn.execute(sa.text(f'ANALYZE "{name}".person, "{name}".birth, "{name}".service_event, "{name}".household'))
+    admin.dispose()
+    return target
+
+
+def time_distribution(url: str, tmp: Path, repeat: int) -> list[Row]:
+    """At scale 10 on PostgreSQL: the full refresh with parallel query off and on, and on the
+    copy partitioned by township; the summaries must come out the same."""
+    rows = []
+    dumps: list[dict[str, pd.DataFrame]] = []
+    for label, registry_url, workers in (
+        ("serial (max_parallel_workers_per_gather=0)", url, 0),
+        ("parallel query (2 workers per gather)", url, 2),
+        ("partitioned by township, parallel", partitioned_copy(url), 2),
+    ):
+        options = sa.engine.make_url(registry_url).query["options"]
+        tuned = (
+            sa.engine.make_url(registry_url)
+            .update_query_dict({"options": f"{options} -cmax_parallel_workers_per_gather={workers}"})
+            .render_as_string(hide_password=False)
+        )
+        summary_url = f"sqlite:///{tmp / f'dist-{workers}-{len(dumps)}.sqlite'}"
+        registry, summaries = sources.open_registry(tuned), summary_store.make_store(summary_url)
+        times = [sources.refresh_summary(registry, summaries, full=True).seconds for _ in range(repeat)]
+        rows.append(Row("postgresql ×10", f"refresh full, {label}", times))
+        dumps.append(_dump(summaries))
+    same = all(all(d[k].equals(dumps[0][k]) for k in dumps[0]) for d in dumps[1:])
+    rows[-1].note = f"same summaries as unpartitioned: {'yes' if same else 'NO'}"
+    return rows
+
+
+def _dump(engine: sa.Engine) -> dict[str, pd.DataFrame]:
+    out = {}
+    with engine.connect() as conn:
+        generation = summary_store.current_generation(conn)
+        for table in (summary_store.flow, summary_store.stock, summary_store.month_range, summary_store.quality):
+            frame = pd.read_sql(sa.select(table).where(table.c.generation == generation), conn)
+            frame = frame.drop(columns="generation")
+            out[table.name] = frame.sort_values(list(frame.columns)).reset_index(drop=True)
+    return out

@@ -162,10 +162,13 @@ def export_table(url: str, selection: export.Selection) -> export.ExportTable:
     return export.records_table(selection, raw, unit_rows, county.short_name, formats.county_name(county))
 
 
-def meeting_deck(url: str, period: Period) -> meeting.MeetingDeck:
+def meeting_deck(url: str, period: Period, slide: str | None = None) -> meeting.MeetingDeck:
+    """The meeting deck (``slide``: only what that slide shows, with only its reports loaded)."""
     county = cache.report(url, period, "county")
-    last = _last_year(url, period, "county")
-    return meeting.build(county, last, cache.report(url, period, "township"), cache.report(url, period, "village"))
+    last = _last_year(url, period, "county") if slide in (None, "targets") else None
+    townships = cache.report(url, period, "township") if slide != "laggards" else None
+    villages = cache.report(url, period, "village") if slide in (None, "laggards") else None
+    return meeting.build(county, last, townships, villages, slide)
 
 
 # --------------------------------------------------------------------------- targets

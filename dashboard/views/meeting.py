@@ -4,7 +4,7 @@ furthest behind. Built from the same reports as every other page."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import altair as alt
 import pandas as pd
@@ -25,10 +25,10 @@ SLIDES: tuple[str, ...] = ("targets", "scorecard", "ranking", "map", "laggards")
 class MeetingDeck:
     period: Period
     title: str
-    cards: list[Card]
-    scorecard: StatusTable
-    score_chart: alt.TopLevelMixin
-    laggards: pd.DataFrame
+    cards: list[Card] = field(default_factory=list)
+    scorecard: StatusTable | None = None
+    score_chart: alt.TopLevelMixin | None = None
+    laggards: pd.DataFrame | None = None
 
 
 def laggards(villages: Report, top: int = 10) -> pd.DataFrame:
@@ -130,13 +130,26 @@ def overall_status(townships: Report) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def build(county: Report, county_last: Report | None, townships: Report, villages: Report) -> MeetingDeck:
-    table = townships.assessment
+def build(
+    county: Report,
+    county_last: Report | None,
+    townships: Report | None = None,
+    villages: Report | None = None,
+    slide: str | None = None,
+) -> MeetingDeck:
+    """The deck's content: every slide (``slide`` None), or only that slide's (the page shows
+    one slide at a time and re-reads it as the summaries change)."""
+
+    def wanted(kind: str) -> bool:
+        return slide is None or slide == kind
+
     return MeetingDeck(
         period=county.period,
         title=f"{formats.county_name(county.settings.county)} {formats.period_words(county.period)}",
-        cards=all_cards(county, townships, county_last),
-        scorecard=scorecard(townships),
-        score_chart=charts.configure(charts.score_bars(table, big=True), big=True),
-        laggards=laggards(villages),
+        cards=all_cards(county, townships, county_last) if wanted("targets") and townships else [],
+        scorecard=scorecard(townships) if wanted("scorecard") and townships else None,
+        score_chart=charts.configure(charts.score_bars(townships.assessment, big=True), big=True)
+        if wanted("ranking") and townships
+        else None,
+        laggards=laggards(villages) if wanted("laggards") and villages else None,
     )

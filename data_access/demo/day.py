@@ -1,9 +1,9 @@
 """A day of registry work on a built demo: what an incremental summary refresh is measured
 and tested on (``bench``, ``tests/data_access/test_summaries.py``).
 
-Per ``day`` (scaled by ``scale``): births registered (one of them two years late), deaths and
-moves out recorded (one death entered a year late, one death date corrected into this year),
-methods ended, publicity visits and one service event deleted.
+Per day (scaled by ``scale``): births registered (one of them 200 days late), deaths and moves
+out recorded (one death entered in March of last year, a recent death date corrected), methods
+ended, publicity visits, and the latest operation deleted (recorded twice).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from data_access.schema import birth, contraception, household, person, service_
 def apply_a_day(engine: sa.Engine, today: date, scale: float = 1.0) -> int:
     """Apply the day's changes dated up to ``today``; returns the earliest year they touch."""
     n = max(1, round(10 * scale))  # ~10 births a day in a county of 370,000
-    touched = [today.year - 2, today.year - 1, today.year]
+    touched = [(today - timedelta(days=200)).year, today.year - 1, today.year]
     with engine.begin() as conn:
 
         def top(table: sa.Table) -> int:
@@ -38,7 +38,7 @@ def apply_a_day(engine: sa.Engine, today: date, scale: float = 1.0) -> int:
         people: list[dict[str, Any]] = []
         births: list[dict[str, Any]] = []
         for i, (mother, village) in enumerate(mothers):
-            born = today - timedelta(days=2) if i else date(today.year - 2, 5, 9)  # the first: registered late
+            born = today - timedelta(days=2) if i else today - timedelta(days=200)  # the first: registered late
             child = first_person + 1 + i
             people.append(
                 {
@@ -87,10 +87,10 @@ def apply_a_day(engine: sa.Engine, today: date, scale: float = 1.0) -> int:
             .all()
         )
         conn.execute(sa.update(person).where(person.c.id.in_(movers)).values(left_on=today - timedelta(days=3)))
-        corrected = conn.execute(
+        corrected = conn.execute(  # a death entered last month, its date corrected
             sa.select(person.c.id, person.c.death_date)
-            .where(person.c.death_date < date(today.year, 1, 1))
-            .order_by(person.c.id.desc())
+            .where(person.c.death_date < today - timedelta(days=30))
+            .order_by(person.c.death_date.desc(), person.c.id)
             .limit(1)
         ).first()
         if corrected is not None:
@@ -98,10 +98,10 @@ def apply_a_day(engine: sa.Engine, today: date, scale: float = 1.0) -> int:
             conn.execute(
                 sa.update(person).where(person.c.id == corrected[0]).values(death_date=today - timedelta(days=40))
             )
-        gone = conn.execute(
+        gone = conn.execute(  # an operation recorded twice last week: one deleted
             sa.select(service_event.c.id, service_event.c.event_date)
-            .where(service_event.c.kind == "operation")
-            .order_by(service_event.c.id)
+            .where(service_event.c.kind == "operation", service_event.c.event_date < today)
+            .order_by(service_event.c.event_date.desc(), service_event.c.id)
             .limit(1)
         ).first()
         if gone is not None:

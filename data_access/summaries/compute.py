@@ -17,7 +17,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from dashboard.domain.periods import age_cutoff
-from data_access.queries.common import LONG_ACTING_METHODS, SHORT_ACTING_METHODS, rows_frame
+from data_access.queries.common import LONG_ACTING_METHODS, SHORT_ACTING_METHODS, fast_frame, rows_frame
 from data_access.queries.services import QUOTA_PERSON_COLUMNS, SUPPLY_SITE_KIND, reward_paid_in_full_on_time
 from data_access.schema import birth, contraception, demo_site, household, person, reward_payment, service_event
 from data_access.summaries.store import FLOW_COLUMNS, RANGE_COLUMNS, STOCK_COLUMNS, month_index
@@ -198,8 +198,9 @@ class SpanComputer:
             sa.or_(person.c.death_date.is_(None), person.c.death_date >= earliest),
             person.c.village_id.is_not(None),
         )
-        women = rows_frame(
-            self.conn.execute(
+        women = fast_frame(
+            self.conn,
+            (
                 sa.select(
                     person.c.id,
                     person.c.village_id,
@@ -214,8 +215,9 @@ class SpanComputer:
         )
         if women.empty:
             return {}
-        spells = rows_frame(
-            self.conn.execute(
+        spells = fast_frame(
+            self.conn,
+            (
                 sa.select(
                     contraception.c.woman_id,
                     contraception.c.method,
@@ -294,7 +296,7 @@ class SpanComputer:
             .where(person.c.hukou == "local", household.c.village_id.is_not(None))
             .group_by(person.c.household_id, household.c.village_id, reg, left, died)
         )
-        rows = rows_frame(self.conn.execute(stmt), ["household_id", "village_id", "reg_b", "left_b", "death_b"])
+        rows = fast_frame(self.conn, (stmt), ["household_id", "village_id", "reg_b", "left_b", "death_b"])
         if rows.empty:
             return {}
         homes, home_row = np.unique(rows["household_id"].to_numpy(dtype=np.int64), return_inverse=True)
@@ -425,8 +427,9 @@ class SpanComputer:
         if "service_event" in self.tables:
             when = month_bucket(service_event.c.event_date, starts, "v").label("event_b")
             if not lived_in.empty:
-                visits = rows_frame(
-                    self.conn.execute(
+                visits = fast_frame(
+                    self.conn,
+                    (
                         sa.select(service_event.c.household_id, when)
                         .where(
                             service_event.c.kind == "publicity_visit",
@@ -442,8 +445,9 @@ class SpanComputer:
                     lived_in, self._latest_month(ids, visits, "household_id")
                 )
             if not short_users.empty:
-                served = rows_frame(
-                    self.conn.execute(
+                served = fast_frame(
+                    self.conn,
+                    (
                         sa.select(service_event.c.person_id, when)
                         .where(
                             service_event.c.kind == "supply_service",
@@ -476,8 +480,9 @@ class SpanComputer:
     def _quota_persons(self, cube: dict[str, np.ndarray], in_year: Callable[[Any], sa.ColumnElement[bool]]) -> None:
         """Distinct persons with a check / folic acid in [a, b]: each counted once, in the
         village of her first such event in the range (ties: the lower event id)."""
-        events = rows_frame(
-            self.conn.execute(
+        events = fast_frame(
+            self.conn,
+            (
                 sa.select(
                     service_event.c.kind,
                     service_event.c.person_id,
@@ -552,6 +557,13 @@ def _long(values: dict[str, np.ndarray], village_ids: list[int], base: int, mont
 
 
 def _as_days(values: pd.Series) -> np.ndarray:
-    """Dates (or SQLite's date text, possibly with a time) as datetime64[D]; missing as NaT."""
+    """Dates (date objects, or SQLite's date text, possibly with a time) as datetime64[D];
+    missing as NaT. numpy converts dates and ISO text in C; anything else is parsed by pandas."""
+    present = values.dropna()
+    if not present.empty and isinstance(present.iloc[0], date):
+        try:
+            return np.array(values.to_numpy(dtype=object), dtype="datetime64[D]")
+        except (ValueError, TypeError):
+            pass
     parsed = pd.to_datetime(values.astype("string").str.slice(0, 10), format="%Y-%m-%d", errors="coerce")
     return parsed.to_numpy(dtype="datetime64[D]") if isinstance(parsed, pd.Series) else np.asarray(parsed)

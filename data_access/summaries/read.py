@@ -147,34 +147,42 @@ def periods_counts(
     np.add.at(cube, (row[placed], col[placed]), flow_rows[list(FLOW_COLUMNS)].to_numpy(dtype="int64")[placed])
     running = cube.cumsum(axis=1)
     flow_index = {c: k for k, c in enumerate(FLOW_COLUMNS)}
-    stocks = stock_rows.set_index(["month", "village_id"])
-    ranges = range_rows.set_index(["year", "first_month", "last_month", "village_id"])
+    # Stocks and distinct counts likewise: (months or ranges) × villages × columns.
+    month_pos = {m: k for k, m in enumerate(needed)}
+    stock_cube = np.zeros((len(needed), len(ids), len(STOCK_COLUMNS)), dtype="int64")
+    s_row = ids.get_indexer(stock_rows["village_id"].to_numpy())
+    s_month = np.array([month_pos[int(m)] for m in stock_rows["month"]], dtype="int64")
+    ok = s_row >= 0
+    stock_cube[s_month[ok], s_row[ok]] = stock_rows[list(STOCK_COLUMNS)].to_numpy(dtype="int64")[ok]
+    stocked = {int(m) for m in stock_rows["month"]}
+    stock_index = {c: k for k, c in enumerate(STOCK_COLUMNS)}
+    key_pos = {k: n for n, k in enumerate(keys)}
+    range_cube = np.zeros((len(keys), len(ids), len(RANGE_COLUMNS)), dtype="int64")
+    r_row = ids.get_indexer(range_rows["village_id"].to_numpy())
+    r_key = np.array(
+        [key_pos[(int(y), int(a), int(b))] for y, a, b in range_rows[["year", "first_month", "last_month"]].to_numpy()],
+        dtype="int64",
+    )
+    ok = r_row >= 0
+    range_cube[r_key[ok], r_row[ok]] = range_rows[list(RANGE_COLUMNS)].to_numpy(dtype="int64")[ok]
+    ranged = {(int(y), int(a), int(b)) for y, a, b in range_rows[["year", "first_month", "last_month"]].to_numpy()}
+    stock_of = {"pop_end": "pop", "floating_pop_end": "floating_pop"}
+    end_columns = ("pop_end", "floating_pop_end", "married_wcba", "long_acting", "short_acting_users", "households")
+    zeros = np.zeros(len(ids), dtype="int64")
     out = {}
     for p in periods:
         a, b = bounds[p.label]
-        frame = pd.DataFrame(0, index=village_ids, columns=COUNT_COLUMNS, dtype="int64")
         sums = running[:, b - (lo - 1), :] - running[:, a - 1 - (lo - 1), :]
-        for column in FLOW_COLUMNS:
-            if column in frame.columns:
-                frame[column] = sums[:, flow_index[column]]
-
-        def put(column: str, values: pd.Series, frame: pd.DataFrame = frame) -> None:
-            values = values[values.index.isin(village_ids)]
-            frame.loc[values.index, column] = values.astype("int64").to_numpy()
-
-        if a - 1 in stocks.index.get_level_values(0):
-            put("pop_start", stocks.loc[a - 1, "pop"])
-        if b in stocks.index.get_level_values(0):
-            end = stocks.loc[b]
-            put("pop_end", end["pop"])
-            put("floating_pop_end", end["floating_pop"])
-            for column in ("married_wcba", "long_acting", "short_acting_users", "households"):
-                put(column, end[column])
+        data = {c: sums[:, flow_index[c]] for c in FLOW_COLUMNS if c in COUNT_COLUMNS}
+        start = stock_cube[month_pos[a - 1]] if a - 1 in stocked else None
+        data["pop_start"] = start[:, stock_index["pop"]] if start is not None else zeros
+        end = stock_cube[month_pos[b]] if b in stocked else None
+        for column in end_columns:
+            data[column] = end[:, stock_index[stock_of.get(column, column)]] if end is not None else zeros
         key = (p.year, p.start.month, p.end.month)
-        if key in ranges.index.droplevel(3):
-            own = ranges.loc[key]
-            for column in RANGE_COLUMNS:
-                put(column, own[column])
+        for column in RANGE_COLUMNS:
+            data[column] = range_cube[key_pos[key], :, RANGE_COLUMNS.index(column)] if key in ranged else zeros
+        frame = pd.DataFrame({c: data.get(c, zeros) for c in COUNT_COLUMNS}, index=village_ids)
         out[p.label] = frame
     return out
 
