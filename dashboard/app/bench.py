@@ -444,7 +444,7 @@ def run(args: argparse.Namespace) -> int:
                 del os.environ["DASHBOARD_SUMMARY_URL"]
             rows += time_naive(url, summary_url, period, args.repeat, scale)
             if args.distribution and url.startswith("postgresql") and scale >= 10:
-                rows += time_distribution(url, Path(tmp), args.repeat)
+                rows += time_distribution(url, Path(tmp), 1)
             if url.startswith("sqlite"):
                 rows += time_export(url, period_label, args.repeat)
     width = max(len(r.what) for r in rows)
