@@ -25,5 +25,7 @@ PAGES = [
 
 navigation = st.navigation(PAGES)
 with stop_on_registry_error():
-    sidebar.render()
+    context = sidebar.render()
+if navigation.url_path != "targets":  # every page with numbers of the period
+    sidebar.coverage_banner(context)
 navigation.run()

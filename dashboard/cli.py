@@ -23,11 +23,20 @@ from dashboard.app import bench, sources
 from dashboard.app.sources import incomplete_after, indicator_report, open_registry
 from dashboard.domain import indicators as ind
 from dashboard.domain import targets as tr
+from dashboard.domain.coverage import FuturePeriod, refuse_future
 from dashboard.domain.errors import KeyedError
 from dashboard.domain.periods import PeriodError, parse_period, year_to_date
 from dashboard.render import exports, formats
 from data_access import config, demo
-from data_access.db import DEFAULT_DEMO_PATH, RegistryError, make_engine, normalise_url, one_line, safe_url
+from data_access.db import (
+    DEFAULT_DEMO_PATH,
+    LONG_STATEMENT_TIMEOUT_S,
+    RegistryError,
+    make_engine,
+    normalise_url,
+    one_line,
+    safe_url,
+)
 
 EXIT_USAGE = 2
 EXIT_DATA = 1
@@ -195,7 +204,8 @@ def _emit_csv(frame: pd.DataFrame, out: str | None) -> int:
 def run_indicators(args: argparse.Namespace) -> int:
     try:
         period = parse_period(args.period)
-    except PeriodError as exc:
+        refuse_future(period, date.today())
+    except (PeriodError, FuturePeriod) as exc:
         raise CliError(formats.message(exc), EXIT_USAGE) from exc
     if args.level not in ind.LEVELS:
         raise CliError(labels.t("err_level", text=args.level), EXIT_USAGE)
@@ -213,8 +223,11 @@ def run_indicators(args: argparse.Namespace) -> int:
         report = indicator_report(engine, period, args.level, chosen)
     except RegistryError as exc:
         raise CliError(_registry_message(exc)) from exc
+    coverage = formats.coverage_line(report.covered, period)
     as_of = incomplete_after(period, date.today())
-    if as_of:
+    if coverage:  # no data for the period, or only part of it: said once, on stderr
+        print(coverage, file=sys.stderr)
+    elif as_of:
         print(labels.t("warn_incomplete", as_of=as_of.isoformat()), file=sys.stderr)
     frame = indicators_frame(report.result, period.label, period.start, period.end)
     if args.format == "csv":
@@ -310,7 +323,7 @@ def run_refresh(args: argparse.Namespace) -> int:
     today = date.fromisoformat(args.today) if args.today else date.today()
     say, finish = _progress_printer()
     try:
-        registry = open_registry(args.db)
+        registry = open_registry(args.db, LONG_STATEMENT_TIMEOUT_S)
         summary_url = normalise_url(args.summary) if args.summary else config.summary_url(args.db)
         store_engine = sources.open_store_url(summary_url)
         done = sources.refresh_summary(registry, store_engine, full=args.full, today=today, progress=say)
@@ -359,7 +372,7 @@ def run_demo(args: argparse.Namespace) -> int:
             print(labels.t("demo_progress", step=demo_step_words(stage)), file=sys.stderr, flush=True)
 
     try:
-        engine = make_engine(url)
+        engine = make_engine(url, LONG_STATEMENT_TIMEOUT_S)
         summary = demo.build_demo(
             engine, scale=args.scale, seed=args.seed, today=today, target_rows=target_rows, progress=progress
         )
@@ -380,7 +393,9 @@ def run_demo(args: argparse.Namespace) -> int:
     say, finish = _progress_printer()
     try:  # the summaries the app reads, built with the registry (replacing an old file's)
         store_engine = sources.open_store_url(config.summary_url(url))
-        sources.refresh_summary(open_registry(url), store_engine, full=True, today=today, progress=say)
+        sources.refresh_summary(
+            open_registry(url, LONG_STATEMENT_TIMEOUT_S), store_engine, full=True, today=today, progress=say
+        )
         store_engine.dispose()
     except KeyedError as exc:
         raise CliError(_registry_message(exc)) from exc

@@ -45,12 +45,32 @@ _TEXT: Final[dict[str, tuple[str, str]]] = {
         "The period runs past the last complete month ({as_of}); counts are incomplete",
     ),
     "data_source": ("数据源", "Data source"),
+    "period_not_covered": (
+        "登记数据未覆盖 {period}（有数据的年份：{first}–{last}），已改为最近的统计期",
+        "the registry's data does not cover {period} (years with data: {first}–{last}); showing the latest period",
+    ),
+    "coverage_none": (
+        "数据未覆盖该期间：登记数据覆盖 {first} 至 {last}，本期各项指标无数据",
+        "No data for this period: the registry's data covers {first} to {last}",
+    ),
+    "coverage_empty": (
+        "登记库中没有出生、死亡或迁出记录：各项指标无数据",
+        "The registry holds no births, deaths or moves: no data",
+    ),
+    "coverage_partial": (
+        "数据仅覆盖 {start} 至 {end}（{days} 天）：累计值为这些天的，全年预测按 {days} 天推算（× {factor:.3f}）",
+        "Data covers only {start} to {end} ({days} days): values are for those days, the projection uses them (× {factor:.3f})",
+    ),
     "refresh_progress": ("汇总：{step}（{seconds:.0f} 秒）", "summaries: {step} ({seconds:.0f} s)"),
     "refresh_step_units": ("读取村和乡镇", "reading villages and townships"),
     "refresh_step_fingerprints": ("比对登记库变化", "comparing the registry with the last refresh"),
     "refresh_step_years": ("计算 {detail} 年", "counting {detail}"),
     "refresh_step_quality": ("数据质量检查", "data-quality checks"),
     "refresh_step_writing": ("写入并切换", "writing and switching"),
+    "registry_down": (
+        "登记库暂时无法读取：{problem}。以下数字为 {when} 的汇总数据；名单、导出和目标修改需等登记库恢复",
+        "The registry cannot be read now: {problem}. The numbers below are the summaries of {when}; lists, exports and target edits wait for the registry",
+    ),
     "summary_building": ("正在生成汇总数据（首次运行）…", "Building the summaries (first run)…"),
     "summary_as_of": ("数据截至 {when}", "Data as of {when}"),
     "summary_never": ("尚未刷新", "never refreshed"),
@@ -423,6 +443,21 @@ _TEXT: Final[dict[str, tuple[str, str]]] = {
     "check_birth_missing_fields": ("出生记录缺性别或政策符合情况", "Birth without sex or compliance"),
     "check_stale_village": ("长期未更新的村", "Village not updated"),
     "check_population_balance": ("人口平衡不符", "Population does not balance"),
+    "check_date_invalid": ("日期无法识别（未计入）", "Date that is no real day (left out)"),
+    "check_date_time_part": ("日期带时间（按日期读取）", "Date with a time of day (read as its day)"),
+    "check_code_unreadable": ("代码不在规范内（未计入）", "Code outside the contract (left out)"),
+    "check_code_normalised": ("代码大小写或空格不规范（已读取）", "Code read after trimming or case-folding"),
+    "check_reference_missing": (
+        "引用的村、乡镇或人员不存在（未计入）",
+        "Reference to a missing village, township or person (left out)",
+    ),
+    "check_target_invalid": ("目标行无法使用（按默认目标）", "Target row that cannot be used (default applies)"),
+    "check_quota_invalid": ("任务数不是非负整数（未使用）", "Task quota that is no whole number ≥ 0 (not used)"),
+    "left_out_rows": (
+        "{n} 条登记记录无法计入本页数字：{reasons}。详见“数据质量”页",
+        "{n} registry rows are left out of these numbers: {reasons}. See the Data quality page",
+    ),
+    "left_out_reason": ("{what} {n} 条", "{what}: {n}"),
     # --- targets page ---
     "page_targets": ("目标设置", "Targets"),
     "targets_heading": ("{year}年目标", "Targets for {year}"),
@@ -577,6 +612,14 @@ _TEXT: Final[dict[str, tuple[str, str]]] = {
         "database {url} lacks contract columns: {columns}",
     ),
     "err_query": ("查询数据库失败：{reason}", "database query failed: {reason}"),
+    "err_period_future": (
+        "统计期 {period} 尚未开始（今天是 {today}）",
+        "period {period} has not started yet (today is {today})",
+    ),
+    "err_duplicate_units": (
+        "登记库的村或乡镇编号重复（村 id {ids}）：每个村、每个乡镇只能有一行，请检查视图映射",
+        "the registry repeats village or township ids (village ids {ids}): one row each, check the view mapping",
+    ),
     "err_summary": ("汇总数据读写失败：{reason}", "summary store failed: {reason}"),
     "err_refresh_busy": ("另一个刷新正在进行，请稍后再试", "another refresh is running; try again shortly"),
     "err_xlsx_needs_out": (

@@ -75,6 +75,22 @@ def normalise_url(url_or_path: str) -> str:
     return f"{_DEFAULT_DRIVERS.get(scheme.lower(), scheme)}://{rest}"
 
 
+def file_identity(url: str) -> str:
+    """A SQLite database file's identity (device and inode; 'missing' when it is gone), '' for
+    a database server: a file replaced while the app runs has another identity."""
+    try:
+        parsed = make_url(normalise_url(url))
+    except Exception:
+        return ""
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+        return ""
+    try:
+        info = os.stat(parsed.database)
+    except OSError:
+        return "missing"
+    return f"{info.st_dev}:{info.st_ino}"
+
+
 def safe_url(url: str) -> str:
     """The URL with any password hidden, fit for messages and logs."""
     try:
@@ -83,22 +99,51 @@ def safe_url(url: str) -> str:
         return url.split("@")[-1]
 
 
-def make_engine(url: str) -> sa.Engine:
-    """Create an engine for ``url`` (a URL or SQLite path) with the settings each dialect needs."""
+#: Seconds to wait for a connection (a database that does not answer is one line, quickly).
+CONNECT_TIMEOUT_S = 5
+#: Seconds one statement may run for a page (the summaries' refresh allows more, see
+#: :func:`make_engine`'s ``statement_timeout_s``).
+STATEMENT_TIMEOUT_S = 30
+#: … and for the summaries' refresh and the demo build (a nightly job's statements at scale).
+LONG_STATEMENT_TIMEOUT_S = 3600
+
+
+def make_engine(url: str, statement_timeout_s: float = STATEMENT_TIMEOUT_S) -> sa.Engine:
+    """Create an engine for ``url`` (a URL or SQLite path) with the settings each dialect needs:
+    a connect timeout and a statement timeout on every dialect (a stalled database ends in a
+    one-line message within seconds), a liveness check before a pooled connection is reused
+    (the app recovers by itself when the database is back)."""
     url = normalise_url(url)
     try:
         parsed = make_url(url)
     except Exception as exc:
         raise RegistryError("err_url", url=safe_url(url), reason=one_line(exc)) from exc
     kwargs: dict[str, object] = {"pool_pre_ping": True}
+    timeout_ms = int(statement_timeout_s * 1000)
     if parsed.get_backend_name() == "sqlite":
-        kwargs = {}
+        kwargs = {"connect_args": {"timeout": CONNECT_TIMEOUT_S}}
     elif parsed.get_backend_name() in ("mysql", "mariadb"):
-        # Registries are mostly utf8mb4 Chinese text; a short connect timeout keeps errors quick.
-        kwargs["connect_args"] = {"connect_timeout": 10, "charset": "utf8mb4"}
+        # Registries are mostly utf8mb4 Chinese text. The read timeout is the client's own:
+        # it ends a statement whose answer never comes.
+        kwargs["connect_args"] = {
+            "connect_timeout": CONNECT_TIMEOUT_S,
+            "read_timeout": int(statement_timeout_s) + 5,
+            "write_timeout": CONNECT_TIMEOUT_S * 2,
+            "charset": "utf8mb4",
+        }
         kwargs["pool_recycle"] = 3600
     elif parsed.get_backend_name() == "postgresql":
-        kwargs["connect_args"] = {"connect_timeout": 10}
+        options = parsed.query.get("options", "")
+        options = f"{options} -c statement_timeout={timeout_ms}".strip()
+        parsed = parsed.update_query_dict({"options": options})
+        # Keepalives notice a peer that vanished; the statement timeout ends a long wait.
+        kwargs["connect_args"] = {
+            "connect_timeout": CONNECT_TIMEOUT_S,
+            "keepalives": 1,
+            "keepalives_idle": 5,
+            "keepalives_interval": 2,
+            "keepalives_count": 2,
+        }
     try:
         return sa.create_engine(parsed, **kwargs)
     except Exception as exc:

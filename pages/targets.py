@@ -11,7 +11,12 @@ from dashboard.app.components.errors import stop_on_registry_error
 from dashboard.views import targets
 
 context = sidebar.current()
-year = int(st.number_input(labels.t("targets_year"), 2000, 2100, context.period.year, step=1, key="targets_year"))
+first, last = loaders.target_years(context.url)  # the years with data, and the next one to plan
+year = int(
+    st.number_input(
+        labels.t("targets_year"), first, last, min(max(context.period.year, first), last), step=1, key="targets_year"
+    )
+)
 with stop_on_registry_error():
     frame, defaults, townships = loaders.target_editor(context.url, year)
 

@@ -42,7 +42,7 @@ from dashboard.domain.periods import Period, age_cutoff, parse_period
 from dashboard.render import exports
 from dashboard.render.tables import wcba_records
 from data_access import demo
-from data_access.db import make_engine, normalise_url, reading, safe_url
+from data_access.db import LONG_STATEMENT_TIMEOUT_S, make_engine, normalise_url, reading, safe_url
 from data_access.demo import day
 from data_access.queries import records, units
 from data_access.queries.common import LONG_ACTING_METHODS
@@ -126,7 +126,7 @@ def postgres_schema(base: str, scale: float, today: date) -> str:
     admin.dispose()
     rendered = url.render_as_string(hide_password=False)
     if not exists:
-        engine = make_engine(rendered)
+        engine = make_engine(rendered, LONG_STATEMENT_TIMEOUT_S)
         demo.build_demo(engine, scale=scale, today=today, target_rows=_seed_targets(today))
         engine.dispose()
     engine = sa.create_engine(rendered, isolation_level="AUTOCOMMIT")
@@ -142,7 +142,7 @@ def postgres_schema(base: str, scale: float, today: date) -> str:
 def time_refresh(url: str, summary_url: str, repeat: int, today: date, scale: float) -> list[Row]:
     """Full refreshes, then a day's work + an incremental refresh (``repeat`` days), then an
     unchanged one. The registry is the bench's own: the days are added to it."""
-    registry = sources.open_registry(url)
+    registry = sources.open_registry(url, LONG_STATEMENT_TIMEOUT_S)
     summaries = summary_store.make_store(summary_url)
     where = _where(url, scale)
     full = [sources.refresh_summary(registry, summaries, full=True, today=today).seconds for _ in range(repeat)]
@@ -540,7 +540,10 @@ def time_distribution(url: str, tmp: Path, repeat: int) -> list[Row]:
             .render_as_string(hide_password=False)
         )
         summary_url = f"sqlite:///{tmp / f'dist-{workers}-{len(dumps)}.sqlite'}"
-        registry, summaries = sources.open_registry(tuned), summary_store.make_store(summary_url)
+        registry, summaries = (
+            sources.open_registry(tuned, LONG_STATEMENT_TIMEOUT_S),
+            summary_store.make_store(summary_url),
+        )
         times = [sources.refresh_summary(registry, summaries, full=True).seconds for _ in range(repeat)]
         rows.append(Row("postgresql ×10", f"refresh full, {label}", times))
         dumps.append(_dump(summaries))

@@ -26,9 +26,19 @@ from dashboard.domain import targets as tr
 from dashboard.domain import trends
 from dashboard.domain.periods import Period, parse_period
 from dashboard.domain.settings import Settings
+from dashboard.render import formats
 from dashboard.views.map import Boundaries, seats
 from data_access import config
-from data_access.db import DEFAULT_DEMO_PATH, normalise_url, reading
+from data_access.db import (
+    DEFAULT_DEMO_PATH,
+    LONG_STATEMENT_TIMEOUT_S,
+    RegistryError,
+    file_identity,
+    normalise_url,
+    one_line,
+    reading,
+    safe_url,
+)
 from data_access.queries import records
 from data_access.queries import targets as target_queries
 from data_access.summaries import read
@@ -53,10 +63,63 @@ def settings() -> Settings:
     return sources.settings()
 
 
-@st.cache_resource(show_spinner=False)
+#: After a failed connection, calls within this many seconds fail at once with the same
+#: line (a registry that is down costs one connect timeout, not one per widget).
+RETRY_AFTER_S = 10.0
+_failures: dict[str, tuple[float, RegistryError]] = {}
+
+
 def engine(url: str) -> sa.Engine:
-    """A validated engine for ``url`` (RegistryError is raised, not cached)."""
+    """A validated engine for ``url``; a registry that cannot be reached raises its one-line
+    RegistryError (remembered for a few seconds), and is tried again after that."""
+    failed = _failures.get(url)
+    if failed and time.monotonic() - failed[0] < RETRY_AFTER_S:
+        raise failed[1]
+    try:
+        return _engine(url, _file_identity(url))
+    except RegistryError as exc:
+        _failures[url] = (time.monotonic(), exc)
+        raise
+
+
+def _file_identity(url: str) -> str:
+    """A SQLite registry replaced while the app runs gets a new engine: pooled connections
+    would keep reading the old, unlinked file."""
+    return file_identity(url)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _engine(url: str, identity: str) -> sa.Engine:
     return sources.open_registry(url)
+
+
+def _engine_or_none(url: str) -> sa.Engine | None:
+    try:
+        return engine(url)
+    except RegistryError:
+        return None
+
+
+@st.cache_data(ttl=RETRY_AFTER_S, show_spinner=False)
+def registry_problem(url: str) -> str | None:
+    """The one line saying why the registry cannot be read now (None when it can)."""
+    try:
+        with engine(url).connect():
+            return None
+    except RegistryError as exc:
+        return formats.message(exc)
+    except sa.exc.SQLAlchemyError as exc:
+        return formats.message(RegistryError("err_connect", url=safe_url(url), reason=one_line(exc)))
+
+
+def refresh_engine(url: str) -> sa.Engine:
+    """The engine the summaries' refresh reads with (statements may run long at scale)."""
+    return _refresh_engine(url, _file_identity(url))
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _refresh_engine(url: str, identity: str) -> sa.Engine:
+    return sources.open_registry(url, LONG_STATEMENT_TIMEOUT_S)
 
 
 @st.cache_resource(show_spinner=False)
@@ -65,16 +128,27 @@ def store(url: str) -> sa.Engine:
     return sources.open_store(url)
 
 
-@st.cache_data(ttl=SNAPSHOT_TTL_SECONDS, show_spinner=False)
 def snapshot(url: str) -> read.Snapshot:
-    """The summaries' current generation (built first when the store is empty)."""
-    return sources.ensure_summary(engine(url), store(url))
+    """The summaries' current generation (built first when the store is empty). A SQLite
+    registry replaced since the last refresh is refreshed first."""
+    snap = _snapshot(url)
+    identity = _file_identity(url)
+    if identity and snap.registry_file and identity != snap.registry_file:
+        refresh(url)
+        snap = _snapshot(url)
+    return snap
+
+
+@st.cache_data(ttl=SNAPSHOT_TTL_SECONDS, show_spinner=False)
+def _snapshot(url: str) -> read.Snapshot:
+    return sources.ensure_summary(lambda: refresh_engine(url), store(url))
 
 
 def refresh(url: str, *, full: bool = False) -> sources.summary_refresh.Refreshed:
     """Refresh the summaries now (a county user's button); pages see the new generation."""
-    done = sources.refresh_summary(engine(url), store(url), full=full)
-    snapshot.clear()
+    _failures.pop(url, None)
+    done = sources.refresh_summary(_refresh_engine(url, _file_identity(url)), store(url), full=full)
+    _snapshot.clear()
     return done
 
 
@@ -82,7 +156,8 @@ def _refresh_loop(url: str, minutes: float) -> None:
     while True:
         time.sleep(minutes * 60)
         try:
-            sources.refresh_summary(engine(url), store(url))
+            sources.refresh_summary(refresh_engine(url), store(url))
+            _snapshot.clear()
         except Exception as exc:  # the next round tries again; pages keep the last summary
             log.warning("scheduled summary refresh failed: %s", " ".join(str(exc).split()))
 
@@ -105,7 +180,7 @@ def _inputs(url: str, generation: int, period_label: str) -> reports.Inputs:
     snap = snapshot(url)
     period = parse_period(period_label)
     if snap.covers(period):
-        return sources.summary_inputs(engine(url), store(url), snap, period, generation)
+        return sources.summary_inputs(_engine_or_none(url), store(url), snap, period, generation)
     # A period outside the summaries' years (an old link, the year before the first): live.
     return sources.load_inputs(engine(url), period)
 
@@ -184,6 +259,7 @@ def _trend_series(
         settings().county,
         first,
         lambda y: quotas(url, y),
+        snapshot(url).coverage,
     )
 
 
@@ -200,9 +276,17 @@ def _quotas(url: str, generation: int, year: int) -> pd.DataFrame:
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False, max_entries=64)
 def targets(url: str, year: int) -> pd.DataFrame:
-    """The year's target rows completed by the defaults (read live: users edit them)."""
-    with reading(engine(url)) as conn:
-        return tr.with_defaults(target_queries.load_targets(conn, year), settings().default_targets)[0]
+    """The year's target rows completed by the defaults (read live: users edit them; while the
+    registry is down, as they stood at the refresh)."""
+    registry = _engine_or_none(url)
+    rows = snapshot(url).stored_targets(year)
+    if registry is not None:
+        try:
+            with reading(registry) as conn:
+                rows = target_queries.load_targets(conn, year)
+        except RegistryError:
+            pass
+    return tr.with_defaults(rows, settings().default_targets)[0]
 
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False, max_entries=64)

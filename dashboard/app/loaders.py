@@ -78,7 +78,13 @@ def _village_trend(url: str, period: Period, indicator: ind.Indicator, village_c
     template = series_engine.unit_template(unit_rows, "village", village_code, cache.settings().county)
     year_targets = cache.targets(url, period.year)
     return series_engine.evaluate(
-        rows, template, periods.__getitem__, lambda _p: year_targets, (indicator,), lambda y: cache.quotas(url, y)
+        rows,
+        template,
+        periods.__getitem__,
+        lambda _p: year_targets,
+        (indicator,),
+        lambda y: cache.quotas(url, y),
+        cache.snapshot(url).coverage,
     )
 
 
@@ -172,6 +178,12 @@ def meeting_deck(url: str, period: Period, slide: str | None = None) -> meeting.
 
 
 # --------------------------------------------------------------------------- targets
+
+
+def target_years(url: str) -> tuple[int, int]:
+    """The years whose targets may be set: those the data covers, and the year after the last."""
+    years = cache.snapshot(url).coverage.years(date.today())
+    return min(years), max(years) + 1
 
 
 def can_edit_targets() -> bool:

@@ -17,6 +17,7 @@ from dashboard.domain import indicators as ind
 from dashboard.domain import quality
 from dashboard.domain import report as reports
 from dashboard.domain import targets as tr
+from dashboard.domain.coverage import Coverage
 from dashboard.domain.periods import Period, last_complete_month_end
 from dashboard.domain.settings import Settings
 from dashboard.render import formats
@@ -24,7 +25,15 @@ from dashboard.render.maps import geometry
 from dashboard.views import targets as target_views
 from dashboard.views.map import Boundaries
 from data_access import config, demo
-from data_access.db import check_contract, make_engine, reading, writing
+from data_access.db import (
+    LONG_STATEMENT_TIMEOUT_S,
+    STATEMENT_TIMEOUT_S,
+    RegistryError,
+    check_contract,
+    make_engine,
+    reading,
+    writing,
+)
 from data_access.queries import counts, services, targets, units
 from data_access.queries import quality as quality_queries
 from data_access.summaries import read, store
@@ -35,14 +44,16 @@ def settings() -> Settings:
     return config.settings()
 
 
-def open_registry(url: str) -> sa.Engine:
+def open_registry(url: str, statement_timeout_s: float = STATEMENT_TIMEOUT_S) -> sa.Engine:
     """An engine for ``url`` whose database carries the contract; RegistryError otherwise."""
-    engine = make_engine(url)
+    engine = make_engine(url, statement_timeout_s)
     check_contract(engine)
     return engine
 
 
-def load_inputs(engine: sa.Engine, period: Period, with_services: bool = True) -> reports.Inputs:
+def load_inputs(
+    engine: sa.Engine, period: Period, with_services: bool = True, today: date | None = None
+) -> reports.Inputs:
     """Run the period's live queries on the registry: units, base counts per village (and
     service counts unless ``with_services`` is False), the year's targets and quotas. The CLI's
     path, and the reference the summaries are tested against."""
@@ -55,8 +66,9 @@ def load_inputs(engine: sa.Engine, period: Period, with_services: bool = True) -
         year_targets = targets.load_targets(conn, period.year)
         quotas = services.load_quotas(conn, period.year)
         tables = frozenset(sa.inspect(conn).get_table_names())
+        first, last = units.coverage(conn, today or date.today())
     rules, used_defaults = tr.with_defaults(year_targets, conf.default_targets)
-    return reports.Inputs(period, unit_rows, frame, rules, used_defaults, conf, quotas, tables)
+    return reports.Inputs(period, unit_rows, frame, rules, used_defaults, conf, quotas, tables, Coverage(first, last))
 
 
 # --------------------------------------------------------------------------- the summaries
@@ -87,13 +99,14 @@ def current_snapshot(store_engine: sa.Engine) -> read.Snapshot | None:
         return read.snapshot(conn)
 
 
-def ensure_summary(registry: sa.Engine, store_engine: sa.Engine, wait_s: float = 900) -> read.Snapshot:
-    """The store's current snapshot, built first (a full refresh) when there is none yet;
-    while another process builds it, wait for it (at most ``wait_s``)."""
+def ensure_summary(registry: Callable[[], sa.Engine], store_engine: sa.Engine, wait_s: float = 900) -> read.Snapshot:
+    """The store's current snapshot, built first (a full refresh) when there is none yet —
+    only then is the registry opened (``registry()``): pages keep showing the last summaries
+    while the registry is down. While another process builds them, wait (at most ``wait_s``)."""
     deadline = time.monotonic() + wait_s
     while (snap := current_snapshot(store_engine)) is None:
         try:
-            refresh_summary(registry, store_engine, full=True)
+            refresh_summary(registry(), store_engine, full=True)
         except store.RefreshBusy:
             if time.monotonic() > deadline:
                 raise
@@ -117,27 +130,36 @@ def build_demo_file(path: Path, today: date, scale: float = 1.0) -> None:
     url = f"sqlite:///{path}"
     summaries = open_store(url)
     try:
-        refresh_summary(open_registry(url), summaries, full=True, today=today)
+        refresh_summary(open_registry(url, LONG_STATEMENT_TIMEOUT_S), summaries, full=True, today=today)
     finally:
         summaries.dispose()
 
 
 def summary_inputs(
-    registry: sa.Engine, store_engine: sa.Engine, snap: read.Snapshot, period: Period, generation: int | None = None
+    registry: sa.Engine | None,
+    store_engine: sa.Engine,
+    snap: read.Snapshot,
+    period: Period,
+    generation: int | None = None,
 ) -> reports.Inputs:
     """A period's inputs from the summaries (units, counts, quotas; of ``generation``, by
     default the snapshot's) and the registry's target table (the one table users edit, read
-    live)."""
+    live; while the registry — ``None`` — is down, the targets kept at the refresh)."""
     conf = settings()
     gen = snap.generation if generation is None else generation
     with reading(store_engine) as sconn:
         unit_rows = read.load_units(sconn, gen)
         frame = read.period_counts(sconn, gen, period, unit_rows.index)
         quotas = read.load_quotas(sconn, gen, period.year)
-    with reading(registry) as conn:
-        year_targets = targets.load_targets(conn, period.year)
+    year_targets = snap.stored_targets(period.year)  # as they stood at the refresh …
+    if registry is not None:
+        try:  # … unless the registry answers (an edit since the refresh counts at once)
+            with reading(registry) as conn:
+                year_targets = targets.load_targets(conn, period.year)
+        except RegistryError:
+            pass
     rules, used_defaults = tr.with_defaults(year_targets, conf.default_targets)
-    return reports.Inputs(period, unit_rows, frame, rules, used_defaults, conf, quotas, snap.tables)
+    return reports.Inputs(period, unit_rows, frame, rules, used_defaults, conf, quotas, snap.tables, snap.coverage)
 
 
 def indicator_report(
@@ -153,39 +175,6 @@ def incomplete_after(period: Period, today: date) -> date | None:
     return as_of if period.end > as_of else None
 
 
-def _findings(
-    conn: sa.Connection,
-    check: str | None,
-    period: Period,
-    today: date,
-    villages: tuple[tuple[int, ...], bool] | None = None,
-) -> list[pd.DataFrame]:
-    """The findings of one check (all checks when None), from the live registry; ``villages``
-    limits the ID-number checks to the persons of those villages (see
-    ``persons_for_id_checks``)."""
-    q = quality_queries
-
-    def wanted(*codes: str) -> bool:
-        return check is None or check in codes
-
-    parts = []
-    if wanted("id_missing", "id_invalid", "id_duplicate", "id_sex_mismatch", "id_birth_date_mismatch"):
-        parts.append(quality.id_findings(q.persons_for_id_checks(conn, villages)))
-    if wanted("mother_age"):
-        parts.append(quality.mother_age_findings(q.mother_ages(conn)))
-    if wanted("event_future"):
-        parts.append(quality.dated_findings(q.dated_records(conn, after=today), "event_future"))
-    if wanted("event_before_birth"):
-        parts.append(quality.dated_findings(q.dated_records(conn, before_birth=True), "event_before_birth"))
-    if wanted("birth_missing_fields"):
-        parts.append(quality.missing_field_findings(q.births_missing_fields(conn)))
-    if wanted("stale_village"):
-        parts.append(quality.stale_findings(q.last_change(conn), last_complete_month_end(today)))
-    if wanted("population_balance"):
-        parts.append(quality.balance_findings(counts.base_counts(conn, period), q.moves(conn, period)))
-    return [p[p["check"] == check] if check else p for p in parts]
-
-
 def quality_report(
     engine: sa.Engine,
     period: Period,
@@ -198,7 +187,11 @@ def quality_report(
     against the last complete month, the population balance is for ``period``."""
     with reading(engine) as conn:
         unit_rows = units.load_units(conn)
-        parts = _findings(conn, check, period, today, villages)
+        parts = [quality_queries.findings(conn, today, check, villages)]
+        if check in (None, "population_balance"):
+            parts.append(
+                quality.balance_findings(counts.base_counts(conn, period), quality_queries.moves(conn, period))
+            )
     found = [p for p in parts if not p.empty]
     findings = pd.concat(found, ignore_index=True) if found else pd.DataFrame(columns=quality.FINDING_COLUMNS)
     return quality.summarise(findings, unit_rows)

@@ -255,6 +255,12 @@ def attach_quotas(rolled: pd.DataFrame, quotas: pd.DataFrame | None) -> pd.DataF
     quota indicators have no denominator (no data), and so does a township without a quota.
     """
     out = rolled.copy()
+    if quotas is not None and not quotas.empty:  # a quota that is no whole number ≥ 0 is not used
+        number = pd.to_numeric(quotas["quota"], errors="coerce")
+        usable = number.notna() & (number >= 0) & (number == number.round())
+        quotas = quotas[usable].assign(
+            quota=number[usable], kind=quotas.loc[usable, "kind"].astype("string").str.strip().str.lower()
+        )
     for kind, column in QUOTA_KINDS.items():
         out[column] = np.nan
         if quotas is None or quotas.empty:
@@ -388,6 +394,17 @@ def compute(
     result = pd.concat([units, pd.DataFrame(data)], axis=1)
     result["small_numbers"] = result["small_numbers"].astype(bool)
     return result[RESULT_COLUMNS]
+
+
+def without_values(result: pd.DataFrame) -> pd.DataFrame:
+    """The same rows with no value, projection or interval and status ``no_data`` (a period the
+    registry's data does not cover: its counts are not zeros to judge)."""
+    out = result.copy()
+    for column in ("value", "projection", "ci_low", "ci_high", "projection_ci_low", "projection_ci_high"):
+        out[column] = np.nan
+    out["status"] = target_rules.NO_DATA
+    out["small_numbers"] = False
+    return out
 
 
 def wide(result: pd.DataFrame, field: str = "value") -> pd.DataFrame:

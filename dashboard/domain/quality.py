@@ -16,6 +16,17 @@ township. Check codes (also the CLI's ``check`` column):
 ``birth_missing_fields``    a local birth without sex or without the compliance flag
 ``stale_village``           a village with no registry change for more than N months
 ``population_balance``      start + births + moves in − deaths − moves out ≠ end
+``date_invalid``            a date that is no real day ('', '2026/11/28', '2019-02-30'): the
+                            row is left out of the counts
+``date_time_part``          a date with a time of day: read as its day
+``code_unreadable``         a coded value the contract does not know (sex 'X', method
+                            'patch'): the row is left out where that code matters
+``code_normalised``         a coded value read after trimming or case-folding ('LOCAL')
+``reference_missing``       a village, township, mother, woman or person that does not exist:
+                            the row cannot be placed and is left out
+``target_invalid``          a target row with an unknown comparison or a value that is no
+                            number: the default target applies instead
+``quota_invalid``           a task quota that is no whole number ≥ 0: not used
 """
 
 from __future__ import annotations
@@ -27,6 +38,7 @@ import numpy as np
 import pandas as pd
 
 from dashboard.domain import idnumber, privacy
+from dashboard.domain import targets as target_rules
 
 CHECKS: tuple[str, ...] = (
     "id_missing",
@@ -40,7 +52,16 @@ CHECKS: tuple[str, ...] = (
     "birth_missing_fields",
     "stale_village",
     "population_balance",
+    "date_invalid",
+    "date_time_part",
+    "code_unreadable",
+    "code_normalised",
+    "reference_missing",
+    "target_invalid",
+    "quota_invalid",
 )
+#: Checks whose rows are left out of the counts (the pages say how many, beside the numbers).
+EXCLUDING: tuple[str, ...] = ("date_invalid", "code_unreadable", "reference_missing")
 FINDING_COLUMNS = ["check", "village_id", "record", "person_id", "detail", "value"]
 STALE_MONTHS = 6
 
@@ -176,6 +197,64 @@ def dated_findings(records: pd.DataFrame, check: str) -> pd.DataFrame:
     detail = records["table"].astype(str) + "." + records["field"].astype(str) + " " + when
     record = records["table"].astype(str) + ":" + records["record_id"].astype(str)
     return _findings(check, records["village_id"], record, records["person_id"], detail)
+
+
+def defect_findings(defects: pd.DataFrame) -> pd.DataFrame:
+    """Findings from ``contract_defects`` rows (each carries its own check code)."""
+    if defects.empty:
+        return pd.DataFrame(columns=FINDING_COLUMNS)
+    record = defects["table"].astype(str) + ":" + defects["record_id"].astype(str)
+    frame = pd.DataFrame(
+        {
+            "check": defects["check"],
+            "village_id": defects["village_id"],
+            "record": record,
+            "person_id": pd.to_numeric(defects["person_id"], errors="coerce").astype("Int64"),
+            "detail": defects["detail"].astype(str),
+            "value": np.nan,
+        }
+    )
+    return frame[FINDING_COLUMNS]
+
+
+def target_findings(rows: pd.DataFrame) -> pd.DataFrame:
+    """Target rows that cannot be used as they are (unknown op, a value that is no number, a
+    band without its ends): the default target applies instead."""
+    if rows.empty:
+        return pd.DataFrame(columns=FINDING_COLUMNS)
+    number = {c: pd.to_numeric(rows[c], errors="coerce") for c in ("value", "low", "high", "amber")}
+    op = rows["op"].astype("string").str.strip()
+    reasons = [
+        target_rules.validate_rule(
+            str(o) if not pd.isna(o) else "",
+            None if pd.isna(v) else float(v),
+            None if pd.isna(lo) else float(lo),
+            None if pd.isna(hi) else float(hi),
+            0.0 if pd.isna(am) else float(am),
+        )
+        for o, v, lo, hi, am in zip(op, number["value"], number["low"], number["high"], number["amber"], strict=True)
+    ]
+    bad = pd.Series([r is not None for r in reasons], index=rows.index)
+    record = "target:" + rows["year"].astype(str) + "/" + rows["indicator"].astype(str)
+    detail = rows["op"].astype(str) + " " + rows["value"].astype(str)
+    return _findings("target_invalid", np.nan, record[bad], np.nan, detail[bad])
+
+
+def quota_findings(rows: pd.DataFrame) -> pd.DataFrame:
+    """Task quotas that are no whole number ≥ 0."""
+    if rows.empty:
+        return pd.DataFrame(columns=FINDING_COLUMNS)
+    quota = pd.to_numeric(rows["quota"], errors="coerce")
+    bad = quota.isna() | (quota < 0) | (quota != quota.round())
+    record = (
+        "task_quota:"
+        + rows["year"].astype(str)
+        + "/"
+        + rows["township_id"].astype(str)
+        + "/"
+        + rows["kind"].astype(str)
+    )
+    return _findings("quota_invalid", np.nan, record[bad], np.nan, rows.loc[bad, "quota"].astype(str))
 
 
 def missing_field_findings(births: pd.DataFrame) -> pd.DataFrame:

@@ -17,7 +17,6 @@ import pandas as pd
 
 from dashboard.domain import indicators as ind
 from dashboard.domain import targets as tr
-from dashboard.domain.periods import Period
 
 STATUS_SHARE = {tr.GREEN: 1.0, tr.AMBER: 0.5, tr.RED: 0.0, tr.NO_DATA: 0.0}
 SERVICE_CODES = frozenset(i.code for i in ind.SERVICE)
@@ -132,7 +131,7 @@ def rank_change(now: pd.DataFrame, before: pd.DataFrame | None) -> pd.Series:
     return now["code"].map(earlier).astype("float64") - now["rank"].astype("float64")
 
 
-def gaps(result: pd.DataFrame, period: Period) -> pd.DataFrame:
+def gaps(result: pd.DataFrame, projection_factor: float) -> pd.DataFrame:
     """How far each unit's numerator is from what would meet its target (positive = behind).
 
     Per-mille rates with ≤ targets: events beyond target × denominator ÷ 1000 ÷ projection
@@ -147,7 +146,7 @@ def gaps(result: pd.DataFrame, period: Period) -> pd.DataFrame:
     den = out["denominator"].astype("float64")
     codes = out["indicator"]
     scale = codes.map(lambda c: ind.get(c).scale).astype("float64")
-    factor = codes.map(lambda c: period.projection_factor if ind.get(c).projected else 1.0).astype("float64")
+    factor = codes.map(lambda c: projection_factor if ind.get(c).projected else 1.0).astype("float64")
     allowed = t * den / scale / factor
     gap = np.select(
         [op == "<=", op == ">=", op == "=", op == "band"],

@@ -83,7 +83,7 @@ def with_defaults(year_rows: pd.DataFrame, defaults: pd.DataFrame) -> tuple[pd.D
 
     Returns the rows and whether any default was used (the UI says so).
     """
-    rows = year_rows[TARGET_COLUMNS] if not year_rows.empty else year_rows
+    rows = usable_rows(year_rows[TARGET_COLUMNS]) if not year_rows.empty else year_rows
     county_rows = rows[rows["township_id"].isna()] if not rows.empty else rows
     have = set(county_rows["indicator"]) if not rows.empty else set()
     missing = defaults[~defaults["indicator"].isin(have)]
@@ -92,6 +92,28 @@ def with_defaults(year_rows: pd.DataFrame, defaults: pd.DataFrame) -> tuple[pd.D
     if combined.empty:
         combined = pd.DataFrame(columns=TARGET_COLUMNS)
     return combined, used_defaults
+
+
+def usable_rows(rows: pd.DataFrame) -> pd.DataFrame:
+    """The target rows that can be judged against: a known comparison (trimmed), numbers where
+    numbers belong (text in ``value`` is no target), a band with both ends. The others are left
+    out — the defaults apply — and the quality checks count them (``target_invalid``)."""
+    out = rows.copy()
+    out["op"] = out["op"].astype("string").str.strip().astype(object)
+    for column in ("value", "low", "high", "amber"):
+        out[column] = pd.to_numeric(out[column], errors="coerce")
+    ok = [
+        validate_rule(
+            "" if pd.isna(op) else str(op),
+            None if pd.isna(v) else float(v),
+            None if pd.isna(lo) else float(lo),
+            None if pd.isna(hi) else float(hi),
+            0.0 if pd.isna(am) else float(am),
+        )
+        is None
+        for op, v, lo, hi, am in zip(out["op"], out["value"], out["low"], out["high"], out["amber"], strict=True)
+    ]
+    return out[ok]
 
 
 def resolve(targets: pd.DataFrame, indicator: str, township_ids: pd.Series | None) -> pd.DataFrame:

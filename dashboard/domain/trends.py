@@ -12,6 +12,7 @@ import pandas as pd
 
 from dashboard.domain import indicators as ind
 from dashboard.domain.county import County
+from dashboard.domain.coverage import NONE, Coverage
 from dashboard.domain.periods import Period, parse_period
 
 
@@ -67,6 +68,7 @@ def evaluate(
     targets_of: Callable[[Period], pd.DataFrame],
     indicators: tuple[ind.Indicator, ...],
     quotas_of: Callable[[int], pd.DataFrame | None] = lambda _year: None,
+    coverage: Coverage | None = None,
 ) -> pd.DataFrame:
     """The engine's results for one unit over several periods (one ``compute`` per year).
 
@@ -85,10 +87,16 @@ def evaluate(
         identity = template.iloc[np.zeros(len(in_year), dtype=int)].reset_index(drop=True)
         frame = pd.concat([identity, counts], axis=1)
         frame = ind.attach_quotas(frame, quotas_of(year))
-        factors = np.array([periods[k].projection_factor for k in in_year])
+        covered = [coverage.of(periods[k]) if coverage is not None else None for k in in_year]
+        factors = np.array(
+            [c.projection_factor(periods[k]) if c else periods[k].projection_factor for k, c in zip(in_year, covered)]
+        )
         first = periods[in_year[0]]
         result = ind.compute(frame, first, targets_of(first), indicators, factors=factors)
         n = len(indicators)
+        uncovered = np.repeat([c is not None and c.kind == NONE for c in covered], n)
+        if uncovered.any():  # a point the data does not cover: no value, not a 0
+            result.loc[uncovered] = ind.without_values(result.loc[uncovered])
         result.insert(0, "key", np.repeat(in_year, n))
         result.insert(1, "period", np.repeat([periods[k].label for k in in_year], n))
         parts.append(result)
@@ -116,6 +124,7 @@ def series(
     county: County,
     first_year: int,
     quotas_of: Callable[[int], pd.DataFrame | None] = lambda _year: None,
+    coverage: Coverage | None = None,
 ) -> SeriesData:
     """Year-to-date, yearly and single-month results for one unit; ``counts_of(p)`` gives a
     period's per-village base counts."""
@@ -127,7 +136,7 @@ def series(
         return unit_row(counts_of(p), units, level, code)
 
     def run(rows: dict[int, pd.Series], period_of: Callable[[int], Period]) -> pd.DataFrame:
-        return evaluate(rows, template, period_of, targets_of, indicators, quotas_of)
+        return evaluate(rows, template, period_of, targets_of, indicators, quotas_of, coverage)
 
     this_year = run(
         {m: row(ytd_period(period.year, m)) for m in range(1, months + 1)}, lambda m: ytd_period(period.year, m)

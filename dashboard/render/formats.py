@@ -14,7 +14,9 @@ import pandas as pd
 
 from dashboard import labels
 from dashboard.domain import indicators as ind
+from dashboard.domain import quality
 from dashboard.domain.county import County
+from dashboard.domain.coverage import FULL, NONE, Covered
 from dashboard.domain.errors import KeyedError
 from dashboard.domain.periods import Period
 from dashboard.render.style import SMALL_NUMBERS_SYMBOL, STATUS_SYMBOLS
@@ -63,6 +65,36 @@ def column_title(indicator: ind.Indicator) -> str:
     """A matrix column: '出生率（‰）', '出生性别比'."""
     sign = unit_sign(indicator.unit)
     return f"{indicator_short(indicator.code)}（{sign}）" if sign else indicator_short(indicator.code)
+
+
+def coverage_line(covered: Covered | None, period: Period) -> str | None:
+    """What the period's coverage means for its numbers, in one line (None: fully covered)."""
+    if covered is None or covered.kind == FULL:
+        return None
+    cov = covered.coverage
+    if covered.kind == NONE:
+        if cov.first is None or cov.last is None:
+            return labels.t("coverage_empty")
+        return labels.t("coverage_none", first=cov.first.isoformat(), last=cov.last.isoformat())
+    assert covered.start is not None and covered.end is not None
+    return labels.t(
+        "coverage_partial",
+        start=covered.start.isoformat(),
+        end=covered.end.isoformat(),
+        days=covered.days,
+        factor=covered.projection_factor(period),
+    )
+
+
+def left_out_line(check_counts: pd.DataFrame) -> str | None:
+    """'N rows are left out: …' from the quality counts (check, …, count), or None."""
+    totals = check_counts.groupby("check")["count"].sum() if not check_counts.empty else pd.Series(dtype="int64")
+    parts = [(c, int(totals.get(c, 0))) for c in (*quality.EXCLUDING, "target_invalid")]
+    parts = [(c, n) for c, n in parts if n]
+    if not parts:
+        return None
+    reasons = "；".join(labels.t("left_out_reason", what=labels.t(f"check_{c}"), n=n) for c, n in parts)
+    return labels.t("left_out_rows", n=sum(n for _, n in parts), reasons=reasons)
 
 
 def refreshed_at(stamp: str) -> str:

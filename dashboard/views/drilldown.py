@@ -94,7 +94,7 @@ def pull_down(villages: Report, township_code: str, top: int = 5) -> pd.DataFram
     chance. The gap is in whole persons (births, women), rounded up: what it would take to meet
     the target. One table, the indicator first; empty when every village meets every target."""
     result = villages.result[villages.result["township_code"] == township_code]
-    with_gaps = formats.decorate(ranking.gaps(result, villages.period), villages.settings.county)
+    with_gaps = formats.decorate(ranking.gaps(result, villages.projection_factor), villages.settings.county)
     frames = []
     for indicator in ind.HEADLINE:
         sub = with_gaps[(with_gaps["indicator"] == indicator.code) & (with_gaps["gap"] > 1e-9)]

@@ -92,10 +92,12 @@ def build(
         labels.t("overview_caption"),
     ]
     warnings: list[str] = []
-    if not period.is_full_year:
-        warnings.append(labels.t("period_partial", factor=period.projection_factor))
-    if period.end > as_of:
-        warnings.append(labels.t("period_incomplete", as_of=as_of.isoformat()))
+    covered = county.covered
+    if covered is None or covered.kind == "full":  # (otherwise the page's coverage line says it)
+        if not period.is_full_year:
+            warnings.append(labels.t("period_partial", factor=county.projection_factor))
+        if period.end > as_of:
+            warnings.append(labels.t("period_incomplete", as_of=as_of.isoformat()))
     if county.default_targets_used:
         warnings.append(labels.t("target_source_default"))
     shown = ind.CATALOGUE if all_targets else ind.HEADLINE

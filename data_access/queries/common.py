@@ -14,6 +14,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from dashboard.domain.periods import age_cutoff
+from data_access.queries.validity import code, usable_person, usable_spell
 from data_access.schema import contraception, person
 
 LONG_ACTING_METHODS: tuple[str, ...] = ("iud", "female_sterilization", "male_sterilization", "implant")
@@ -59,11 +60,12 @@ def present_at(end_next: sa.BindParameter[date]) -> sa.ColumnElement[bool]:
         person.c.registered_on < end_next,
         sa.or_(person.c.left_on.is_(None), person.c.left_on >= end_next),
         sa.or_(person.c.death_date.is_(None), person.c.death_date >= end_next),
+        usable_person(),  # a row with a date that is no real day cannot be placed: left out, counted
     )
 
 
 def is_local() -> sa.ColumnElement[bool]:
-    return person.c.hukou == "local"
+    return code(person.c.hukou) == "local"
 
 
 def married_wcba_condition(
@@ -78,9 +80,9 @@ def married_wcba_condition(
     """
     return sa.and_(
         is_local(),
-        person.c.sex == "F",
+        code(person.c.sex) == "F",
         present_at(end_next),
-        person.c.marital_status == "married",
+        code(person.c.marital_status) == "married",
         person.c.married_on < end_next,
         person.c.birth_date < born_on_or_before,
         person.c.birth_date >= born_after,
@@ -93,7 +95,8 @@ def method_in_use(methods: tuple[str, ...], end_next: sa.BindParameter[date]) ->
         sa.select(ONE)
         .where(
             contraception.c.woman_id == person.c.id,
-            contraception.c.method.in_(methods),
+            code(contraception.c.method).in_(methods),
+            usable_spell(),
             contraception.c.start_date < end_next,
             sa.or_(contraception.c.end_date.is_(None), contraception.c.end_date >= end_next),
         )

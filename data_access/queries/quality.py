@@ -9,9 +9,24 @@ from typing import Any
 import pandas as pd
 import sqlalchemy as sa
 
+from dashboard.domain import quality
+from dashboard.domain.periods import last_complete_month_end
 from data_access.filters import Bounds, DayRange
-from data_access.queries.common import count_if, fast_frame, rows_frame
-from data_access.schema import birth, contraception, demo_site, person, reward_payment, service_event, village
+from data_access.queries.common import LONG_ACTING_METHODS, SHORT_ACTING_METHODS, count_if, fast_frame, rows_frame
+from data_access.queries.validity import DATE_COLUMNS, code, has_time_part, valid_date
+from data_access.schema import (
+    birth,
+    contraception,
+    demo_site,
+    household,
+    person,
+    reward_payment,
+    service_event,
+    target,
+    task_quota,
+    township,
+    village,
+)
 
 
 def persons_for_id_checks(conn: sa.Connection, villages: tuple[tuple[int, ...], bool] | None = None) -> pd.DataFrame:
@@ -35,7 +50,7 @@ def mother_ages(conn: sa.Connection) -> pd.DataFrame:
     stmt = (
         sa.select(birth.c.id, birth.c.village_id, birth.c.birth_date, birth.c.mother_id, mother.c.birth_date)
         .select_from(birth.join(mother, birth.c.mother_id == mother.c.id))
-        .where(birth.c.hukou == "local", mother.c.birth_date.is_not(None), birth.c.birth_date.is_not(None))
+        .where(code(birth.c.hukou) == "local", mother.c.birth_date.is_not(None), birth.c.birth_date.is_not(None))
     )
     return rows_frame(conn.execute(stmt), ["birth_id", "village_id", "birth_date", "mother_id", "mother_birth_date"])
 
@@ -43,7 +58,7 @@ def mother_ages(conn: sa.Connection) -> pd.DataFrame:
 def births_missing_fields(conn: sa.Connection) -> pd.DataFrame:
     """Local births without sex or without the compliance flag."""
     stmt = sa.select(birth.c.id, birth.c.village_id, birth.c.birth_date, birth.c.sex, birth.c.policy_compliant).where(
-        birth.c.hukou == "local", sa.or_(birth.c.sex.is_(None), birth.c.policy_compliant.is_(None))
+        code(birth.c.hukou) == "local", sa.or_(birth.c.sex.is_(None), birth.c.policy_compliant.is_(None))
     )
     return rows_frame(conn.execute(stmt), ["birth_id", "village_id", "birth_date", "sex", "policy_compliant"])
 
@@ -187,8 +202,176 @@ def moves(conn: sa.Connection, period: DayRange) -> pd.DataFrame:
             ),
             count_if(sa.and_(person.c.left_on >= bounds.start, person.c.left_on < bounds.end_next), "moves_out"),
         )
-        .where(person.c.hukou == "local", person.c.village_id.is_not(None))
+        .where(code(person.c.hukou) == "local", person.c.village_id.is_not(None))
         .group_by(person.c.village_id)
     )
     frame = pd.DataFrame(conn.execute(stmt).mappings().all(), columns=["village_id", "moves_in", "moves_out"])
     return frame.set_index("village_id")
+
+
+# --------------------------------------------------------------------------- contract defects
+
+#: The values the contract allows in each coded column (after trimming and case-folding).
+CODES: dict[tuple[str, str], tuple[str, ...]] = {
+    ("person", "hukou"): ("local", "floating"),
+    ("person", "sex"): ("M", "F"),
+    ("person", "marital_status"): ("single", "married", "divorced", "widowed"),
+    ("birth", "hukou"): ("local", "floating"),
+    ("birth", "sex"): ("M", "F"),
+    ("contraception", "method"): (*LONG_ACTING_METHODS, *SHORT_ACTING_METHODS, "other"),
+    ("service_event", "kind"): ("publicity_visit", "pregnancy_check", "folic_acid", "operation", "supply_service"),
+    ("demo_site", "level"): ("county", "township"),
+}
+_TABLES = {t.name: t for t in (person, birth, contraception, service_event, reward_payment, demo_site, household)}
+DEFECT_COLUMNS = ["check", "table", "record_id", "person_id", "village_id", "detail"]
+
+
+def _placed(table: sa.Table) -> tuple[sa.FromClause, sa.ColumnElement[Any], sa.ColumnElement[Any]]:
+    """(from clause, person id, village id) of a table's rows: a row without its own village
+    is placed in its person's."""
+    if table is person:
+        return person, person.c.id, person.c.village_id
+    if table is contraception:
+        return (
+            contraception.outerjoin(person, contraception.c.woman_id == person.c.id),
+            contraception.c.woman_id,
+            person.c.village_id,
+        )
+    if table is reward_payment:
+        return (
+            reward_payment.outerjoin(person, reward_payment.c.person_id == person.c.id),
+            reward_payment.c.person_id,
+            person.c.village_id,
+        )
+    if table is birth:
+        return birth, birth.c.mother_id, birth.c.village_id
+    if table is household:
+        return household, sa.null(), household.c.village_id
+    return table, (table.c.person_id if "person_id" in table.c else sa.null()), table.c.village_id
+
+
+def contract_defects(conn: sa.Connection) -> pd.DataFrame:
+    """Rows the contract cannot read as they are (``DEFECT_COLUMNS``):
+
+    ``date_invalid``      a date that is no real day ('', '2026/11/28', '2019-02-30'): left out
+    ``date_time_part``    a date with a time of day: read as its day
+    ``code_unreadable``   a coded value the contract does not know ('X', 'patch'): left out
+    ``code_normalised``   a coded value read after trimming or case-folding ('LOCAL')
+    ``reference_missing`` a village, township, mother, woman or person that does not exist
+    """
+    present = set(sa.inspect(conn).get_table_names())
+    parts: list[pd.DataFrame] = []
+
+    def collect(check: str, table: sa.Table, condition: sa.ColumnElement[bool], detail: sa.ColumnElement[Any]) -> None:
+        source, person_id, village_id = _placed(table)
+        stmt = sa.select(table.c.id, person_id, village_id, detail).select_from(source).where(condition)
+        frame = rows_frame(conn.execute(stmt), ["record_id", "person_id", "village_id", "detail"])
+        frame.insert(0, "table", table.name)
+        frame.insert(0, "check", check)
+        parts.append(frame)
+
+    for name, columns in DATE_COLUMNS.items():
+        if name not in present:
+            continue
+        table = _TABLES[name]
+        for column in columns:
+            col = table.c[column]
+            label = sa.literal(f"{name}.{column} ") + sa.cast(col, sa.String)
+            collect("date_invalid", table, sa.and_(col.is_not(None), sa.not_(valid_date(col))), label)
+            collect("date_time_part", table, has_time_part(col), label)
+    for (name, column), allowed in CODES.items():
+        if name not in present:
+            continue
+        table = _TABLES[name]
+        col = table.c[column]
+        label = sa.literal(f"{name}.{column} ") + col
+        collect("code_unreadable", table, sa.and_(col.is_not(None), code(col).not_in(allowed)), label)
+        collect("code_normalised", table, sa.and_(code(col).in_(allowed), col.not_in(allowed)), label)
+    villages = sa.select(village.c.id)
+    for name in ("person", "birth", "household", "service_event", "demo_site"):
+        if name in present:
+            table = _TABLES[name]
+            collect(
+                "reference_missing",
+                table,
+                sa.and_(table.c.village_id.is_not(None), table.c.village_id.not_in(villages)),
+                sa.literal(f"{name}.village_id ") + sa.cast(table.c.village_id, sa.String),
+            )
+    people = sa.select(person.c.id)
+    for table, column in ((birth, "mother_id"), (contraception, "woman_id"), (reward_payment, "person_id"),
+                          (service_event, "person_id")):  # fmt: skip
+        if table.name in present:
+            col = table.c[column]
+            collect(
+                "reference_missing",
+                table,
+                sa.and_(col.is_not(None), col.not_in(people)),
+                sa.literal(f"{table.name}.{column} ") + sa.cast(col, sa.String),
+            )
+    orphans = rows_frame(
+        conn.execute(
+            sa.select(
+                village.c.id, sa.literal("village.township_id ") + sa.cast(village.c.township_id, sa.String)
+            ).where(village.c.township_id.not_in(sa.select(township.c.id)))
+        ),
+        ["record_id", "detail"],
+    )
+    if not orphans.empty:  # the village itself cannot be placed in a township
+        parts.append(orphans.assign(check="reference_missing", table="village", person_id=None, village_id=None))
+    found = [p for p in parts if not p.empty]
+    return pd.concat(found, ignore_index=True)[DEFECT_COLUMNS] if found else pd.DataFrame(columns=DEFECT_COLUMNS)
+
+
+def target_rows(conn: sa.Connection) -> pd.DataFrame:
+    """Every row of the target table (year, indicator, township_id, op, value, low, high,
+    amber), as stored; empty without the table."""
+    columns = ["year", "indicator", "township_id", "op", "value", "low", "high", "amber"]
+    if not sa.inspect(conn).has_table("target"):
+        return pd.DataFrame(columns=columns)
+    return rows_frame(conn.execute(sa.select(*(target.c[c] for c in columns))), columns)
+
+
+def quota_rows(conn: sa.Connection) -> pd.DataFrame:
+    """Every task_quota row (year, township_id, kind, quota) as stored; empty without the table."""
+    columns = ["year", "township_id", "kind", "quota"]
+    if not sa.inspect(conn).has_table("task_quota"):
+        return pd.DataFrame(columns=columns)
+    return rows_frame(conn.execute(sa.select(*(task_quota.c[c] for c in columns))), columns)
+
+
+def findings(
+    conn: sa.Connection,
+    today: date,
+    check: str | None = None,
+    villages: tuple[tuple[int, ...], bool] | None = None,
+) -> pd.DataFrame:
+    """The findings of every check that does not depend on the period (``check``: that one
+    alone), ``quality.FINDING_COLUMNS``: records dated after ``today`` are in the future,
+    villages are stale against the last complete month; ``villages`` limits the ID-number
+    checks to the persons of those villages (see :func:`persons_for_id_checks`)."""
+
+    def wanted(*codes: str) -> bool:
+        return check is None or check in codes
+
+    parts = []
+    if wanted("id_missing", "id_invalid", "id_duplicate", "id_sex_mismatch", "id_birth_date_mismatch"):
+        parts.append(quality.id_findings(persons_for_id_checks(conn, villages)))
+    if wanted("mother_age"):
+        parts.append(quality.mother_age_findings(mother_ages(conn)))
+    if wanted("event_future"):
+        parts.append(quality.dated_findings(dated_records(conn, after=today), "event_future"))
+    if wanted("event_before_birth"):
+        parts.append(quality.dated_findings(dated_records(conn, before_birth=True), "event_before_birth"))
+    if wanted("birth_missing_fields"):
+        parts.append(quality.missing_field_findings(births_missing_fields(conn)))
+    if wanted("stale_village"):
+        parts.append(quality.stale_findings(last_change(conn), last_complete_month_end(today)))
+    if wanted("date_invalid", "date_time_part", "code_unreadable", "code_normalised", "reference_missing"):
+        parts.append(quality.defect_findings(contract_defects(conn)))
+    if wanted("target_invalid"):
+        parts.append(quality.target_findings(target_rows(conn)))
+    if wanted("quota_invalid"):
+        parts.append(quality.quota_findings(quota_rows(conn)))
+    found = [p if check is None else p[p["check"] == check] for p in parts]
+    found = [p for p in found if not p.empty]
+    return pd.concat(found, ignore_index=True) if found else pd.DataFrame(columns=quality.FINDING_COLUMNS)

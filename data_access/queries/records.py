@@ -16,6 +16,7 @@ from data_access.queries.common import (
     wcba_bind_params,
 )
 from data_access.queries.services import reward_paid_in_full_on_time
+from data_access.queries.validity import code
 from data_access.schema import birth, contraception, person, reward_payment
 
 
@@ -41,7 +42,7 @@ def births_list(conn: sa.Connection, period: DayRange, village_ids: list[int] | 
         )
         .select_from(birth.outerjoin(mother, birth.c.mother_id == mother.c.id))
         .where(
-            birth.c.hukou == "local",
+            code(birth.c.hukou) == "local",
             birth.c.birth_date >= bounds.start,
             birth.c.birth_date < bounds.end_next,
             birth.c.village_id.in_(village_ids) if village_ids is not None else birth.c.village_id.is_not(None),
@@ -84,7 +85,7 @@ def married_wcba_list(
             sa.or_(contraception.c.end_date.is_(None), contraception.c.end_date >= end_next),
         ]
         if methods:
-            conditions.append(contraception.c.method.in_(methods))
+            conditions.append(code(contraception.c.method).in_(methods))
         return sa.select(sa.func.min(contraception.c.method)).where(*conditions).scalar_subquery()
 
     method = sa.func.coalesce(in_use(LONG_ACTING_METHODS), in_use(None))

@@ -21,6 +21,7 @@ from data_access.queries.common import (
     rows_frame,
     wcba_bind_params,
 )
+from data_access.queries.validity import code, usable_date, valid_date
 from data_access.schema import demo_site, household, person, reward_payment, service_event, task_quota, village
 
 #: Additive service counts per village (DESIGN.md §2 rows 6–11).
@@ -71,7 +72,7 @@ def service_counts(conn: sa.Connection, period: DayRange) -> pd.DataFrame:
     )
     out = pd.DataFrame(0, index=village_ids, columns=list(SERVICE_COUNT_COLUMNS), dtype="int64")
     parts: list[pd.DataFrame] = []
-    in_period = lambda col: sa.and_(col >= start, col < end_next)  # noqa: E731
+    in_period = lambda col: sa.and_(valid_date(col), col >= start, col < end_next)  # noqa: E731
     if "household" in present:
         # A household counts when a local member is registered and present at the period's end:
         # emptied households and ones created later are not publicity's denominator.
@@ -99,7 +100,7 @@ def service_counts(conn: sa.Connection, period: DayRange) -> pd.DataFrame:
                 conn.execute(
                     sa.select(service_event.c.household_id)
                     .where(
-                        service_event.c.kind == "publicity_visit",
+                        code(service_event.c.kind) == "publicity_visit",
                         in_period(service_event.c.event_date),
                         service_event.c.household_id.is_not(None),
                     )
@@ -110,7 +111,7 @@ def service_counts(conn: sa.Connection, period: DayRange) -> pd.DataFrame:
             hit = lived_in[lived_in["household_id"].isin(reached["household_id"])]
             parts.append(hit.groupby("village_id").size().rename("households_reached").to_frame())
     if "service_event" in present:
-        kind = service_event.c.kind
+        kind = code(service_event.c.kind)
         parts.append(
             grouped(
                 conn,
@@ -153,7 +154,7 @@ def service_counts(conn: sa.Connection, period: DayRange) -> pd.DataFrame:
             conn.execute(
                 sa.select(service_event.c.person_id)
                 .where(
-                    service_event.c.kind == "supply_service",
+                    code(service_event.c.kind) == "supply_service",
                     in_period(service_event.c.event_date),
                     service_event.c.person_id.is_not(None),
                 )
@@ -176,7 +177,11 @@ def service_counts(conn: sa.Connection, period: DayRange) -> pd.DataFrame:
                     count_if(ok, "rewards_ok"),
                 )
                 .select_from(reward_payment.join(person, reward_payment.c.person_id == person.c.id))
-                .where(in_period(reward_payment.c.due_date), person.c.village_id.is_not(None))
+                .where(
+                    in_period(reward_payment.c.due_date),
+                    usable_date(reward_payment.c.paid_on),
+                    person.c.village_id.is_not(None),
+                )
                 .group_by(person.c.village_id),
             )
         )
@@ -186,9 +191,9 @@ def service_counts(conn: sa.Connection, period: DayRange) -> pd.DataFrame:
                 conn,
                 sa.select(
                     demo_site.c.village_id,
-                    count_if(demo_site.c.level == "county", "new_sites_county"),
-                    count_if(demo_site.c.level == "township", "new_sites_township"),
-                    count_if(demo_site.c.kind == SUPPLY_SITE_KIND, "new_supply_sites"),
+                    count_if(code(demo_site.c.level) == "county", "new_sites_county"),
+                    count_if(code(demo_site.c.level) == "township", "new_sites_township"),
+                    count_if(code(demo_site.c.kind) == SUPPLY_SITE_KIND, "new_supply_sites"),
                 )
                 .where(in_period(demo_site.c.established_on), demo_site.c.village_id.is_not(None))
                 .group_by(demo_site.c.village_id),
@@ -216,13 +221,14 @@ def _quota_persons(conn: sa.Connection, start: date, end_next: date) -> pd.DataF
     rows = rows_frame(
         conn.execute(
             sa.select(
-                service_event.c.kind,
+                code(service_event.c.kind),
                 service_event.c.person_id,
                 service_event.c.village_id,
                 service_event.c.event_date,
                 service_event.c.id,
             ).where(
-                service_event.c.kind.in_(tuple(QUOTA_PERSON_COLUMNS)),
+                code(service_event.c.kind).in_(tuple(QUOTA_PERSON_COLUMNS)),
+                valid_date(service_event.c.event_date),
                 service_event.c.event_date >= start,
                 service_event.c.event_date < end_next,
                 service_event.c.person_id.is_not(None),
@@ -248,4 +254,13 @@ def load_quotas(conn: sa.Connection, year: int) -> pd.DataFrame:
     if not sa.inspect(conn).has_table("task_quota"):
         return pd.DataFrame(columns=columns)
     stmt = sa.select(task_quota.c.township_id, task_quota.c.kind, task_quota.c.quota).where(task_quota.c.year == year)
-    return pd.DataFrame(conn.execute(stmt).mappings().all(), columns=columns)
+    rows = rows_frame(conn.execute(stmt), columns)
+    # A quota that is no whole number ≥ 0 is not used (the quality checks count it).
+    number = pd.to_numeric(rows["quota"], errors="coerce")
+    usable = number.notna() & (number >= 0) & (number == number.round())
+    kind = rows["kind"].astype("string").str.strip().str.lower()
+    return pd.DataFrame(
+        {"township_id": rows.loc[usable, "township_id"], "kind": kind[usable].astype(object),
+         "quota": number[usable].astype("int64")},
+        columns=columns,
+    ).reset_index(drop=True)  # fmt: skip

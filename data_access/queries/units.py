@@ -1,11 +1,16 @@
-"""Villages with their townships, and the years the registry covers."""
+"""Villages with their townships, and the days the registry's data covers."""
 
 from __future__ import annotations
+
+import calendar
+from datetime import date, datetime
 
 import pandas as pd
 import sqlalchemy as sa
 
-from data_access.schema import birth, township, village
+from data_access.db import RegistryError
+from data_access.queries.validity import valid_date
+from data_access.schema import birth, person, service_event, township, village
 
 
 def load_units(conn: sa.Connection) -> pd.DataFrame:
@@ -37,6 +42,9 @@ def load_units(conn: sa.Connection) -> pd.DataFrame:
         frame = pd.DataFrame(columns=[c.name for c in stmt.selected_columns])
     for col in ("village_code", "township_code"):
         frame[col] = frame[col].astype(str)
+    twice = frame["village_id"][frame["village_id"].duplicated()]
+    if not twice.empty:  # a view-mapped registry that repeats a village or a township id
+        raise RegistryError("err_duplicate_units", ids=", ".join(str(v) for v in sorted(set(twice))[:5]))
     return frame.set_index("village_id")
 
 
@@ -51,3 +59,54 @@ def year_span(conn: sa.Connection) -> tuple[int, int] | None:
 def _year_of(value: object) -> int:
     # SQLite may hand back text; the other dialects give dates.
     return value.year if hasattr(value, "year") else int(str(value)[:4])
+
+
+#: Months without any event that still belong to one stretch of recording (a small registry
+#: has quiet months); a longer gap separates stray dates (typing errors decades off) from it.
+COVERAGE_GAP_MONTHS = 3
+
+
+def coverage(conn: sa.Connection, today: date) -> tuple[date | None, date | None]:
+    """The months the registry records events in: the stretch of months with births, deaths,
+    moves out or service events (gaps of at most :data:`COVERAGE_GAP_MONTHS`) that holds most of them, from its
+    first month's first day to its last month's last day (not past ``today``); real days only.
+    Registration, marriage and method dates are left out: a registry started in 2019 holds people
+    registered and married long before, but no births of 2018. Stray dates far outside the
+    stretch (counted by the quality checks) do not widen it."""
+    limit = sa.bindparam("coverage_today", today, type_=sa.Date)
+    per_month: dict[int, int] = {}
+    statements = [
+        sa.select(column, sa.func.count()).where(valid_date(column), column <= limit).group_by(column)
+        for column in (birth.c.birth_date, person.c.death_date, person.c.left_on)
+    ]
+    if "service_event" in set(sa.inspect(conn).get_table_names()):  # grouped in its (kind, date) index order
+        when = service_event.c.event_date
+        statements.append(
+            sa.select(when, sa.func.count()).where(valid_date(when), when <= limit).group_by(service_event.c.kind, when)
+        )
+    for stmt in statements:
+        for value, n in conn.execute(stmt).all():
+            day = _as_date(value)
+            key = day.year * 12 + day.month - 1
+            per_month[key] = per_month.get(key, 0) + int(n)
+    if not per_month:
+        return None, None
+    runs: list[list[int]] = []
+    for month in sorted(per_month):
+        if runs and month - runs[-1][-1] <= COVERAGE_GAP_MONTHS + 1:
+            runs[-1].append(month)
+        else:
+            runs.append([month])
+    main = max(runs, key=lambda run: (sum(per_month[m] for m in run), run[-1]))
+    first_year, first_month = divmod(main[0], 12)
+    last_year, last_month = divmod(main[-1], 12)
+    month_end = date(last_year, last_month + 1, calendar.monthrange(last_year, last_month + 1)[1])
+    return date(first_year, first_month + 1, 1), min(month_end, today)
+
+
+def _as_date(value: object) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from dashboard.domain.periods import age_cutoff
 from data_access.queries.common import LONG_ACTING_METHODS, SHORT_ACTING_METHODS, fast_frame, rows_frame
 from data_access.queries.services import QUOTA_PERSON_COLUMNS, SUPPLY_SITE_KIND, reward_paid_in_full_on_time
+from data_access.queries.validity import code, usable_date, usable_person, usable_spell, valid_date
 from data_access.schema import birth, contraception, demo_site, household, person, reward_payment, service_event
 from data_access.summaries.store import FLOW_COLUMNS, RANGE_COLUMNS, STOCK_COLUMNS, month_index
 
@@ -109,7 +110,9 @@ class SpanComputer:
         np.add.at(target, (pos[ok], month[ok]), weight[ok])
 
     def _in_year(self, column: sa.ColumnElement[Any]) -> sa.ColumnElement[bool]:
-        return sa.and_(column >= self.starts[0], column < self.starts[-1])
+        """Dated in the span's years (a real day: '2019-02-30' or '' is left out, and counted by
+        the quality checks)."""
+        return sa.and_(valid_date(column), column >= self.starts[0], column < self.starts[-1])
 
     # ------------------------------------------------------------------ population
 
@@ -122,10 +125,11 @@ class SpanComputer:
         moved = sa.case(
             (sa.or_(person.c.birth_date.is_(None), person.c.registered_on != person.c.birth_date), 1), else_=0
         ).label("moved")
+        hukou = code(person.c.hukou).label("hukou")
         stmt = (
-            sa.select(person.c.village_id, person.c.hukou, reg, left, died, moved, sa.func.count().label("n"))
-            .where(person.c.village_id.is_not(None))
-            .group_by(person.c.village_id, person.c.hukou, reg, left, died, moved)
+            sa.select(person.c.village_id, hukou, reg, left, died, moved, sa.func.count().label("n"))
+            .where(person.c.village_id.is_not(None), usable_person())
+            .group_by(person.c.village_id, hukou, reg, left, died, moved)
         )
         rows = rows_frame(self.conn.execute(stmt), ["village_id", "hukou", "reg_b", "left_b", "death_b", "moved", "n"])
         if rows.empty:
@@ -135,8 +139,8 @@ class SpanComputer:
         reg_b = rows["reg_b"].to_numpy(dtype=np.int64)
         exit_b = np.minimum(rows["left_b"].to_numpy(dtype=np.int64), rows["death_b"].to_numpy(dtype=np.int64))
         first, stop = _spans(reg_b, exit_b, self.months)
-        for hukou, column in (("local", "pop"), ("floating", "floating_pop")):
-            keep = known & (rows["hukou"] == hukou).to_numpy()
+        for registration, column in (("local", "pop"), ("floating", "floating_pop")):
+            keep = known & (rows["hukou"] == registration).to_numpy()
             stocks[column] += _spread(pos[keep], first[keep], stop[keep], n[keep], len(self.village_ids), self.months)
         local = rows["hukou"] == "local"
         self._add(
@@ -156,10 +160,11 @@ class SpanComputer:
     def births(self, flows: dict[str, np.ndarray]) -> None:
         born = month_bucket(birth.c.birth_date, self.starts, "b").label("birth_b")
         ok = sa.case((birth.c.policy_compliant == sa.true(), 1), else_=0).label("ok")
+        hukou, sex = code(birth.c.hukou).label("hukou"), code(birth.c.sex).label("sex")
         stmt = (
-            sa.select(birth.c.village_id, birth.c.hukou, birth.c.sex, ok, born, sa.func.count().label("n"))
+            sa.select(birth.c.village_id, hukou, sex, ok, born, sa.func.count().label("n"))
             .where(self._in_year(birth.c.birth_date), birth.c.village_id.is_not(None))
-            .group_by(birth.c.village_id, birth.c.hukou, birth.c.sex, ok, born)
+            .group_by(birth.c.village_id, hukou, sex, ok, born)
         )
         rows = rows_frame(self.conn.execute(stmt), ["village_id", "hukou", "sex", "ok", "birth_b", "n"])
         if rows.empty:
@@ -187,9 +192,9 @@ class SpanComputer:
         nexts = list(self.starts)  # the day after each end
         earliest, latest = nexts[0], nexts[-1]
         candidate = sa.and_(
-            person.c.hukou == "local",
-            person.c.sex == "F",
-            person.c.marital_status == "married",
+            code(person.c.hukou) == "local",
+            code(person.c.sex) == "F",
+            code(person.c.marital_status) == "married",
             person.c.married_on < latest,
             person.c.registered_on < latest,
             person.c.birth_date < age_cutoff(ends[-1], 15) + timedelta(days=1),
@@ -197,6 +202,7 @@ class SpanComputer:
             sa.or_(person.c.left_on.is_(None), person.c.left_on >= earliest),
             sa.or_(person.c.death_date.is_(None), person.c.death_date >= earliest),
             person.c.village_id.is_not(None),
+            usable_person(),
         )
         women = fast_frame(
             self.conn,
@@ -220,14 +226,15 @@ class SpanComputer:
             (
                 sa.select(
                     contraception.c.woman_id,
-                    contraception.c.method,
+                    code(contraception.c.method),
                     contraception.c.start_date,
                     contraception.c.end_date,
                 )
                 .select_from(contraception.join(person, contraception.c.woman_id == person.c.id))
                 .where(
                     candidate,
-                    contraception.c.method.in_(LONG_ACTING_METHODS + SHORT_ACTING_METHODS),
+                    code(contraception.c.method).in_(LONG_ACTING_METHODS + SHORT_ACTING_METHODS),
+                    usable_spell(),
                     contraception.c.start_date < latest,
                     sa.or_(contraception.c.end_date.is_(None), contraception.c.end_date >= earliest),
                 )
@@ -293,7 +300,7 @@ class SpanComputer:
         stmt = (
             sa.select(person.c.household_id, household.c.village_id, reg, left, died)
             .select_from(person.join(household, person.c.household_id == household.c.id))
-            .where(person.c.hukou == "local", household.c.village_id.is_not(None))
+            .where(code(person.c.hukou) == "local", household.c.village_id.is_not(None), usable_person())
             .group_by(person.c.household_id, household.c.village_id, reg, left, died)
         )
         rows = fast_frame(self.conn, (stmt), ["household_id", "village_id", "reg_b", "left_b", "death_b"])
@@ -325,7 +332,7 @@ class SpanComputer:
         """Operations (and informed choice), pregnancy checks and folic acid per event village."""
         if "service_event" not in self.tables:
             return
-        kind = service_event.c.kind
+        kind = code(service_event.c.kind)
         when = month_bucket(service_event.c.event_date, self.starts, "e").label("event_b")
         informed = sa.case((service_event.c.informed_choice == sa.true(), 1), else_=0).label("informed")
         stmt = (
@@ -356,7 +363,11 @@ class SpanComputer:
         stmt = (
             sa.select(person.c.village_id, due, ok, sa.func.count().label("n"))
             .select_from(reward_payment.join(person, reward_payment.c.person_id == person.c.id))
-            .where(self._in_year(reward_payment.c.due_date), person.c.village_id.is_not(None))
+            .where(
+                self._in_year(reward_payment.c.due_date),
+                usable_date(reward_payment.c.paid_on),
+                person.c.village_id.is_not(None),
+            )
             .group_by(person.c.village_id, due, ok)
         )
         rows = rows_frame(self.conn.execute(stmt), ["village_id", "due_b", "ok", "n"])
@@ -370,11 +381,12 @@ class SpanComputer:
         if "demo_site" not in self.tables:
             return
         when = month_bucket(demo_site.c.established_on, self.starts, "s").label("site_b")
-        supply = sa.case((demo_site.c.kind == SUPPLY_SITE_KIND, 1), else_=0).label("supply")
+        supply = sa.case((code(demo_site.c.kind) == SUPPLY_SITE_KIND, 1), else_=0).label("supply")
+        level = code(demo_site.c.level).label("level")
         stmt = (
-            sa.select(demo_site.c.village_id, demo_site.c.level, supply, when, sa.func.count().label("n"))
+            sa.select(demo_site.c.village_id, level, supply, when, sa.func.count().label("n"))
             .where(self._in_year(demo_site.c.established_on), demo_site.c.village_id.is_not(None))
-            .group_by(demo_site.c.village_id, demo_site.c.level, supply, when)
+            .group_by(demo_site.c.village_id, level, supply, when)
         )
         rows = rows_frame(self.conn.execute(stmt), ["village_id", "level", "supply", "site_b", "n"])
         n = rows["n"].to_numpy(dtype=np.int64)
@@ -422,7 +434,7 @@ class SpanComputer:
         """The year's distinct counts for every month range a..b (1 ≤ a ≤ b ≤ 12)."""
         n = 12
         starts = month_starts(year)
-        in_year = lambda column: sa.and_(column >= starts[0], column < starts[-1])  # noqa: E731
+        in_year = lambda column: sa.and_(valid_date(column), column >= starts[0], column < starts[-1])  # noqa: E731
         cube = {c: np.zeros((len(self.village_ids), n + 1, n + 1), dtype=np.int64) for c in RANGE_COLUMNS}
         if "service_event" in self.tables:
             when = month_bucket(service_event.c.event_date, starts, "v").label("event_b")
@@ -432,7 +444,7 @@ class SpanComputer:
                     (
                         sa.select(service_event.c.household_id, when)
                         .where(
-                            service_event.c.kind == "publicity_visit",
+                            code(service_event.c.kind) == "publicity_visit",
                             in_year(service_event.c.event_date),
                             service_event.c.household_id.is_not(None),
                         )
@@ -450,7 +462,7 @@ class SpanComputer:
                     (
                         sa.select(service_event.c.person_id, when)
                         .where(
-                            service_event.c.kind == "supply_service",
+                            code(service_event.c.kind) == "supply_service",
                             in_year(service_event.c.event_date),
                             service_event.c.person_id.is_not(None),
                         )
@@ -484,13 +496,13 @@ class SpanComputer:
             self.conn,
             (
                 sa.select(
-                    service_event.c.kind,
+                    code(service_event.c.kind),
                     service_event.c.person_id,
                     service_event.c.village_id,
                     service_event.c.event_date,
                     service_event.c.id,
                 ).where(
-                    service_event.c.kind.in_(tuple(QUOTA_PERSON_COLUMNS)),
+                    code(service_event.c.kind).in_(tuple(QUOTA_PERSON_COLUMNS)),
                     in_year(service_event.c.event_date),
                     service_event.c.person_id.is_not(None),
                     service_event.c.village_id.is_not(None),

@@ -4,13 +4,16 @@ counts and the population balance — a few small grouped queries on the store."
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
+from datetime import date
 
 import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
 from dashboard.domain import quality
+from dashboard.domain.coverage import Coverage
 from dashboard.domain.periods import Period
 from data_access.queries.counts import BASE_COUNT_COLUMNS
 from data_access.queries.services import SERVICE_COUNT_COLUMNS
@@ -27,6 +30,17 @@ class Snapshot:
     first_year: int
     last_year: int
     tables: frozenset[str]
+    coverage: Coverage = Coverage(None, None)  # the days the registry's data covered at the refresh
+    registry_file: str = ""  # a SQLite registry's file identity at the refresh
+    targets_json: str = "[]"  # the target table at the refresh (used while the registry is down)
+
+    def stored_targets(self, year: int) -> pd.DataFrame:
+        """The year's target rows as they stood at the refresh."""
+        rows = pd.read_json(io.StringIO(self.targets_json or "[]"), orient="records")
+        columns = ["indicator", "township_id", "op", "value", "low", "high", "amber"]
+        if rows.empty:
+            return pd.DataFrame(columns=columns)
+        return rows[rows["year"] == year][columns].reset_index(drop=True)
 
     def covers(self, period: Period) -> bool:
         return self.first_year <= period.year <= self.last_year
@@ -39,13 +53,21 @@ def snapshot(conn: sa.Connection) -> Snapshot | None:
         return None
     meta = store.read_meta(conn)
     first, _, last = meta.get("horizon", "0-0").partition("-")
+    coverage = Coverage(_day(meta.get("coverage_first")), _day(meta.get("coverage_last")))
     return Snapshot(
         generation,
         meta.get("refreshed_at", ""),
         int(first),
         int(last),
         frozenset(t for t in meta.get("tables", "").split(",") if t),
+        coverage,
+        meta.get("registry_file", ""),
+        meta.get("targets", "[]"),
     )
+
+
+def _day(text: str | None) -> date | None:
+    return date.fromisoformat(text) if text else None
 
 
 def load_units(conn: sa.Connection, generation: int) -> pd.DataFrame:

@@ -22,8 +22,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from dashboard.domain import quality
-from dashboard.domain.periods import last_complete_month_end
-from data_access.db import reading
+from data_access.db import file_identity, reading
 from data_access.queries import quality as quality_queries
 from data_access.queries import services, units
 from data_access.schema import birth
@@ -64,20 +63,7 @@ def _horizon_starts(first: int, last: int) -> list[date]:
 
 def _quality_counts(conn: sa.Connection, today: date, unit_rows: pd.DataFrame) -> pd.DataFrame:
     """Findings per village and check (those that do not depend on the period)."""
-    q = quality_queries
-    parts = [
-        quality.id_findings(q.persons_for_id_checks(conn)),
-        quality.mother_age_findings(q.mother_ages(conn)),
-        quality.dated_findings(q.dated_records(conn, after=today), "event_future"),
-        quality.dated_findings(q.dated_records(conn, before_birth=True), "event_before_birth"),
-        quality.missing_field_findings(q.births_missing_fields(conn)),
-        quality.stale_findings(q.last_change(conn), last_complete_month_end(today)),
-    ]
-    found = (
-        pd.concat([p for p in parts if not p.empty], ignore_index=True)
-        if any(not p.empty for p in parts)
-        else pd.DataFrame(columns=quality.FINDING_COLUMNS)
-    )
+    found = quality_queries.findings(conn, today)
     village = pd.to_numeric(found["village_id"], errors="coerce")
     known = village.isin(unit_rows.index)
     found = found.assign(village_id=village.where(known).astype("Int64"))
@@ -212,6 +198,9 @@ def _refresh(
         say("quality")
         checks = checks_job.result()
         household_print = _households_print(conn, tables, ids)
+        covered_from, covered_to = units.coverage(conn, today)
+        # The targets as they stood: pages judge against them while the registry is down.
+        targets_json = quality_queries.target_rows(conn).to_json(orient="records", date_format="iso")
     say("writing")
     generation = (old_generation or 0) + 1
     try:
@@ -257,6 +246,10 @@ def _refresh(
             "households": household_print,
             "mode": mode,
             "format": str(store.FORMAT),
+            "registry_file": file_identity(registry.url.render_as_string(hide_password=False)),
+            "targets": targets_json,
+            "coverage_first": covered_from.isoformat() if covered_from else "",
+            "coverage_last": covered_to.isoformat() if covered_to else "",
             "years": ",".join(map(str, years)),
             **{f"max_id_{k}": str(v) for k, v in ids.items()},
         },

@@ -127,31 +127,6 @@ def test_wcba_bind_params_cover_the_age_window() -> None:
     assert params["end_next"] == date(2025, 1, 1)
 
 
-def test_monthly_counts_equal_single_month_base_counts(registry: sa.Engine) -> None:
-    """One grouped pass over a year gives, per month, exactly what base_counts gives for that month."""
-    with registry.connect() as conn:
-        monthly = count_queries.monthly_counts(conn, 2024, 12)
-        for month in range(1, 13):
-            single = count_queries.base_counts(conn, parse_period(f"2024-{month:02d}"))
-            for village_id in single.index:
-                assert monthly.loc[(village_id, month)].to_dict() == single.loc[village_id].to_dict(), (
-                    month,
-                    village_id,
-                )
-
-
-def test_monthly_counts_add_up_to_year_to_date(registry: sa.Engine) -> None:
-    with registry.connect() as conn:
-        monthly = count_queries.monthly_counts(conn, 2025, 3)
-        ytd = count_queries.base_counts(conn, parse_period("2025-01..2025-03"))
-    v11 = monthly.xs(11, level="village_id")
-    assert v11["births"].sum() == ytd.loc[11, "births"] == 1
-    assert v11["deaths"].sum() == ytd.loc[11, "deaths"] == 1
-    assert v11.loc[1, "pop_start"] == ytd.loc[11, "pop_start"]
-    assert v11.loc[3, "pop_end"] == ytd.loc[11, "pop_end"]
-    assert v11.loc[3, "married_wcba"] == ytd.loc[11, "married_wcba"]
-
-
 def test_record_lists_are_the_rows_behind_the_counts(registry: sa.Engine) -> None:
     with registry.connect() as conn:
         births = records.births_list(conn, parse_period("2024"), [11, 12])
@@ -160,15 +135,6 @@ def test_record_lists_are_the_rows_behind_the_counts(registry: sa.Engine) -> Non
     # married WCBA minus long-acting users: village 11 9 − 6, village 12 2 − 1, village 21 1 − 1
     assert sorted(women["person_id"]) == [30, 32, 34, 52]
     assert women.set_index("person_id").loc[32, "method"] == "oral"
-
-
-def test_yearly_counts_equal_year_base_counts(registry: sa.Engine) -> None:
-    with registry.connect() as conn:
-        yearly = count_queries.yearly_counts(conn, 2023, 2025)
-        for year in (2023, 2024, 2025):
-            single = count_queries.base_counts(conn, parse_period(str(year)))
-            for village_id in single.index:
-                assert yearly.loc[(village_id, year)].to_dict() == single.loc[village_id].to_dict(), (year, village_id)
 
 
 def test_married_wcba_list_by_method(registry: sa.Engine) -> None:

@@ -111,7 +111,7 @@ def test_funnel_limits_by_hand() -> None:
 
 def test_gaps_count_what_is_missing_to_meet_the_target() -> None:
     result = four_townships()
-    g = gaps(result, YEAR).set_index(["code", "indicator"])["gap"]
+    g = gaps(result, YEAR.projection_factor).set_index(["code", "indicator"])["gap"]
     assert g[("T4", "birth_rate")] == pytest.approx(140 - 12 * 10000 / 1000)  # 20 births too many
     assert g[("T3", "planned_birth_rate")] == pytest.approx(0.92 * 100 - 80)  # 12 compliant births short
     assert g[("T4", "long_acting_rate")] == pytest.approx(0.76 * 1000 - 740)  # 20 women short

@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import streamlit as st
 
@@ -15,6 +15,7 @@ from dashboard import labels
 from dashboard.app import cache, loaders
 from dashboard.app.components.errors import stop_on_registry_error
 from dashboard.domain import units
+from dashboard.domain.coverage import Covered
 from dashboard.domain.periods import Period, PeriodError, last_complete_month_end, parse_period, year_to_date
 from dashboard.render import formats
 from data_access.db import configured_url, safe_url
@@ -32,6 +33,7 @@ class Context:
     period: Period
     as_of: date
     mine: str | None = None  # "my township" code, highlighted everywhere (?mine=…)
+    covered: Covered | None = None  # how much of the period the registry's data covers
 
 
 def registry_url() -> str:
@@ -79,8 +81,20 @@ def _apply(period: Period) -> None:
     st.session_state.setdefault("period_to_month", period.end.month)
 
 
-def period_picker(years: list[int], default: Period) -> Period:
-    """Year + span widgets; the URL's ``period`` sets them and follows them."""
+def _usable(wanted: Period, years: list[int], today: date) -> str | None:
+    """Why a period from the URL cannot be shown (None: it can): in the future, or outside
+    the years the registry's data covers."""
+    if wanted.start > today:
+        return labels.t("err_period_future", period=wanted.label, today=today.isoformat())
+    if wanted.year not in years:
+        return labels.t("period_not_covered", period=wanted.label, first=years[-1], last=years[0])
+    return None
+
+
+def period_picker(years: list[int], default: Period, today: date | None = None) -> Period:
+    """Year + span widgets, bounded by ``years`` (latest first); the URL's ``period`` sets them
+    and follows them. A period the data cannot show is refused in one line."""
+    today = today or date.today()
     from_url = st.query_params.get("period")
     last_seen = st.session_state.get("_period_label")
     # Re-apply when the URL changed (back button, a link), and when the widgets lost their
@@ -92,9 +106,10 @@ def period_picker(years: list[int], default: Period) -> Period:
         except PeriodError as exc:
             st.sidebar.warning(formats.message(exc))
             wanted = default
-        if wanted.year not in years:
-            years.append(wanted.year)
-            years.sort(reverse=True)
+        refusal = _usable(wanted, years, today)
+        if refusal:
+            st.sidebar.warning(refusal)
+            wanted = default
         _apply(wanted)
     sb = st.sidebar
     sb.subheader(labels.t("sidebar_period"))
@@ -184,17 +199,34 @@ def render(today: date | None = None) -> Context:
         snap = cache.snapshot(url)
     cache.scheduler(url)
     as_of = last_complete_month_end(today)
-    last_year = min(snap.last_year, as_of.year)
-    first_year = min(snap.first_year, last_year)
-    years = list(range(last_year, first_year - 1, -1))
-    period = period_picker(years, year_to_date(today))
+    coverage = snap.coverage
+    years = coverage.years(today)
+    # The latest period the data covers: this year to date, or up to where the data stops.
+    default = year_to_date(min(today, coverage.last + timedelta(days=1)) if coverage.last else today)
+    period = period_picker(years, default, today)
     mine = my_township_picker(url, period)
     st.sidebar.divider()
     st.sidebar.caption(f"{labels.t('data_source')}：{safe_url(url)}")
     summary_status(url, snap)
-    context = Context(url=url, period=period, as_of=as_of, mine=mine)
+    problem = cache.registry_problem(url)
+    if problem:  # the pages still show the last summaries; lists and edits need the registry
+        st.warning(labels.t("registry_down", problem=problem, when=formats.refreshed_at(snap.refreshed_at)))
+    context = Context(url=url, period=period, as_of=as_of, mine=mine, covered=coverage.of(period))
     st.session_state[_STATE] = context
     return context
+
+
+def coverage_banner(context: Context) -> None:
+    """Above the page: one line when the registry's data does not cover the whole period, and
+    one saying how many rows the numbers leave out and why (dates, codes, references)."""
+    line = formats.coverage_line(context.covered, context.period)
+    if line:
+        st.warning(line, icon=":material/event_busy:")
+    with stop_on_registry_error():
+        counts = cache.quality(context.url, context.period).counts
+    left_out = formats.left_out_line(counts)
+    if left_out:
+        st.info(left_out, icon=":material/filter_alt_off:")
 
 
 def current() -> Context:

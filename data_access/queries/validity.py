@@ -1,0 +1,116 @@
+"""What a registry row must hold to be counted: dates that are real calendar days, and the
+coded values the contract names (read trimmed and case-folded). One predicate per column,
+the same on every dialect; rows that fail one are left out of the counts and counted by the
+data-quality checks (``queries.quality``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
+
+from data_access.schema import contraception, person
+
+#: The date columns of the contract, per table (the quality check reads every one).
+DATE_COLUMNS: dict[str, tuple[str, ...]] = {
+    "person": ("birth_date", "registered_on", "left_on", "death_date", "married_on"),
+    "birth": ("birth_date",),
+    "contraception": ("start_date", "end_date"),
+    "service_event": ("event_date",),
+    "reward_payment": ("due_date", "paid_on"),
+    "demo_site": ("established_on",),
+}
+PERSON_DATES = DATE_COLUMNS["person"]
+
+
+class valid_date(sa.sql.functions.FunctionElement[bool]):
+    """TRUE where a date column holds a real day. SQLite keeps dates as text: 'YYYY-MM-DD',
+    optionally followed by a time, that names a day of the calendar ('2019-02-30', '',
+    '2026/11/28' do not); the typed columns of the other dialects always do (MariaDB's zero
+    date aside)."""
+
+    type = sa.Boolean()
+    inherit_cache = True
+
+
+@compiles(valid_date, "sqlite")
+def _valid_sqlite(element: valid_date, compiler: Any, **kw: Any) -> str:
+    x = compiler.process(element.clauses, **kw)
+    return f"(date({x}) IS NOT NULL AND date({x}) = substr({x}, 1, 10))"
+
+
+@compiles(valid_date, "mysql")
+def _valid_mysql(element: valid_date, compiler: Any, **kw: Any) -> str:
+    x = compiler.process(element.clauses, **kw)
+    return f"({x} IS NOT NULL AND {x} >= '1000-01-01')"
+
+
+@compiles(valid_date)
+def _valid_default(element: valid_date, compiler: Any, **kw: Any) -> str:
+    return f"({compiler.process(element.clauses, **kw)} IS NOT NULL)"
+
+
+class usable_date(sa.sql.functions.FunctionElement[bool]):
+    """TRUE where an optional date column is empty (no such event) or a real day."""
+
+    type = sa.Boolean()
+    inherit_cache = True
+
+
+@compiles(usable_date, "sqlite")
+def _usable_sqlite(element: usable_date, compiler: Any, **kw: Any) -> str:
+    x = compiler.process(element.clauses, **kw)
+    return f"({x} IS NULL OR (date({x}) IS NOT NULL AND date({x}) = substr({x}, 1, 10)))"
+
+
+@compiles(usable_date, "mysql")
+def _usable_mysql(element: usable_date, compiler: Any, **kw: Any) -> str:
+    x = compiler.process(element.clauses, **kw)
+    return f"({x} IS NULL OR {x} >= '1000-01-01')"
+
+
+@compiles(usable_date)
+def _usable_default(element: usable_date, compiler: Any, **kw: Any) -> str:
+    return "1 = 1"  # a typed DATE column holds real days only
+
+
+class has_time_part(sa.sql.functions.FunctionElement[bool]):
+    """TRUE where a date column's text carries a time of day after a real day (SQLite: the
+    day is read, the time ignored); never on a typed DATE column."""
+
+    type = sa.Boolean()
+    inherit_cache = True
+
+
+@compiles(has_time_part, "sqlite")
+def _time_sqlite(element: has_time_part, compiler: Any, **kw: Any) -> str:
+    x = compiler.process(element.clauses, **kw)
+    return f"(length({x}) > 10 AND date({x}) IS NOT NULL AND date({x}) = substr({x}, 1, 10))"
+
+
+@compiles(has_time_part)
+def _time_default(element: has_time_part, compiler: Any, **kw: Any) -> str:
+    return "1 = 0"
+
+
+def usable_person() -> sa.ColumnElement[bool]:
+    """A person the counts can place in time: every date of the row empty or a real day."""
+    return sa.and_(*(usable_date(person.c[c]) for c in PERSON_DATES))
+
+
+def usable_spell() -> sa.ColumnElement[bool]:
+    """A method spell with a real start day and an empty or real end day."""
+    return sa.and_(valid_date(contraception.c.start_date), usable_date(contraception.c.end_date))
+
+
+#: Coded columns and the case their contract values are written in.
+UPPER_CODES = frozenset({"sex"})
+
+
+def code(column: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
+    """A coded column read the way the contract allows: trimmed and case-folded ('LOCAL ' is
+    'local', ' f' is 'F'); the quality checks report the rows that needed it."""
+    name = getattr(column, "name", "")
+    trimmed = sa.func.trim(column)
+    return sa.func.upper(trimmed) if name in UPPER_CODES else sa.func.lower(trimmed)
