@@ -25,7 +25,5 @@ PAGES = [
 
 navigation = st.navigation(PAGES)
 with stop_on_registry_error():
-    context = sidebar.render()
-if navigation.url_path != "targets":  # every page with numbers of the period
-    sidebar.coverage_banner(context)
+    sidebar.render()
 navigation.run()

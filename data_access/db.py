@@ -163,7 +163,7 @@ def check_contract(engine: sa.Engine) -> None:
     try:
         with engine.connect() as conn:
             inspector = sa.inspect(conn)
-            present = set(inspector.get_table_names())
+            present = relations(conn)
             missing = [name for name in REQUIRED_COLUMNS if name not in present]
             if missing:
                 raise RegistryError("err_missing_tables", url=url, tables=", ".join(missing))
@@ -177,6 +177,12 @@ def check_contract(engine: sa.Engine) -> None:
         raise
     except sa.exc.SQLAlchemyError as exc:
         raise RegistryError("err_connect", url=url, reason=one_line(exc)) from exc
+
+
+def relations(conn: sa.Connection) -> set[str]:
+    """The tables and views the database offers (a county may map its registry with views)."""
+    inspector = sa.inspect(conn)
+    return set(inspector.get_table_names()) | set(inspector.get_view_names())
 
 
 def has_table(engine: sa.Engine, name: str) -> bool:

@@ -8,9 +8,39 @@ module adds beyond the contract (the ``target.id`` key, indexes) is optional whe
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any
+
 import sqlalchemy as sa
 
 metadata = sa.MetaData()
+
+
+class RegistryDate(sa.types.TypeDecorator[date]):
+    """A contract date column. SQLite keeps dates as text, and a hand-kept registry may hold
+    text that is no ISO day ('', '2026/11/28', '2019-02-30'): it reads as no date (None)
+    instead of failing the whole query — the quality checks list such rows, and the counts
+    leave them out. A time of day after the date is dropped. Other dialects type their
+    columns and read as usual."""
+
+    impl = sa.Date
+    cache_ok = True
+
+    def result_processor(self, dialect: sa.Dialect, coltype: object) -> Callable[[Any], date | None] | None:
+        if dialect.name != "sqlite":
+            return super().result_processor(dialect, coltype)
+
+        def read(value: Any) -> date | None:
+            if value is None or isinstance(value, date):
+                return value.date() if isinstance(value, datetime) else value
+            try:  # (date() also refuses '2019-02-30', as the SQL checks do)
+                return date.fromisoformat(str(value)[:10])
+            except ValueError:
+                return None
+
+        return read
+
 
 # Short fixed-width text: MariaDB needs a length on VARCHAR.
 _CODE = sa.String(32)
@@ -56,15 +86,15 @@ person = sa.Table(
     sa.Column("id_number", sa.String(24)),
     sa.Column("name", _NAME),
     sa.Column("sex", sa.String(1)),
-    sa.Column("birth_date", sa.Date),
+    sa.Column("birth_date", RegistryDate),
     sa.Column("village_id", sa.Integer, sa.ForeignKey("village.id")),
     sa.Column("household_id", sa.Integer, sa.ForeignKey("household.id")),
     sa.Column("hukou", sa.String(12)),
     sa.Column("marital_status", sa.String(12)),
-    sa.Column("married_on", sa.Date),
-    sa.Column("registered_on", sa.Date),
-    sa.Column("left_on", sa.Date),
-    sa.Column("death_date", sa.Date),
+    sa.Column("married_on", RegistryDate),
+    sa.Column("registered_on", RegistryDate),
+    sa.Column("left_on", RegistryDate),
+    sa.Column("death_date", RegistryDate),
     # Covers the population-at-a-date scan per village without touching the table.
     sa.Index(
         "ix_person_village_stock",
@@ -100,7 +130,7 @@ birth = sa.Table(
     sa.Column("mother_id", sa.Integer, sa.ForeignKey("person.id")),
     sa.Column("child_id", sa.Integer, sa.ForeignKey("person.id")),
     sa.Column("village_id", sa.Integer, sa.ForeignKey("village.id")),
-    sa.Column("birth_date", sa.Date),
+    sa.Column("birth_date", RegistryDate),
     sa.Column("sex", sa.String(1)),
     sa.Column("parity", sa.Integer),
     sa.Column("policy_compliant", sa.Boolean),
@@ -115,8 +145,8 @@ contraception = sa.Table(
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
     sa.Column("woman_id", sa.Integer, sa.ForeignKey("person.id"), nullable=False),
     sa.Column("method", _ENUM, nullable=False),
-    sa.Column("start_date", sa.Date),
-    sa.Column("end_date", sa.Date),
+    sa.Column("start_date", RegistryDate),
+    sa.Column("end_date", RegistryDate),
     # "Is a method of this kind in use at d" is an EXISTS probe on this index.
     sa.Index("ix_contraception_woman", "woman_id", "method", "start_date", "end_date"),
 )
@@ -126,7 +156,7 @@ service_event = sa.Table(
     metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
     sa.Column("kind", _ENUM, nullable=False),
-    sa.Column("event_date", sa.Date),
+    sa.Column("event_date", RegistryDate),
     sa.Column("village_id", sa.Integer, sa.ForeignKey("village.id")),
     sa.Column("person_id", sa.Integer, sa.ForeignKey("person.id")),
     sa.Column("household_id", sa.Integer, sa.ForeignKey("household.id")),
@@ -157,9 +187,9 @@ reward_payment = sa.Table(
     sa.Column("person_id", sa.Integer, sa.ForeignKey("person.id")),
     sa.Column("scheme", sa.String(8)),
     sa.Column("amount_due", sa.Numeric(12, 2)),
-    sa.Column("due_date", sa.Date),
+    sa.Column("due_date", RegistryDate),
     sa.Column("amount_paid", sa.Numeric(12, 2)),
-    sa.Column("paid_on", sa.Date),
+    sa.Column("paid_on", RegistryDate),
     sa.Index("ix_reward_payment_due", "due_date"),
 )
 
@@ -170,7 +200,7 @@ demo_site = sa.Table(
     sa.Column("village_id", sa.Integer, sa.ForeignKey("village.id")),
     sa.Column("kind", _ENUM),
     sa.Column("level", sa.String(12)),
-    sa.Column("established_on", sa.Date),
+    sa.Column("established_on", RegistryDate),
 )
 
 target = sa.Table(

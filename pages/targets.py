@@ -10,7 +10,7 @@ from dashboard.app.components import sidebar
 from dashboard.app.components.errors import stop_on_registry_error
 from dashboard.views import targets
 
-context = sidebar.current()
+context = sidebar.current(banner=False)  # targets belong to a year, not the period
 first, last = loaders.target_years(context.url)  # the years with data, and the next one to plan
 year = int(
     st.number_input(

@@ -32,6 +32,7 @@ from data_access.db import (
     check_contract,
     make_engine,
     reading,
+    relations,
     writing,
 )
 from data_access.queries import counts, services, targets, units
@@ -65,7 +66,7 @@ def load_inputs(
             frame = frame.join(services.service_counts(conn, period))
         year_targets = targets.load_targets(conn, period.year)
         quotas = services.load_quotas(conn, period.year)
-        tables = frozenset(sa.inspect(conn).get_table_names())
+        tables = frozenset(relations(conn))
         first, last = units.coverage(conn, today or date.today())
     rules, used_defaults = tr.with_defaults(year_targets, conf.default_targets)
     return reports.Inputs(period, unit_rows, frame, rules, used_defaults, conf, quotas, tables, Coverage(first, last))

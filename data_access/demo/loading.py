@@ -56,7 +56,7 @@ def _insert(
         sql = f"INSERT INTO {q(table.name)} ({', '.join(q(k) for k in keys)}) VALUES ({', '.join('?' * len(keys))})"
         values = [
             [None if d is None else d.isoformat() for d in col]  # type: ignore[attr-defined]
-            if isinstance(table.c[k].type, sa.Date)
+            if isinstance(table.c[k].type, (sa.Date, schema.RegistryDate))
             else col
             for k, col in zip(keys, values)
         ]

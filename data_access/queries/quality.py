@@ -11,9 +11,10 @@ import sqlalchemy as sa
 
 from dashboard.domain import quality
 from dashboard.domain.periods import last_complete_month_end
+from data_access.db import relations
 from data_access.filters import Bounds, DayRange
 from data_access.queries.common import LONG_ACTING_METHODS, SHORT_ACTING_METHODS, count_if, fast_frame, rows_frame
-from data_access.queries.validity import DATE_COLUMNS, code, has_time_part, valid_date
+from data_access.queries.validity import DATE_COLUMNS, code, exact, has_time_part, valid_date
 from data_access.schema import (
     birth,
     contraception,
@@ -71,12 +72,13 @@ def dated_records(conn: sa.Connection, after: date | None = None, before_birth: 
     dates (against the mother); contraception start; service events (also before the person's
     birth); reward payments made; demonstration sites.
     """
-    present = set(sa.inspect(conn).get_table_names())
+    present = relations(conn)
     rows: list[pd.DataFrame] = []
     columns = ["table", "field", "record_id", "person_id", "village_id", "date"]
 
     def collect(table: str, field: str, stmt: sa.Select[Any]) -> None:
         frame = rows_frame(conn.execute(stmt), ["record_id", "person_id", "village_id", "date"])
+        frame = frame[frame["date"].notna()]  # a date that is no real day is date_invalid's
         frame.insert(0, "field", field)
         frame.insert(0, "table", table)
         rows.append(frame)
@@ -135,14 +137,16 @@ def dated_records(conn: sa.Connection, after: date | None = None, before_birth: 
             collect(
                 "person",
                 field,
-                sa.select(person.c.id, person.c.id, person.c.village_id, col).where(col < person.c.birth_date),
+                sa.select(person.c.id, person.c.id, person.c.village_id, col).where(
+                    col < person.c.birth_date, valid_date(person.c.birth_date)
+                ),
             )
         collect(
             "contraception",
             "start_date",
             sa.select(contraception.c.id, contraception.c.woman_id, person.c.village_id, contraception.c.start_date)
             .select_from(contraception.join(person, contraception.c.woman_id == person.c.id))
-            .where(contraception.c.start_date < person.c.birth_date),
+            .where(contraception.c.start_date < person.c.birth_date, valid_date(person.c.birth_date)),
         )
         mother = person.alias("mother")
         collect(
@@ -150,7 +154,7 @@ def dated_records(conn: sa.Connection, after: date | None = None, before_birth: 
             "birth_date",
             sa.select(birth.c.id, birth.c.mother_id, birth.c.village_id, birth.c.birth_date)
             .select_from(birth.join(mother, birth.c.mother_id == mother.c.id))
-            .where(birth.c.birth_date < mother.c.birth_date),
+            .where(birth.c.birth_date < mother.c.birth_date, valid_date(mother.c.birth_date)),
         )
         if "service_event" in present:
             collect(
@@ -163,19 +167,26 @@ def dated_records(conn: sa.Connection, after: date | None = None, before_birth: 
                     service_event.c.event_date,
                 )
                 .select_from(service_event.join(person, service_event.c.person_id == person.c.id))
-                .where(service_event.c.event_date < person.c.birth_date),
+                .where(service_event.c.event_date < person.c.birth_date, valid_date(person.c.birth_date)),
             )
     frames = [r for r in rows if not r.empty]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
 
 
-def last_change(conn: sa.Connection) -> pd.Series:
-    """The latest registry change per village (birth, registration, move out, death, marriage)."""
+def last_change(conn: sa.Connection, today: date) -> pd.Series:
+    """The latest registry change per village up to ``today`` (birth, registration, move out,
+    death, marriage); a date that is no real day or lies in the future is not a change (the
+    other checks count those)."""
     latest: dict[int, object] = {}
-    statements = [sa.select(birth.c.village_id, sa.func.max(birth.c.birth_date)).group_by(birth.c.village_id)]
-    for field in ("registered_on", "left_on", "death_date", "married_on"):
-        statements.append(sa.select(person.c.village_id, sa.func.max(person.c[field])).group_by(person.c.village_id))
-    for stmt in statements:
+    limit = sa.bindparam("changed_by", today, type_=sa.Date)
+    columns = [(birth.c.village_id, birth.c.birth_date)]
+    columns += [(person.c.village_id, person.c[f]) for f in ("registered_on", "left_on", "death_date", "married_on")]
+    for village_column, column in columns:
+        stmt = (
+            sa.select(village_column, sa.func.max(column))
+            .where(valid_date(column), column <= limit)
+            .group_by(village_column)
+        )
         for village_id, when in conn.execute(stmt).all():
             if village_id is None or when is None:
                 continue
@@ -259,7 +270,7 @@ def contract_defects(conn: sa.Connection) -> pd.DataFrame:
     ``code_normalised``   a coded value read after trimming or case-folding ('LOCAL')
     ``reference_missing`` a village, township, mother, woman or person that does not exist
     """
-    present = set(sa.inspect(conn).get_table_names())
+    present = relations(conn)
     parts: list[pd.DataFrame] = []
 
     def collect(check: str, table: sa.Table, condition: sa.ColumnElement[bool], detail: sa.ColumnElement[Any]) -> None:
@@ -286,7 +297,7 @@ def contract_defects(conn: sa.Connection) -> pd.DataFrame:
         col = table.c[column]
         label = sa.literal(f"{name}.{column} ") + col
         collect("code_unreadable", table, sa.and_(col.is_not(None), code(col).not_in(allowed)), label)
-        collect("code_normalised", table, sa.and_(code(col).in_(allowed), col.not_in(allowed)), label)
+        collect("code_normalised", table, sa.and_(code(col).in_(allowed), exact(col).not_in(allowed)), label)
     villages = sa.select(village.c.id)
     for name in ("person", "birth", "household", "service_event", "demo_site"):
         if name in present:
@@ -365,7 +376,7 @@ def findings(
     if wanted("birth_missing_fields"):
         parts.append(quality.missing_field_findings(births_missing_fields(conn)))
     if wanted("stale_village"):
-        parts.append(quality.stale_findings(last_change(conn), last_complete_month_end(today)))
+        parts.append(quality.stale_findings(last_change(conn, today), last_complete_month_end(today)))
     if wanted("date_invalid", "date_time_part", "code_unreadable", "code_normalised", "reference_missing"):
         parts.append(quality.defect_findings(contract_defects(conn)))
     if wanted("target_invalid"):

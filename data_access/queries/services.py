@@ -8,6 +8,7 @@ from datetime import date
 import pandas as pd
 import sqlalchemy as sa
 
+from data_access.db import relations
 from data_access.filters import Bounds, DayRange
 from data_access.queries.common import (
     SHORT_ACTING_METHODS,
@@ -66,7 +67,7 @@ def service_counts(conn: sa.Connection, period: DayRange) -> pd.DataFrame:
     """
     bounds = Bounds.of(period)
     start, end_next = bounds.start, bounds.end_next
-    present = set(sa.inspect(conn).get_table_names())
+    present = relations(conn)
     village_ids = pd.Index(
         conn.execute(sa.select(village.c.id).order_by(village.c.id)).scalars().all(), name="village_id"
     )

@@ -8,7 +8,7 @@ from datetime import date, datetime
 import pandas as pd
 import sqlalchemy as sa
 
-from data_access.db import RegistryError
+from data_access.db import RegistryError, relations
 from data_access.queries.validity import valid_date
 from data_access.schema import birth, person, service_event, township, village
 
@@ -79,13 +79,15 @@ def coverage(conn: sa.Connection, today: date) -> tuple[date | None, date | None
         sa.select(column, sa.func.count()).where(valid_date(column), column <= limit).group_by(column)
         for column in (birth.c.birth_date, person.c.death_date, person.c.left_on)
     ]
-    if "service_event" in set(sa.inspect(conn).get_table_names()):  # grouped in its (kind, date) index order
+    if "service_event" in relations(conn):  # grouped in its (kind, date) index order
         when = service_event.c.event_date
         statements.append(
             sa.select(when, sa.func.count()).where(valid_date(when), when <= limit).group_by(service_event.c.kind, when)
         )
     for stmt in statements:
         for value, n in conn.execute(stmt).all():
+            if value is None:  # text that is no day (listed by the quality checks)
+                continue
             day = _as_date(value)
             key = day.year * 12 + day.month - 1
             per_month[key] = per_month.get(key, 0) + int(n)

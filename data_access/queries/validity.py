@@ -37,7 +37,8 @@ class valid_date(sa.sql.functions.FunctionElement[bool]):
 @compiles(valid_date, "sqlite")
 def _valid_sqlite(element: valid_date, compiler: Any, **kw: Any) -> str:
     x = compiler.process(element.clauses, **kw)
-    return f"(date({x}) IS NOT NULL AND date({x}) = substr({x}, 1, 10))"
+    # date(x, '+0 days') rolls '2019-02-30' over to March: a real day survives unchanged.
+    return f"(date({x}, '+0 days') IS NOT NULL AND date({x}, '+0 days') = substr({x}, 1, 10))"
 
 
 @compiles(valid_date, "mysql")
@@ -61,7 +62,7 @@ class usable_date(sa.sql.functions.FunctionElement[bool]):
 @compiles(usable_date, "sqlite")
 def _usable_sqlite(element: usable_date, compiler: Any, **kw: Any) -> str:
     x = compiler.process(element.clauses, **kw)
-    return f"({x} IS NULL OR (date({x}) IS NOT NULL AND date({x}) = substr({x}, 1, 10)))"
+    return f"({x} IS NULL OR (date({x}, '+0 days') IS NOT NULL AND date({x}, '+0 days') = substr({x}, 1, 10)))"
 
 
 @compiles(usable_date, "mysql")
@@ -86,7 +87,7 @@ class has_time_part(sa.sql.functions.FunctionElement[bool]):
 @compiles(has_time_part, "sqlite")
 def _time_sqlite(element: has_time_part, compiler: Any, **kw: Any) -> str:
     x = compiler.process(element.clauses, **kw)
-    return f"(length({x}) > 10 AND date({x}) IS NOT NULL AND date({x}) = substr({x}, 1, 10))"
+    return f"(length({x}) > 10 AND date({x}, '+0 days') IS NOT NULL AND date({x}, '+0 days') = substr({x}, 1, 10))"
 
 
 @compiles(has_time_part)
@@ -102,6 +103,24 @@ def usable_person() -> sa.ColumnElement[bool]:
 def usable_spell() -> sa.ColumnElement[bool]:
     """A method spell with a real start day and an empty or real end day."""
     return sa.and_(valid_date(contraception.c.start_date), usable_date(contraception.c.end_date))
+
+
+class exact(sa.sql.functions.FunctionElement[str]):
+    """A text column compared byte for byte (MySQL's default collation ignores case and
+    trailing spaces: 'LOCAL' would equal 'local')."""
+
+    type = sa.String()
+    inherit_cache = True
+
+
+@compiles(exact, "mysql")
+def _exact_mysql(element: exact, compiler: Any, **kw: Any) -> str:
+    return f"BINARY {compiler.process(element.clauses, **kw)}"
+
+
+@compiles(exact)
+def _exact_default(element: exact, compiler: Any, **kw: Any) -> str:
+    return str(compiler.process(element.clauses, **kw))
 
 
 #: Coded columns and the case their contract values are written in.

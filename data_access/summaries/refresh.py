@@ -22,7 +22,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from dashboard.domain import quality
-from data_access.db import file_identity, reading
+from data_access.db import file_identity, reading, relations
 from data_access.queries import quality as quality_queries
 from data_access.queries import services, units
 from data_access.schema import birth
@@ -151,7 +151,7 @@ def _refresh(
                 sconn,
             )
     with reading(registry) as conn:
-        tables = set(sa.inspect(conn).get_table_names())
+        tables = relations(conn)
         first_year, last_year = horizon(conn, today)
         say("units")
         unit_rows = units.load_units(conn)

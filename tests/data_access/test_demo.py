@@ -359,7 +359,7 @@ def frames(engine: sa.Engine) -> dict[str, pd.DataFrame]:
             rows = conn.execute(sa.select(table)).all()
             df = pd.DataFrame(rows, columns=list(table.c.keys()))
             for col in table.c:
-                if isinstance(col.type, sa.Date):
+                if isinstance(col.type, (sa.Date, schema.RegistryDate)):
                     df[col.name] = pd.to_datetime(df[col.name])
             out[table.name] = df
     return out

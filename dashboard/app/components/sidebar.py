@@ -229,8 +229,9 @@ def coverage_banner(context: Context) -> None:
         st.info(left_out, icon=":material/filter_alt_off:")
 
 
-def current() -> Context:
-    """The context the sidebar computed on this run.
+def current(banner: bool = True) -> Context:
+    """The context the sidebar computed on this run; with ``banner``, the lines on the
+    period's coverage and on the rows the numbers leave out are written above the page.
 
     When a fresh server's first request is a deep link (``/drilldown?…``), Streamlit's legacy
     pages-folder mode runs the page file without ``app.py`` (its flag is cleared only once
@@ -242,4 +243,7 @@ def current() -> Context:
 
         PagesManager.uses_pages_directory = False
         st.rerun()
-    return st.session_state[_STATE]
+    context: Context = st.session_state[_STATE]
+    if banner:
+        coverage_banner(context)
+    return context
