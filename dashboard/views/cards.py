@@ -67,6 +67,11 @@ def county_cards(
     return cards
 
 
+def _sites_known(report: Report) -> bool:
+    """Whether the registry records sites, for a period its data covers."""
+    return sites.recorded(report.tables) and (report.covered is None or report.covered.kind != "none")
+
+
 def county_sites(county: Report, townships: Report) -> sites.CountySites:
     """The county's new demonstration sites against the plan's goals (no data unrecorded)."""
     return sites.county_sites(
@@ -74,14 +79,14 @@ def county_sites(county: Report, townships: Report) -> sites.CountySites:
         townships.rolled,
         county.period,
         county.settings.site_goals,
-        recorded=sites.recorded(county.tables),
+        recorded=_sites_known(county),
     )
 
 
 def township_sites(townships: Report) -> pd.DataFrame:
     """Each township's new township-level sites against its goal (``sites.township_sites``)."""
     return sites.township_sites(
-        townships.rolled, townships.period, townships.settings.site_goals, recorded=sites.recorded(townships.tables)
+        townships.rolled, townships.period, townships.settings.site_goals, recorded=_sites_known(townships)
     )
 
 
