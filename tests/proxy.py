@@ -58,10 +58,9 @@ class Proxy:
     def cut(self) -> None:
         """Every connection reset and nothing listening: the database is gone."""
         if self._listener is not None:
-            try:  # wakes the thread blocked in accept(); a bare close() would leave it listening
+            # Wakes the thread blocked in accept(); a bare close() would leave it listening.
+            with contextlib.suppress(OSError):
                 self._listener.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
             self._listener.close()
             self._listener = None
         with self._lock:
