@@ -71,6 +71,44 @@ _TEXT: Final[dict[str, tuple[str, str]]] = {
         "登记库暂时无法读取：{problem}。以下数字为 {when} 的汇总数据；名单、导出和目标修改需等登记库恢复",
         "The registry cannot be read now: {problem}. The numbers below are the summaries of {when}; lists, exports and target edits wait for the registry",
     ),
+    "role_county": ("县级", "county"),
+    "role_township": ("乡镇", "township"),
+    "role_viewer": ("只读访客", "viewer"),
+    "demo_banner": (
+        "演示模式：未配置登录，所有人以县级用户身份使用演示数据。正式使用请在 .streamlit/secrets.toml 中配置 [auth]",
+        "Demo mode: no login is configured and everybody uses the demo data as a county user. Configure [auth] in .streamlit/secrets.toml for real use",
+    ),
+    "anonymous_banner": (
+        "未配置登录：只显示汇总数字和排名，不显示个人记录。配置 [auth] 与 config/access.toml 后按账号授权",
+        "No login is configured: aggregates and ranks only, no person-level records. Configure [auth] and config/access.toml to grant access per account",
+    ),
+    "auth_sign_in": ("登录", "Sign in"),
+    "auth_sign_in_note": ("请用本县统一身份认证账号登录", "Sign in with the county's identity provider"),
+    "auth_sign_out": ("退出登录", "Sign out"),
+    "auth_signed_in": ("已登录：{user}（{role}）", "Signed in: {user} ({role})"),
+    "auth_demo_user": ("演示用户（{role}）", "Demo user ({role})"),
+    "auth_anonymous": ("未登录（{role}）", "Not signed in ({role})"),
+    "access_unknown_user": (
+        "账号 {user} 未获授权：请联系县卫健局在 config/access.toml 中添加",
+        "Account {user} has no access: ask the county office to add it to config/access.toml",
+    ),
+    "err_access_viewer": (
+        "当前角色（{role}）只能查看汇总数字和排名，不能查看个人记录",
+        "Your role ({role}) sees aggregates and ranks only, not person-level records",
+    ),
+    "err_access_scope": (
+        "无权查看乡镇 {townships} 的个人记录（您的乡镇：{own}）",
+        "No access to the person-level records of township {townships} (your township: {own})",
+    ),
+    "err_access_role": (
+        "访问配置中 {user} 的角色“{role}”无效（county、township 或 viewer）",
+        "access mapping: role '{role}' of {user} is not county, township or viewer",
+    ),
+    "err_access_township": (
+        "访问配置中 {user} 的乡镇代码“{township}”不存在",
+        "access mapping: township '{township}' of {user} does not exist",
+    ),
+    "err_access_file": ("无法读取访问配置 {path}：{reason}", "cannot read the access mapping {path}: {reason}"),
     "summary_building": ("正在生成汇总数据（首次运行）…", "Building the summaries (first run)…"),
     "summary_as_of": ("数据截至 {when}", "Data as of {when}"),
     "summary_never": ("尚未刷新", "never refreshed"),
@@ -223,6 +261,18 @@ _TEXT: Final[dict[str, tuple[str, str]]] = {
     # --- ranking ---
     "page_ranking": ("乡镇排名", "Ranking"),
     "service_work": ("服务工作", "Service work"),
+    "mine_heading": ("我的乡镇：{name}", "My township: {name}"),
+    "mine_summary": (
+        "考核得分 **{score} / {max}**，全县第 **{rank}** 名（共 {n} 个乡镇）",
+        "Assessment score **{score} / {max}**, rank **{rank}** of {n} townships",
+    ),
+    "mine_veto": ("；计划生育率低于一票否决线，排在最后", "; planned births below the veto line: ranked last"),
+    "mine_points_lost": ("失分", "Points lost"),
+    "mine_no_points_lost": ("各项目标均未失分", "No points lost on any target"),
+    "mine_behind": (
+        "拖后腿的村（差距为达标还差的人数）",
+        "Villages pulling it down (gap: persons short of the target)",
+    ),
     "rank": ("排名", "Rank"),
     "score": ("考核得分", "Score"),
     "max_score": ("满分", "Max"),
@@ -474,9 +524,22 @@ _TEXT: Final[dict[str, tuple[str, str]]] = {
     "targets_saved": ("已保存 {n} 条目标（{year}年）", "Saved {n} targets for {year}"),
     "targets_copy": ("复制到 {year} 年", "Copy to {year}"),
     "targets_copied": ("已将 {src} 年目标复制到 {dst} 年（{n} 条）", "Copied {n} targets from {src} to {dst}"),
+    "target_err_stale": (
+        "{year} 年的目标在您打开后已被他人修改（{what}）：本次未保存，请刷新页面后重新修改",
+        "the {year} targets were changed by someone else after you opened them ({what}): not saved; reload and edit again",
+    ),
+    "target_err_copy_exists": (
+        "{year} 年已有 {n} 条目标：勾选“覆盖”后再复制",
+        "{year} already has {n} target rows: tick 'overwrite' to copy over them",
+    ),
+    "target_err_implausible": (
+        "数值 {value} 不合理（此单位应在 {low} 至 {high} 之间）",
+        "value {value} is not plausible (this unit lies between {low} and {high})",
+    ),
+    "targets_copy_overwrite": ("覆盖 {year} 年已有的目标", "Overwrite the targets {year} already has"),
     "targets_read_only": (
-        "当前角色只能查看目标（DASHBOARD_ROLE 不是 county）",
-        "Your role can only view targets (DASHBOARD_ROLE is not county)",
+        "当前角色只能查看目标，修改需县级账号",
+        "Your role can only view targets; editing needs a county account",
     ),
     "target_row": ("第 {n} 行", "row {n}"),
     "targets_county_wide": ("全县（默认）", "County-wide (default)"),

@@ -120,3 +120,19 @@ def refresh_minutes() -> float:
         return max(0.0, float(os.environ.get("DASHBOARD_REFRESH_MINUTES", "60")))
     except ValueError:
         return 60.0
+
+
+ACCESS_ENV = "DASHBOARD_ACCESS"
+ACCESS_CONFIG = CONFIG_DIR / "access.toml"
+
+
+def access_mapping() -> dict[str, Any]:
+    """Who may see what (``DASHBOARD_ACCESS``, default ``config/access.toml``): ``[users."…"]``
+    tables and an optional ``[claims]`` table; an absent file maps nobody."""
+    path = Path(os.environ.get(ACCESS_ENV, "") or ACCESS_CONFIG)
+    if not path.exists():
+        return {}
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError("err_access_file", path=str(path), reason=" ".join(str(exc).split())) from None

@@ -147,12 +147,14 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
         os.killpg(proc.pid, signal.SIGKILL)
 
 
-@pytest.fixture(scope="session")
-def app_url(registry_url: str) -> Iterator[str]:
-    """Base URL of a live ``streamlit run app.py`` on the session registry."""
+@contextlib.contextmanager
+def streamlit_server(
+    registry_url: str, env_extra: dict[str, str], args_extra: list[str] | None = None, log_name: str = "streamlit"
+) -> Iterator[str]:
+    """A live ``streamlit run app.py`` on ``registry_url``; yields its base URL."""
     LOGS.mkdir(parents=True, exist_ok=True)
-    log_path = LOGS / "streamlit.log"
-    port = _free_port()
+    log_path = LOGS / f"{log_name}.log"
+    port = int(env_extra.pop("PORT", "0") or 0) or _free_port()
     cmd = [
         sys.executable,
         "-m",
@@ -173,8 +175,9 @@ def app_url(registry_url: str) -> Iterator[str]:
         "none",
         "--server.runOnSave",
         "false",
+        *(args_extra or []),
     ]
-    env = dict(os.environ, REGISTRY_DB_URL=registry_url, PYTHONUNBUFFERED="1")
+    env = dict(os.environ, REGISTRY_DB_URL=registry_url, PYTHONUNBUFFERED="1", **env_extra)
     env.pop("STREAMLIT_SERVER_PORT", None)
     base = f"http://127.0.0.1:{port}"
     with open(log_path, "wb") as log:
@@ -213,6 +216,14 @@ def app_url(registry_url: str) -> Iterator[str]:
         yield base
     finally:
         _stop(proc)
+
+
+@pytest.fixture(scope="session")
+def app_url(registry_url: str) -> Iterator[str]:
+    """Base URL of a live server on the session registry, no login configured: the demo user
+    (county) on this copy of the demo county."""
+    with streamlit_server(registry_url, {"DASHBOARD_DEMO": "1"}) as base:
+        yield base
 
 
 # --------------------------------------------------------------------------- browser

@@ -12,6 +12,9 @@ from dashboard.domain import indicators as ind
 from dashboard.render import formats
 
 context = sidebar.current()
+if context.mine and "township" not in st.query_params and not st.session_state.get("_drill_opened"):
+    st.query_params["township"] = context.mine  # the first visit opens on 我的乡镇
+st.session_state["_drill_opened"] = True
 
 
 def go(township: str | None, village: str | None = None) -> None:
@@ -36,6 +39,7 @@ with stop_on_registry_error():
         st.query_params.get("township"),
         st.query_params.get("village"),
         indicator_code,
+        context.access,
     )
 
 with st.container(horizontal=True, gap="small"):  # buttons as wide as their words
@@ -107,12 +111,14 @@ if view.trend is not None:
 if view.births is not None and view.wcba is not None:
     st.subheader(labels.t("drill_records"))
     st.markdown(labels.t("drill_records_births", n=len(view.births.display)))
-    tables.table(view.births.display, key="records-births")
+    tables.table(view.births.display, key="records-births", person_level=True)
     tables.export_buttons(
-        lambda: view.births.export, view.births.context, stem=view.births.stem, key="records-births", person_level=True
-    )
+        lambda: view.births.export, view.births.context, stem=view.births.stem, key="records-births",
+        person_level=True, access=context.access,
+    )  # fmt: skip
     st.markdown(labels.t("drill_records_wcba", n=len(view.wcba.display), d=context.period.end.isoformat()))
-    tables.table(view.wcba.display, key="records-wcba")
+    tables.table(view.wcba.display, key="records-wcba", person_level=True)
     tables.export_buttons(
-        lambda: view.wcba.export, view.wcba.context, stem=view.wcba.stem, key="records-wcba", person_level=True
-    )
+        lambda: view.wcba.export, view.wcba.context, stem=view.wcba.stem, key="records-wcba",
+        person_level=True, access=context.access,
+    )  # fmt: skip

@@ -30,6 +30,7 @@ with stop_on_registry_error():
         everything=labels.t("export_all_townships"),
         every_village=labels.t("export_all_villages"),
         village_allowed=table not in ("indicators_county", "indicators_township"),
+        mine=context.mine,
     )
 
 chosen_indicators: tuple[str, ...] = ()
@@ -62,18 +63,18 @@ selection = export.Selection(
     wcba_filter=wcba_filter,
 )
 with stop_on_registry_error():
-    full = loaders.export_table(context.url, selection)
+    full = loaders.export_table(context.url, selection, context.access)
 if full.person_level:
     columns = st.multiselect(
         labels.t("export_columns"), full.all_columns, default=list(full.all_columns), key=f"export_columns_{table}"
     )
     with stop_on_registry_error():
-        full = loaders.export_table(context.url, selection.with_columns(tuple(columns)))
+        full = loaders.export_table(context.url, selection.with_columns(tuple(columns)), context.access)
     st.caption(labels.t("export_person_note"))
 
 st.markdown(f"**{labels.t('export_rows', n=len(full.frame))}**")
 st.caption(labels.t("export_preview", n=min(PREVIEW_ROWS, len(full.frame))))
-tables.table(full.frame.head(PREVIEW_ROWS), key="export-preview")
+tables.table(full.frame.head(PREVIEW_ROWS), key="export-preview", person_level=full.person_level)
 
 too_large = len(full.frame) + exports.HEADER_ROW > exports.EXCEL_MAX_ROWS
 if too_large:
@@ -86,4 +87,5 @@ tables.export_buttons(
     person_level=full.person_level,
     detail=wcba_filter if table == "wcba" else "",
     xlsx=not too_large,
+    access=context.access,
 )

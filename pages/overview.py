@@ -21,6 +21,21 @@ for warning in page.warnings:
     st.warning(warning, icon=":material/info:")
 cards.render_cards(page.cards, grouped=True)
 st.caption(labels.t("legend_status"))
+with stop_on_registry_error():
+    panel = loaders.mine_panel(context.url, context.period, context.mine)
+if panel is not None:  # a township user's own township (or the one chosen as 我的乡镇)
+    st.subheader(panel.heading)
+    st.markdown(panel.summary)
+    left, right = st.columns([2, 3])
+    with left:
+        if panel.lost.empty:
+            st.success(labels.t("mine_no_points_lost"))
+        else:
+            tables.table(panel.lost, key="mine-lost")
+    with right:
+        if not panel.behind.empty:
+            st.caption(labels.t("mine_behind"))
+            tables.table(panel.behind, key="mine-behind", limit=10)
 st.subheader(labels.t("overview_matrix"))
 st.segmented_control(
     labels.t("overview_matrix_scope"),

@@ -30,15 +30,22 @@ check = st.selectbox(
     format_func=lambda c: f"{check_name(c)}（{view.totals[c]}）",
 )
 with stop_on_registry_error():
-    rows = loaders.quality_records(context.url, context.period, today, check)
     by_village = loaders.quality_villages(context.url, context.period, check)
 if not by_village.empty:
     st.markdown(f"**{labels.t('quality_by_village')}**")
     tables.table(by_village, key="quality-villages", limit=12)
+if not context.access.sees_records:  # a viewer: the counts, not the records
+    st.info(labels.t("err_access_viewer", role=labels.t(f"role_{context.access.role}")))
+    st.stop()
+with stop_on_registry_error():
+    rows = loaders.quality_records(context.url, context.period, today, check, context.access)
 st.markdown(f"**{labels.t('quality_records', n=len(rows))}**")
 if rows.empty:
     st.success(labels.t("quality_all_clear"))
 else:
-    tables.table(rows, key="quality-records")
+    tables.table(rows, key="quality-records", person_level=True)
     stem = (*view.stem[:-1], check_name(check), view.stem[-1])
-    tables.export_buttons(lambda: rows, view.context, stem=stem, key="quality-records", person_level=True, detail=check)
+    tables.export_buttons(
+        lambda: rows, view.context, stem=stem, key="quality-records", person_level=True, detail=check,
+        access=context.access,
+    )  # fmt: skip

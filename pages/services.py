@@ -11,7 +11,7 @@ from dashboard.app.components.errors import stop_on_registry_error
 
 context = sidebar.current()
 with stop_on_registry_error():
-    view = loaders.services_page(context.url, context.period)
+    view = loaders.services_page(context.url, context.period, context.access)
 
 st.title(view.heading)
 for note in view.notes:
@@ -30,8 +30,13 @@ st.subheader(labels.t("sites_title"))
 st.caption(view.sites_note)
 tables.status_table(view.sites.display, view.sites.status, key="services-sites")
 tables.export_buttons(lambda: view.sites.export, view.sites.context, stem=view.sites.stem, key="services-sites")
-st.subheader(labels.t("rewards_heading", n=len(view.rewards.display)))
-tables.table(view.rewards.display, key="services-rewards")
-tables.export_buttons(
-    lambda: view.rewards.export, view.rewards.context, stem=view.rewards.stem, key="services-rewards", person_level=True
-)
+rewards = view.rewards
+if rewards is None:  # a viewer: aggregates only
+    st.info(labels.t("err_access_viewer", role=labels.t(f"role_{context.access.role}")))
+else:
+    st.subheader(labels.t("rewards_heading", n=len(rewards.display)))
+    tables.table(rewards.display, key="services-rewards", person_level=True)
+    tables.export_buttons(
+        lambda: rewards.export, rewards.context, stem=rewards.stem, key="services-rewards", person_level=True,
+        access=context.access,
+    )  # fmt: skip

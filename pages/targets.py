@@ -19,12 +19,16 @@ year = int(
 )
 with stop_on_registry_error():
     frame, defaults, townships = loaders.target_editor(context.url, year)
+    # The rows as this view loaded them: a save after someone else's is refused, not merged.
+    version_key = f"targets_version_{year}"
+    if version_key not in st.session_state:
+        st.session_state[version_key] = loaders.target_version(context.url, year)
 
 st.title(labels.t("targets_heading", year=year))
 st.caption(labels.t("targets_help"))
 if defaults:
     st.info(labels.t("targets_defaults_note"))
-editable = loaders.can_edit_targets()
+editable = context.access.may_edit_targets
 if not editable:
     st.warning(labels.t("targets_read_only"))
 edited = st.data_editor(
@@ -54,14 +58,17 @@ left, right, _ = st.columns([1, 1.4, 5])
 if left.button(labels.t("targets_save"), type="primary", disabled=not editable, key="targets-save"):
     try:
         with stop_on_registry_error():
-            n = loaders.save_targets(context.url, year, edited, allowed=editable)
+            n = loaders.save_targets(context.url, year, edited, allowed=editable, version=st.session_state[version_key])
+        st.session_state[version_key] = loaders.target_version(context.url, year)
         st.success(labels.t("targets_saved", n=n, year=year))
     except targets.TargetEditError as exc:
         st.error(str(exc))
+overwrite = st.checkbox(labels.t("targets_copy_overwrite", year=year + 1), key="targets-copy-overwrite")
 if right.button(labels.t("targets_copy", year=year + 1), disabled=not editable, key="targets-copy"):
     try:
         with stop_on_registry_error():
-            n = loaders.copy_targets(context.url, year, year + 1, allowed=editable)
+            n = loaders.copy_targets(context.url, year, year + 1, allowed=editable, overwrite=overwrite)
+        st.session_state.pop(f"targets_version_{year + 1}", None)
         st.success(labels.t("targets_copied", src=year, dst=year + 1, n=n))
-    except targets.TargetEditError as exc:
+    except targets.TargetEditError as exc:  # e.g. the next year has targets: tick to overwrite
         st.error(str(exc))

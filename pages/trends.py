@@ -28,6 +28,7 @@ with stop_on_registry_error():
         village_column=right,
         everything=labels.t("county"),
         every_village=labels.t("trend_whole_township"),
+        mine=context.mine,
     )
     view = loaders.trends_page(context.url, context.period, indicator_code, township, village)
 

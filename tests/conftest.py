@@ -99,6 +99,7 @@ def app(registry_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppTest]
 
     monkeypatch.setenv("REGISTRY_DB_URL", registry_url)
     monkeypatch.setenv("DASHBOARD_ROLE", "county")
+    monkeypatch.setenv("DASHBOARD_DEMO", "1")  # no login: the demo user (county) on this registry
     st.cache_data.clear()
     st.cache_resource.clear()
     yield AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)

@@ -3,15 +3,17 @@ page, so that a page reads its widgets, calls one loader and renders the page mo
 
 from __future__ import annotations
 
-import os
+import dataclasses
 from datetime import date
 
 import pandas as pd
+import streamlit as st
 
-from dashboard.app import cache, sources
+from dashboard.app import audit, cache, sources
 from dashboard.domain import indicators as ind
 from dashboard.domain import trends as series_engine
 from dashboard.domain import units
+from dashboard.domain.access import Access, AccessDenied
 from dashboard.domain.periods import Period, PeriodError
 from dashboard.domain.report import Report
 from dashboard.render import formats
@@ -32,6 +34,13 @@ def overview_page(url: str, period: Period, as_of: date, *, all_targets: bool = 
     townships = cache.report(url, period, "township")
     county_last = _last_year(url, period, "county")  # the cards' year-on-year change
     return overview.build(county, townships, county_last, as_of=as_of, all_targets=all_targets)
+
+
+def mine_panel(url: str, period: Period, mine: str | None) -> overview.MinePanel | None:
+    """The overview's '我的乡镇' panel (None without a township of one's own)."""
+    if not mine:
+        return None
+    return overview.mine_panel(cache.report(url, period, "township"), cache.report(url, period, "village"), mine)
 
 
 def ranking_page(url: str, period: Period, *, choice: str, funnel_level: str, mine: str | None) -> ranking.RankingPage:
@@ -89,9 +98,15 @@ def _village_trend(url: str, period: Period, indicator: ind.Indicator, village_c
 
 
 def drilldown_page(
-    url: str, period: Period, township_code: str | None, village_code: str | None, indicator_code: str
+    url: str,
+    period: Period,
+    township_code: str | None,
+    village_code: str | None,
+    indicator_code: str,
+    access: Access,
 ) -> drilldown.DrillPage:
-    """The level the codes select, with only what that level shows loaded."""
+    """The level the codes select, with only what that level shows loaded; a village's
+    person-level lists only within the user's scope (on the audited path), else one line."""
     level = drilldown.resolve(cache.unit_rows(url), township_code, village_code)
     county = cache.report(url, period, "county")
     townships = cache.report(url, period, "township")
@@ -100,18 +115,42 @@ def drilldown_page(
     villages = cache.report(url, period, "village")
     if level.name == "township":
         return drilldown.build(level, indicator_code, county, townships, villages)
-    assert level.village is not None and level.village_id is not None
+    assert level.village is not None and level.village_id is not None and level.township is not None
     ids = (level.village_id,)
-    return drilldown.build(
-        level,
-        indicator_code,
-        county,
-        townships,
-        villages,
-        trend=_village_trend(url, period, ind.get(indicator_code), level.village[0]),
-        births_raw=cache.person_list(url, "births", period.label, ids),
-        wcba_raw=cache.person_list(url, "wcba_without_long_acting", period.label, ids),
-    )
+    trend = _village_trend(url, period, ind.get(indicator_code), level.village[0])
+
+    def with_records() -> drilldown.DrillPage:
+        return drilldown.build(
+            level,
+            indicator_code,
+            county,
+            townships,
+            villages,
+            trend=trend,
+            births_raw=cache.person_list(url, "births", period.label, ids),
+            wcba_raw=cache.person_list(url, "wcba_without_long_acting", period.label, ids),
+        )
+
+    try:
+        return audit.person_rows(
+            access,
+            [level.township[0]],
+            with_records,
+            table="drill_village_records",
+            scope=f"{level.township[1]}{level.village[1]}",
+            period=period.label,
+            seen=_seen(),
+            count=lambda page: sum(len(t.display) for t in (page.births, page.wcba) if t is not None),
+        )
+    except AccessDenied as exc:  # the village's numbers, not its people
+        page = drilldown.build(level, indicator_code, county, townships, villages, trend=trend)
+        return dataclasses.replace(page, notes=[formats.message(exc)])
+
+
+def _seen() -> set[tuple[str, ...]]:
+    """The person-level lists this session has viewed already (each view is logged once)."""
+    seen: set[tuple[str, ...]] = st.session_state.setdefault("_audit_seen", set())
+    return seen
 
 
 def trends_page(
@@ -133,10 +172,27 @@ def trends_page(
     return trends.build(data, period, indicator, scope, settings.county)
 
 
-def services_page(url: str, period: Period) -> services.ServicesPage:
+def services_page(url: str, period: Period, access: Access) -> services.ServicesPage:
+    """The service work; the late or unpaid rewards list within the user's scope (a township
+    user: its own township's; a viewer: none)."""
     county = cache.report(url, period, "county")
     townships = cache.report(url, period, "township")
-    return services.build(county, townships, cache.reward_problems(url, period.label), cache.unit_rows(url))
+    unit_rows = cache.unit_rows(url)
+    if not access.sees_records:
+        return services.build(county, townships, None, unit_rows)
+    raw = cache.reward_problems(url, period.label)
+    own = units.scope_units(unit_rows, access.township, None) if access.role == "township" else unit_rows
+    raw = raw[raw["village_id"].isin(own.index)] if "village_id" in raw else raw
+    return audit.person_rows(
+        access,
+        [access.township] if access.role == "township" else [None],
+        lambda: services.build(county, townships, raw, unit_rows),
+        table="reward_problems",
+        scope=access.township or "county",
+        period=period.label,
+        seen=_seen(),
+        count=lambda page: len(page.rewards.display) if page.rewards is not None else 0,
+    )
 
 
 def quality_page(url: str, period: Period, today: date) -> quality.QualityPage:
@@ -148,24 +204,53 @@ def quality_villages(url: str, period: Period, check: str) -> pd.DataFrame:
     return quality.village_counts(cache.quality(url, period), check)
 
 
-def quality_records(url: str, period: Period, today: date, check: str) -> pd.DataFrame:
-    """The masked records behind one check (live on the registry)."""
+def quality_records(url: str, period: Period, today: date, check: str, access: Access) -> pd.DataFrame:
+    """The masked records behind one check (live on the registry) within the user's scope: a
+    township user sees its own township's, a viewer none (``AccessDenied``)."""
+    access.require_records([access.township] if access.role == "township" else [None])
     report = cache.quality_records(url, period.label, today, check)
+    if access.role == "township":
+        findings = report.findings[report.findings["township_code"] == access.township]
+        report = dataclasses.replace(report, findings=findings)
     people = cache.persons(url, quality.person_ids(report, check))
-    return quality.records(report, check, people)
+    return audit.person_rows(
+        access,
+        [access.township] if access.role == "township" else [None],
+        lambda: quality.records(report, check, people),
+        table=f"quality_records:{check}",
+        scope=access.township or "county",
+        period=period.label,
+        seen=_seen(),
+    )
 
 
-def export_table(url: str, selection: export.Selection) -> export.ExportTable:
-    """The table the Export page's selection names, ready to preview and export."""
+def export_table(url: str, selection: export.Selection, access: Access) -> export.ExportTable:
+    """The table the Export page's selection names, ready to preview and export; a registry
+    list only within the user's scope (its view on the audited path)."""
     unit_rows = cache.unit_rows(url)
     if selection.level is not None:
         return export.indicator_table(selection, cache.report(url, selection.period, selection.level), unit_rows)
+    access.require_records([selection.township])
     chosen = units.scope_units(unit_rows, selection.township, selection.village)
     village_ids = tuple(int(v) for v in chosen.index)
     kind = "births" if selection.table == "births" else f"wcba_{selection.wcba_filter}"
-    raw = cache.person_list(url, kind, selection.period.label, village_ids)
     county = cache.settings().county
-    return export.records_table(selection, raw, unit_rows, county.short_name, formats.county_name(county))
+
+    def build() -> export.ExportTable:
+        raw = cache.person_list(url, kind, selection.period.label, village_ids)
+        return export.records_table(selection, raw, unit_rows, county.short_name, formats.county_name(county))
+
+    return audit.person_rows(
+        access,
+        [selection.township],
+        build,
+        table=selection.table,
+        scope=selection.township or "county",
+        period=selection.period.label,
+        detail=f"{selection.village or ''} {selection.wcba_filter}".strip(),
+        seen=_seen(),
+        count=lambda table: len(table.frame),
+    )
 
 
 def meeting_deck(url: str, period: Period, slide: str | None = None) -> meeting.MeetingDeck:
@@ -186,24 +271,25 @@ def target_years(url: str) -> tuple[int, int]:
     return min(years), max(years) + 1
 
 
-def can_edit_targets() -> bool:
-    """Whether this installation lets users edit targets (``DASHBOARD_ROLE`` county, the default)."""
-    return os.environ.get("DASHBOARD_ROLE", "county").lower() == "county"
-
-
 def target_editor(url: str, year: int) -> tuple[pd.DataFrame, bool, list[str]]:
     """The year's rows for the editor, whether they are the defaults, and the township names."""
     return sources.target_editor(cache.engine(url), year)
 
 
-def save_targets(url: str, year: int, frame: pd.DataFrame, *, allowed: bool) -> int:
-    """Validate and write a year's rows (one transaction); every page then reads them afresh."""
-    n = sources.save_targets(cache.engine(url), year, frame, allowed=allowed)
+def target_version(url: str, year: int) -> str:
+    """The fingerprint of the year's target rows now (the editor keeps the one it loaded)."""
+    return sources.target_version(cache.engine(url), year)
+
+
+def save_targets(url: str, year: int, frame: pd.DataFrame, *, allowed: bool, version: str | None = None) -> int:
+    """Validate and write a year's rows (one transaction; refused when ``version`` is stale);
+    every page then reads them afresh."""
+    n = sources.save_targets(cache.engine(url), year, frame, allowed=allowed, version=version)
     cache.clear()
     return n
 
 
-def copy_targets(url: str, from_year: int, to_year: int, *, allowed: bool) -> int:
-    n = sources.copy_targets(cache.engine(url), from_year, to_year, allowed=allowed)
+def copy_targets(url: str, from_year: int, to_year: int, *, allowed: bool, overwrite: bool = False) -> int:
+    n = sources.copy_targets(cache.engine(url), from_year, to_year, allowed=allowed, overwrite=overwrite)
     cache.clear()
     return n

@@ -233,20 +233,39 @@ def target_editor(engine: sa.Engine, year: int) -> tuple[pd.DataFrame, bool, lis
     return frame, defaults, list(target_views.township_ids(unit_rows))
 
 
-def save_targets(engine: sa.Engine, year: int, frame: pd.DataFrame, *, allowed: bool) -> int:
+def target_version(engine: sa.Engine, year: int) -> str:
+    """The fingerprint of the year's rows now (see ``views.targets.version``)."""
+    with reading(engine) as conn:
+        return target_views.version(targets.load_targets(conn, year))
+
+
+def save_targets(
+    engine: sa.Engine, year: int, frame: pd.DataFrame, *, allowed: bool, version: str | None = None
+) -> int:
     """Validate and write a year's rows in one transaction; returns the number of rows saved.
-    An invalid row, or a role that may not edit, refuses the save and writes nothing."""
+    An invalid row, a role that may not edit, or — with ``version`` — rows someone else saved
+    since the editor loaded them refuse the save and write nothing."""
     if not allowed:
         raise target_views.TargetEditError(target_views.role_refusal())
     with reading(engine) as conn:
         unit_rows = units.load_units(conn)
     rows = target_views.validate(frame, target_views.township_ids(unit_rows))
     with writing(engine) as conn:
+        current = targets.load_targets(conn, year)
+        if version is not None and target_views.version(current) != version:
+            raise target_views.TargetEditError(
+                labels.t("target_err_stale", year=year, what=target_views.changes(pd.DataFrame(rows), current))
+            )
         targets.replace_targets(conn, year, rows)
     return len(rows)
 
 
-def copy_targets(engine: sa.Engine, from_year: int, to_year: int, *, allowed: bool) -> int:
-    """Copy ``from_year``'s rows (or the defaults) to ``to_year``, replacing what it had."""
+def copy_targets(engine: sa.Engine, from_year: int, to_year: int, *, allowed: bool, overwrite: bool = False) -> int:
+    """Copy ``from_year``'s rows (or the defaults) to ``to_year``; a year that has rows of its
+    own is replaced only with ``overwrite`` (the page asks first)."""
+    with reading(engine) as conn:
+        existing = len(targets.load_targets(conn, to_year))
+    if existing and not overwrite:
+        raise target_views.TargetEditError(labels.t("target_err_copy_exists", year=to_year, n=existing))
     frame, _, _ = target_editor(engine, from_year)
     return save_targets(engine, to_year, frame, allowed=allowed)

@@ -6,7 +6,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 import pandas as pd
+
+# Per thread (each Streamlit session runs in its own): only the audited path of a user with
+# full-data permission turns masking off, for the lists it builds.
+_REVEALED: ContextVar[bool] = ContextVar("dashboard_revealed", default=False)
+
+
+@contextmanager
+def revealed(on: bool) -> Iterator[None]:
+    """Within the block, masking leaves values as they are when ``on`` (a county user with
+    full-data permission, on the audited path)."""
+    token = _REVEALED.set(on)
+    try:
+        yield
+    finally:
+        _REVEALED.reset(token)
 
 
 def mask_id_number(value: object) -> str:
@@ -14,6 +33,8 @@ def mask_id_number(value: object) -> str:
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return ""
     text = str(value).strip()
+    if _REVEALED.get():
+        return text
     if len(text) < 12:
         return "*" * len(text)
     return f"{text[:10]}{'*' * (len(text) - 12)}{text[-2:]}"
@@ -24,6 +45,8 @@ def mask_name(value: object) -> str:
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return ""
     text = str(value).strip()
+    if _REVEALED.get():
+        return text
     if len(text) <= 1:
         return text
     if len(text) == 2:

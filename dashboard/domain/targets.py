@@ -94,6 +94,28 @@ def with_defaults(year_rows: pd.DataFrame, defaults: pd.DataFrame) -> tuple[pd.D
     return combined, used_defaults
 
 
+#: The range a target of each unit can sensibly take (a per-mille rate above 100‰, a share
+#: outside 0–100 %, a sex ratio outside 50–200 is a typing error, not a target).
+PLAUSIBLE: dict[str, tuple[float, float]] = {
+    "permille": (-100.0, 100.0),
+    "percent": (0.0, 100.0),
+    "ratio": (50.0, 200.0),
+}
+
+
+def implausible(
+    unit: str, value: float | None, low: float | None, high: float | None, amber: float | None
+) -> tuple[str, dict[str, object]] | None:
+    """(message key, fields) when a target's numbers lie outside what its unit allows."""
+    lo, hi = PLAUSIBLE.get(unit, (-np.inf, np.inf))
+    for number in (value, low, high):
+        if number is not None and not (np.isfinite(number) and lo <= number <= hi):
+            return "target_err_implausible", {"value": f"{number:g}", "low": f"{lo:g}", "high": f"{hi:g}"}
+    if amber is not None and np.isfinite(amber) and amber > (hi - lo):
+        return "target_err_implausible", {"value": f"{amber:g}", "low": "0", "high": f"{hi - lo:g}"}
+    return None
+
+
 def usable_rows(rows: pd.DataFrame) -> pd.DataFrame:
     """The target rows that can be judged against: a known comparison (trimmed), numbers where
     numbers belong (text in ``value`` is no target), a band with both ends. The others are left

@@ -14,6 +14,7 @@ from dashboard.domain.report import Report
 from dashboard.render import formats, tables
 from dashboard.render.cards import Card
 from dashboard.render.exports import ExportContext
+from dashboard.views import drilldown
 from dashboard.views.cards import all_cards, county_sites, sites_cell, township_sites
 
 
@@ -73,6 +74,57 @@ def matrix_export(
     """The matrix's numbers: one row per unit × indicator, real numbers (the one export shape)."""
     both = pd.concat([county.result, townships.result], ignore_index=True)
     return tables.indicator_export(both[both["indicator"].isin([i.code for i in indicators])], county.settings.county)
+
+
+@dataclass(frozen=True)
+class MinePanel:
+    """'我的乡镇' on the overview: rank and score, points lost per target, villages behind."""
+
+    heading: str
+    summary: str
+    lost: pd.DataFrame  # target, status, points lost (targets that lost points)
+    behind: pd.DataFrame  # the villages pulling the township down (drilldown.pull_down)
+
+
+def mine_panel(townships: Report, villages: Report, code: str) -> MinePanel | None:
+    """The panel for the township ``code`` (None when it is not in the report)."""
+    table = townships.assessment
+    own = table[table["code"] == code]
+    if own.empty:
+        return None
+    row = own.iloc[0]
+    points = townships.settings.assessment.points
+    lost_rows = []
+    for target, full in points.items():
+        column = f"points:{target}"
+        if column not in row.index:
+            continue
+        missed = float(full) - float(row[column])
+        if missed > 1e-9:
+            name = labels.t("service_work") if target == "service_work" else formats.indicator_short(target)
+            status = str(row.get(f"status:{target}", "no_data"))
+            lost_rows.append(
+                {
+                    labels.t("indicator"): name,
+                    labels.t("status"): formats.status_badge(status, bool(row.get(f"small:{target}", False))),
+                    labels.t("mine_points_lost"): f"{missed:g}",
+                }
+            )
+    summary = labels.t(
+        "mine_summary",
+        rank=int(row["rank"]),
+        n=len(table),
+        score=f"{float(row['score']):g}",
+        max=f"{float(row['max_score']):g}",
+    )
+    if bool(row["veto"]):
+        summary += labels.t("mine_veto")
+    return MinePanel(
+        heading=labels.t("mine_heading", name=str(row["name"])),
+        summary=summary,
+        lost=pd.DataFrame(lost_rows, columns=[labels.t("indicator"), labels.t("status"), labels.t("mine_points_lost")]),
+        behind=drilldown.pull_down(villages, code),
+    )
 
 
 def build(

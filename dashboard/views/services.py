@@ -29,7 +29,7 @@ class ServicesPage:
     quota_charts: list[alt.TopLevelMixin]  # one per quota indicator (none without quotas)
     sites: Table
     sites_note: str
-    rewards: Table
+    rewards: Table | None  # the late or unpaid rewards (None: the user may not see person lists)
     notes: list[str]
 
 
@@ -54,7 +54,7 @@ def sites_table(county: Report, townships: Report) -> tuple[pd.DataFrame, pd.Dat
     return frame, status_frame
 
 
-def build(county: Report, townships: Report, rewards_raw: pd.DataFrame, units: pd.DataFrame) -> ServicesPage:
+def build(county: Report, townships: Report, rewards_raw: pd.DataFrame | None, units: pd.DataFrame) -> ServicesPage:
     period = county.period
     c = county.settings.county
     words = formats.period_words(period)
@@ -74,7 +74,7 @@ def build(county: Report, townships: Report, rewards_raw: pd.DataFrame, units: p
         (c.short_name, labels.t("services_title"), words),
     )
     sites, sites_status = sites_table(county, townships)
-    rewards = tables.rewards_records(rewards_raw, units)
+    rewards = tables.rewards_records(rewards_raw, units) if rewards_raw is not None else None
     quota_rows = formats.decorate(townships.result[townships.result["indicator"].isin(QUOTA_CODES)], c)
     return ServicesPage(
         heading=labels.t("services_heading", county=scope, period=words),
@@ -89,7 +89,9 @@ def build(county: Report, townships: Report, rewards_raw: pd.DataFrame, units: p
             (c.short_name, labels.t("sites_title"), words),
         ),
         sites_note=labels.t("sites_note"),
-        rewards=Table(
+        rewards=None
+        if rewards is None
+        else Table(
             rewards,
             None,
             rewards,

@@ -6,6 +6,8 @@ naming the row, and nothing is written."""
 
 from __future__ import annotations
 
+import hashlib
+
 import numpy as np
 import pandas as pd
 
@@ -97,6 +99,32 @@ def _number(row: dict[str, object], key: str, where: str) -> float | None:
         raise TargetEditError(f"{where}：{labels.t('target_err_number', field=labels.t(f'col_{key}'))}") from None
 
 
+def version(rows: pd.DataFrame) -> str:
+    """A fingerprint of a year's target rows as loaded: a save made on a view whose rows have
+    changed since (someone else saved) is refused."""
+    if rows.empty:
+        return "empty"
+    columns = ["indicator", "township_id", "op", "value", "low", "high", "amber"]
+    ordered = rows[columns].astype(str).sort_values(columns).to_csv(index=False)
+    return hashlib.sha1(ordered.encode("utf-8")).hexdigest()
+
+
+def changes(before: pd.DataFrame, now: pd.DataFrame) -> str:
+    """What someone else changed, in words: the indicators whose rows differ."""
+
+    def keyed(rows: pd.DataFrame) -> dict[tuple[str, str], str]:
+        return {
+            (str(r["indicator"]), str(r["township_id"])): "|".join(
+                str(r[c]) for c in ("op", "value", "low", "high", "amber")
+            )
+            for r in rows.to_dict("records")
+        }
+
+    a, b = keyed(before), keyed(now)
+    touched = sorted({k[0] for k in set(a) ^ set(b)} | {k[0] for k in set(a) & set(b) if a[k] != b[k]})
+    return "、".join(formats.indicator_short(c) if c in ind.BY_CODE else c for c in touched) or "—"
+
+
 def validate(frame: pd.DataFrame, townships: dict[str, int]) -> list[dict[str, object]]:
     """Rows for the target table, or :class:`TargetEditError` naming the first problem's row."""
     rows: list[dict[str, object]] = []
@@ -121,6 +149,9 @@ def validate(frame: pd.DataFrame, townships: dict[str, int]) -> list[dict[str, o
         if problem:
             words = "、".join(op_words().values())
             raise TargetEditError(f"{where}：{labels.t(problem, ops=words)}")
+        implausible = tr.implausible(ind.get(indicator).unit, value, low, high, amber)
+        if implausible:
+            raise TargetEditError(f"{where}：{labels.t(implausible[0], **implausible[1])}")
         key = (township_id, indicator)
         if key in seen:
             raise TargetEditError(f"{where}：{labels.t('target_err_duplicate')}")

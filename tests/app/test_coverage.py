@@ -32,6 +32,7 @@ def registry(tmp_path: Path) -> str:
 def app(registry: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
     monkeypatch.setenv("REGISTRY_DB_URL", registry)
     monkeypatch.setenv("DASHBOARD_REFRESH_MINUTES", "0")
+    monkeypatch.setenv("DASHBOARD_DEMO", "1")
     st.cache_data.clear()
     st.cache_resource.clear()
     return AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)

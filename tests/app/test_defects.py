@@ -174,6 +174,7 @@ def test_every_page_gives_its_line_or_its_numbers(name: str, tmp_path: Path, mon
     _build(url, CATALOGUE[name])
     monkeypatch.setenv("REGISTRY_DB_URL", url)
     monkeypatch.setenv("DASHBOARD_REFRESH_MINUTES", "0")
+    monkeypatch.setenv("DASHBOARD_DEMO", "1")
     st.cache_data.clear()
     st.cache_resource.clear()
     app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)

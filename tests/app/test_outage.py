@@ -39,6 +39,7 @@ def test_a_cut_registry_gives_one_line_and_the_app_recovers(
         monkeypatch.setenv("REGISTRY_DB_URL", url)
         monkeypatch.setenv("DASHBOARD_SUMMARY_URL", f"sqlite:///{tmp_path / 'summary.sqlite'}")
         monkeypatch.setenv("DASHBOARD_REFRESH_MINUTES", "0")
+        monkeypatch.setenv("DASHBOARD_DEMO", "1")
         monkeypatch.setattr(cache, "RETRY_AFTER_S", 0.5)
         for name in ("streamlit", "streamlit.runtime"):  # bare-mode warnings are not the CLI's output
             monkeypatch.setattr(logging.getLogger(name), "disabled", True)

@@ -13,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 from dashboard.app import audit
 from dashboard.app.sources import indicator_report, open_registry
 from dashboard.domain import indicators as ind
+from dashboard.domain.access import Access
 from dashboard.domain.periods import parse_period
 from dashboard.render import formats, style
 from dashboard.render.exports import ExportContext
@@ -89,13 +90,15 @@ def test_person_level_downloads_are_logged_and_aggregates_are_not(
     monkeypatch.setenv("DASHBOARD_EXPORT_LOG", str(log))
     frame = pd.DataFrame({"姓名": ["张*芳"], "身份证号": ["5308231990******12"]})
     context = ExportContext(title="出生登记", scope="甲镇一村", period="2024年")
-    data = audit.file_bytes(frame, context, "csv", person_level=True, user="staff@example", detail="")
+    staff = Access("staff@example", "township", "530823101")
+    data = audit.file_bytes(frame, context, "csv", person_level=True, access=staff, detail="")
     assert data.startswith("\ufeff".encode())
-    audit.file_bytes(frame, context, "xlsx", person_level=False, user="staff@example")
+    audit.file_bytes(frame, context, "xlsx", person_level=False, access=staff)
     entries = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
     assert len(entries) == 1  # only the person-level download
     assert entries[0]["user"] == "staff@example" and entries[0]["table"] == "出生登记"
     assert entries[0]["scope"] == "甲镇一村" and entries[0]["rows"] == 1 and entries[0]["format"] == "csv"
+    assert entries[0]["role"] == "township" and entries[0]["action"] == "download"
 
 
 def test_overview_has_a_card_for_every_target_with_service_values(app: AppTest, registry_url: str) -> None:

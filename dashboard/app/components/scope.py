@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import streamlit as st
+
 from dashboard import labels
 from dashboard.app import cache
 from dashboard.domain import units
@@ -18,11 +20,15 @@ def scope_picker(
     everything: str,
     every_village: str,
     village_allowed: bool = True,
+    mine: str | None = None,
 ) -> tuple[str | None, str | None]:
     """Two selectboxes in the given columns; returns (township code, village code), None for
-    "the whole county" / "every village". ``everything`` and ``every_village`` name those."""
+    "the whole county" / "every village". ``everything`` and ``every_village`` name those;
+    the township box opens on ``mine`` (我的乡镇) the first time it is shown."""
     unit_rows = cache.unit_rows(url)
     townships = units.township_options(unit_rows)
+    if mine in townships and f"{key}_township" not in st.session_state:
+        st.session_state[f"{key}_township"] = mine
     township = township_column.selectbox(
         labels.t("township"),
         ["", *townships],

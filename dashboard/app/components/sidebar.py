@@ -12,9 +12,10 @@ from datetime import date, timedelta
 import streamlit as st
 
 from dashboard import labels
-from dashboard.app import cache, loaders
+from dashboard.app import auth, cache
 from dashboard.app.components.errors import stop_on_registry_error
 from dashboard.domain import units
+from dashboard.domain.access import Access
 from dashboard.domain.coverage import Covered
 from dashboard.domain.periods import Period, PeriodError, last_complete_month_end, parse_period, year_to_date
 from dashboard.render import formats
@@ -34,6 +35,7 @@ class Context:
     as_of: date
     mine: str | None = None  # "my township" code, highlighted everywhere (?mine=…)
     covered: Covered | None = None  # how much of the period the registry's data covers
+    access: Access = Access("anonymous", "viewer")  # who is using the session, and what they may see
 
 
 def registry_url() -> str:
@@ -154,32 +156,50 @@ def period_picker(years: list[int], default: Period, today: date | None = None) 
     return period
 
 
-def my_township_picker(url: str, period: Period) -> str | None:
-    """'My township': highlighted in every table and chart, remembered as ``?mine=<code>``."""
+def my_township_picker(url: str, access: Access) -> str | None:
+    """'My township': highlighted in every table and chart and the township the drill-down,
+    trends and services pages open on. A township user's is their own; others choose, and the
+    choice sticks across page changes (kept in the session, and in the URL as ``?mine=``)."""
     townships = units.township_options(cache.unit_rows(url))
-    options = ["", *townships]
-    wanted = st.query_params.get("mine", "")
-    if "my_township" not in st.session_state or wanted != st.session_state.get("_mine_seen"):
-        st.session_state["my_township"] = wanted if wanted in options else ""
-    code = st.sidebar.selectbox(
-        labels.t("my_township"),
-        options,
-        key="my_township",
-        format_func=lambda c: townships.get(c, labels.t("my_township_none")) if c else labels.t("my_township_none"),
-    )
-    st.session_state["_mine_seen"] = code
+    own = access.township or ""
+    if access.role == "township" and own in townships:
+        st.sidebar.selectbox(
+            labels.t("my_township"), [own], format_func=lambda c: townships[c], disabled=True, key="my_township_own"
+        )
+        code: str | None = own
+    else:
+        options = ["", *townships]
+        from_url = st.query_params.get("mine", "")
+        remembered = st.session_state.get("_mine", "")
+        if from_url and from_url != st.session_state.get("_mine_seen") and from_url in options:
+            remembered = from_url  # a link names a township
+        if st.session_state.get("my_township") != remembered:
+            st.session_state["my_township"] = remembered if remembered in options else ""
+        code = (
+            st.sidebar.selectbox(
+                labels.t("my_township"),
+                options,
+                key="my_township",
+                format_func=lambda c: (
+                    townships.get(c, labels.t("my_township_none")) if c else labels.t("my_township_none")
+                ),
+            )
+            or None
+        )
+    st.session_state["_mine"] = code or ""
+    st.session_state["_mine_seen"] = code or ""
     if code:
         if st.query_params.get("mine") != code:
             st.query_params["mine"] = code
     elif "mine" in st.query_params:
         del st.query_params["mine"]
-    return code or None
+    return code
 
 
-def summary_status(url: str, snap: read.Snapshot) -> None:
+def summary_status(url: str, snap: read.Snapshot, access: Access) -> None:
     """'数据截至 …' from the last refresh, and (county users) a button to refresh now."""
     st.sidebar.caption(labels.t("summary_as_of", when=formats.refreshed_at(snap.refreshed_at)))
-    if not loaders.can_edit_targets():
+    if access.role != "county":
         return
     if st.sidebar.button(labels.t("summary_refresh"), key="summary-refresh"):
         with st.sidebar, st.spinner(labels.t("summary_refreshing")), stop_on_registry_error():
@@ -203,15 +223,22 @@ def render(today: date | None = None) -> Context:
     years = coverage.years(today)
     # The latest period the data covers: this year to date, or up to where the data stops.
     default = year_to_date(min(today, coverage.last + timedelta(days=1)) if coverage.last else today)
+    with stop_on_registry_error():  # signed out or unknown: the sign-in or one line, nothing else
+        access = auth.current(url)
     period = period_picker(years, default, today)
-    mine = my_township_picker(url, period)
+    if access.demo:
+        st.info(labels.t("demo_banner"), icon=":material/science:")
+    elif access.identity == "anonymous":
+        st.info(labels.t("anonymous_banner"), icon=":material/lock:")
+    mine = my_township_picker(url, access)
     st.sidebar.divider()
+    auth.sidebar_identity(access)
     st.sidebar.caption(f"{labels.t('data_source')}：{safe_url(url)}")
-    summary_status(url, snap)
+    summary_status(url, snap, access)
     problem = cache.registry_problem(url)
     if problem:  # the pages still show the last summaries; lists and edits need the registry
         st.warning(labels.t("registry_down", problem=problem, when=formats.refreshed_at(snap.refreshed_at)))
-    context = Context(url=url, period=period, as_of=as_of, mine=mine, covered=coverage.of(period))
+    context = Context(url=url, period=period, as_of=as_of, mine=mine, covered=coverage.of(period), access=access)
     st.session_state[_STATE] = context
     return context
 

@@ -9,6 +9,7 @@ import streamlit as st
 
 from dashboard import labels
 from dashboard.app.audit import file_bytes
+from dashboard.domain.access import Access
 from dashboard.render import exports, style
 
 
@@ -35,23 +36,30 @@ def fit_height(rows: int, limit: int = 30) -> int:
     return ROW_PX * (min(rows, limit) + 1) + 3
 
 
-def table(frame: pd.DataFrame, *, key: str, limit: int = 30) -> None:
+#: Person-level tables sit in containers with this key prefix: their dataframe toolbar (whose
+#: "download as CSV" would bypass the audit log) is hidden by the app's style sheet.
+PERSON_TABLE_PREFIX = "person-table-"
+PERSON_TABLE_CSS = (
+    f'<style>[class*="st-key-{PERSON_TABLE_PREFIX}"] [data-testid="stElementToolbar"]'
+    "{display: none !important;}</style>"
+)
+
+
+def table(frame: pd.DataFrame, *, key: str, limit: int = 30, person_level: bool = False) -> None:
     """A plain table showing every row up to ``limit``; a missing value is an empty cell
-    (Streamlit would write 'None')."""
+    (Streamlit would write 'None'). A person-level table has no toolbar: its only download is
+    the audited one (:func:`export_buttons`)."""
+    if person_level:
+        with st.container(key=f"{PERSON_TABLE_PREFIX}{key}"):
+            st.html(PERSON_TABLE_CSS)
+            st.dataframe(frame, hide_index=True, key=key, height=fit_height(len(frame), limit), placeholder="")
+        return
     st.dataframe(frame, hide_index=True, key=key, height=fit_height(len(frame), limit), placeholder="")
 
 
 def status_table(table: pd.DataFrame, status: pd.DataFrame, *, key: str) -> None:
     """The whole table, every cell tinted by its status (printouts and screenshots show all rows)."""
     st.dataframe(status_styler(table, status), hide_index=True, key=key, height=fit_height(len(table)), placeholder="")
-
-
-def current_user() -> str:
-    """Who is exporting: the signed-in user's e-mail where Streamlit has one, else 'local'."""
-    try:
-        return str(st.user.get("email") or "local")
-    except Exception:
-        return "local"
 
 
 def export_buttons(
@@ -63,16 +71,21 @@ def export_buttons(
     person_level: bool = False,
     detail: str = "",
     xlsx: bool = True,
+    access: Access | None = None,
 ) -> None:
     """An .xlsx and a .csv button for exactly the table shown; files are built on click only.
 
     ``person_level`` tables (registry lists) are logged when downloaded; ``xlsx=False`` offers
     CSV alone (a table too long for one Excel sheet).
     """
-    user = current_user()
+    if person_level and access is None:
+        raise ValueError("a person-level download needs the user's access (the audit log names them)")
+    who = access or Access("anonymous", "viewer")
 
     def make(fmt: str) -> bytes:
-        return file_bytes(build(), context, fmt, person_level=person_level, user=user, detail=detail)
+        if person_level:  # refused outside the scope even if a button was crafted
+            who.require_records([who.township] if who.role == "township" else [])
+        return file_bytes(build(), context, fmt, person_level=person_level, access=who, detail=detail)
 
     mimes = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "csv": "text/csv"}
     with st.container(horizontal=True, gap="small"):
