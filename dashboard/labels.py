@@ -261,6 +261,7 @@ _TEXT: Final[dict[str, tuple[str, str]]] = {
     # --- ranking ---
     "page_ranking": ("乡镇排名", "Ranking"),
     "service_work": ("服务工作", "Service work"),
+    "table_no_rows": ("（无记录）", "(no rows)"),
     "mine_heading": ("我的乡镇：{name}", "My township: {name}"),
     "mine_summary": (
         "考核得分 **{score} / {max}**，全县第 **{rank}** 名（共 {n} 个乡镇）",

@@ -170,9 +170,13 @@ def my_township_picker(url: str, access: Access) -> str | None:
     else:
         options = ["", *townships]
         from_url = st.query_params.get("mine", "")
+        seen = st.session_state.get("_mine_seen", "")
         remembered = st.session_state.get("_mine", "")
-        if from_url and from_url != st.session_state.get("_mine_seen") and from_url in options:
+        picked = st.session_state.get("my_township")
+        if from_url and from_url != seen and from_url in options:
             remembered = from_url  # a link names a township
+        elif picked is not None and picked != seen and picked in options:
+            remembered = picked  # just chosen in the box: the choice wins over the memory
         if st.session_state.get("my_township") != remembered:
             st.session_state["my_township"] = remembered if remembered in options else ""
         code = (
@@ -226,10 +230,11 @@ def render(today: date | None = None) -> Context:
     with stop_on_registry_error():  # signed out or unknown: the sign-in or one line, nothing else
         access = auth.current(url)
     period = period_picker(years, default, today)
+    # In the sidebar, not above the page: a meeting slide must keep the whole screen.
     if access.demo:
-        st.info(labels.t("demo_banner"), icon=":material/science:")
+        st.sidebar.info(labels.t("demo_banner"), icon=":material/science:")
     elif access.identity == "anonymous":
-        st.info(labels.t("anonymous_banner"), icon=":material/lock:")
+        st.sidebar.info(labels.t("anonymous_banner"), icon=":material/lock:")
     mine = my_township_picker(url, access)
     st.sidebar.divider()
     auth.sidebar_identity(access)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import nullcontext
 
 import pandas as pd
 import streamlit as st
@@ -48,13 +49,14 @@ PERSON_TABLE_CSS = (
 def table(frame: pd.DataFrame, *, key: str, limit: int = 30, person_level: bool = False) -> None:
     """A plain table showing every row up to ``limit``; a missing value is an empty cell
     (Streamlit would write 'None'). A person-level table has no toolbar: its only download is
-    the audited one (:func:`export_buttons`)."""
-    if person_level:
-        with st.container(key=f"{PERSON_TABLE_PREFIX}{key}"):
+    the audited one (:func:`export_buttons`). An empty table is one line, not an empty grid."""
+    with st.container(key=f"{PERSON_TABLE_PREFIX}{key}") if person_level else nullcontext():
+        if person_level:
             st.html(PERSON_TABLE_CSS)
+        if frame.empty:
+            st.caption(labels.t("table_no_rows"))
+        else:
             st.dataframe(frame, hide_index=True, key=key, height=fit_height(len(frame), limit), placeholder="")
-        return
-    st.dataframe(frame, hide_index=True, key=key, height=fit_height(len(frame), limit), placeholder="")
 
 
 def status_table(table: pd.DataFrame, status: pd.DataFrame, *, key: str) -> None:
