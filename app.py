@@ -8,6 +8,8 @@ from dashboard import labels
 from dashboard.app.components import sidebar
 from dashboard.app.components.errors import stop_on_registry_error
 
+# The language first: the navigation's page titles are words too (?lang=en).
+labels.set_language(st.query_params.get("lang", labels.language()))
 st.set_page_config(page_title=labels.t("app_title"), page_icon="📊", layout="wide")
 
 PAGES = [

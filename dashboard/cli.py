@@ -192,12 +192,12 @@ def _atomic_write(path: str, data: bytes) -> None:
 
 
 def _emit_csv(frame: pd.DataFrame, out: str | None) -> int:
-    """Plain UTF-8 CSV (no BOM: scripts read it) to ``out``, or to stdout."""
-    text = frame.to_csv(index=False, lineterminator="\n")
+    """To stdout plain UTF-8 CSV with codes, for scripts; to a file ``out`` with a BOM, so that
+    Excel opens it with the Chinese intact (the columns are the same)."""
     if out:
-        _atomic_write(out, text.encode("utf-8"))
+        _atomic_write(out, "\ufeff".encode() + frame.to_csv(index=False, lineterminator="\r\n").encode("utf-8"))
     else:
-        sys.stdout.write(text)
+        sys.stdout.write(frame.to_csv(index=False, lineterminator="\n"))
     return 0
 
 

@@ -419,6 +419,11 @@ _TEXT: Final[dict[str, tuple[str, str]]] = {
     "meeting_prev": ("◀ 上一页", "◀ Previous"),
     "meeting_next": ("下一页 ▶", "Next ▶"),
     "meeting_auto": ("自动翻页", "Auto-advance"),
+    "meeting_exit": ("✕ 退出", "✕ Leave"),
+    "meeting_keys": (
+        "翻页器或键盘：→ / PageDown / 空格 下一页，← / PageUp 上一页，Esc 退出会议",
+        "Clicker or keyboard: → / PageDown / Space next, ← / PageUp previous, Esc leaves the deck",
+    ),
     "meeting_seconds": ("每页秒数", "Seconds per slide"),
     "meeting_slide_targets": ("全县各项目标完成情况", "County status on every target"),
     "meeting_slide_scorecard": ("各乡镇目标完成情况", "Townships on every target"),

@@ -814,6 +814,25 @@ def test_meeting_slides_fit_the_screen(new_page) -> None:
     assert not too_tall, "slides taller than the screen: " + "; ".join(too_tall)
 
 
+def test_a_clicker_moves_the_deck_and_esc_leaves_it(new_page) -> None:
+    """A presenter's clicker sends →/PageDown/Space and ←/PageUp; Esc goes back to the overview."""
+    page = _page(new_page, "1920x1080")
+    _open(page, f"/meeting?period={PERIOD}")
+    _meeting_slide(page, 0)
+    page.locator(".meeting-title").click()  # focus in the page, not in a widget
+    for key, index in [("ArrowRight", 1), ("PageDown", 2), ("Space", 3), ("ArrowLeft", 2), ("PageUp", 1)]:
+        page.keyboard.press(key)
+        wait_for_app(page)
+        _meeting_slide(page, index)
+    expect(page.get_by_role("button", name="✕ 退出")).to_be_visible()
+    page.keyboard.press("Escape")
+    page.wait_for_url("**/?period=*", timeout=30_000)
+    wait_for_app(page)
+    assert _params(page).get("period") == PERIOD, page.url
+    expect(page.locator(".meeting-title")).to_have_count(0)
+    expect(page.locator('[data-testid="stMetric"]').first).to_be_visible()  # the overview's cards
+
+
 _WRAPPED_JS = """
 () => Array.from(document.querySelectorAll('.meeting-card .meeting-value, .meeting-card h3')).filter((el) => {
   // Line boxes of the text itself (not of the heading's hidden anchor icon).

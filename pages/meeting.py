@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 import streamlit as st
+from streamlit_shortcuts import add_shortcuts
 
 from dashboard import labels
 from dashboard.app import loaders
@@ -26,11 +27,21 @@ def step(delta: int) -> None:
     st.session_state["meeting_last_advance"] = time.monotonic()
 
 
-controls = st.columns([1, 1, 1.2, 1.2, 4])
-controls[0].button(labels.t("meeting_prev"), on_click=step, args=(-1,), key="meeting-prev")
-controls[1].button(labels.t("meeting_next"), on_click=step, args=(1,), key="meeting-next")
-auto = controls[2].toggle(labels.t("meeting_auto"), key="meeting_auto")
-seconds = controls[3].number_input(labels.t("meeting_seconds"), 5, 600, 30, step=5, key="meeting_seconds")
+keys = labels.t("meeting_keys")
+controls = st.columns([1, 1, 1, 1.2, 1.2, 3])
+controls[0].button(labels.t("meeting_prev"), on_click=step, args=(-1,), key="meeting-prev", help=keys)
+controls[1].button(labels.t("meeting_next"), on_click=step, args=(1,), key="meeting-next", help=keys)
+leave = controls[2].button(labels.t("meeting_exit"), key="meeting-exit", help=keys)
+auto = controls[3].toggle(labels.t("meeting_auto"), key="meeting_auto")
+seconds = controls[4].number_input(labels.t("meeting_seconds"), 5, 600, 30, step=5, key="meeting_seconds")
+with controls[5]:  # a presenter's clicker sends these keys
+    add_shortcuts(
+        **{"meeting-next": ["arrowright", "pagedown", " "], "meeting-prev": ["arrowleft", "pageup"]},
+        **{"meeting-exit": "escape"},
+    )
+if leave:
+    # Back to the overview on the same period (and 我的乡镇), as a presenter expects.
+    st.switch_page("pages/overview.py", query_params={k: v for k, v in st.query_params.items() if k != "slide"})
 
 
 @st.fragment(run_every=float(seconds) if auto else None)

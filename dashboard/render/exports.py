@@ -83,7 +83,11 @@ def safe_filename(*parts: str, suffix: str) -> str:
 
 
 def to_csv_bytes(frame: pd.DataFrame, *, bom: bool = True) -> bytes:
-    """CSV in UTF-8 with a BOM by default, so that Excel on Windows reads the Chinese."""
+    """CSV in UTF-8 with a BOM by default, so that Excel on Windows reads the Chinese. Counts
+    kept as floats (sums, a missing value among them) are written as whole numbers: 397, not
+    397.0."""
+    whole = {c: "Int64" for c in frame.columns if pd.api.types.is_float_dtype(frame[c]) and _int_like(frame[c])}
+    frame = frame.astype(whole) if whole else frame
     text = frame.to_csv(index=False, lineterminator="\r\n" if bom else "\n", date_format="%Y-%m-%d")
     return ("\ufeff" if bom else "").encode("utf-8") + text.encode("utf-8")
 

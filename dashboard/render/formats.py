@@ -56,6 +56,12 @@ def county_name(county: County) -> str:
     return county.name_en if labels.language() == "en" else county.name
 
 
+def file_scope(scope: str, *county_names: str) -> str:
+    """The scope part of a file name: empty when it is the county, whose short name already
+    leads the name (景东县_乡镇指标_2025年.xlsx, not 景东县_景东彝族自治县_乡镇指标_…)."""
+    return "" if scope in county_names else scope
+
+
 def unit_names(result: pd.DataFrame, county: County) -> pd.Series:
     """Each row's unit name as the reader sees it (the county's own name in the language)."""
     return result["name"].where(result["level"] != "county", county_name(county))

@@ -84,7 +84,12 @@ def indicator_table(result: pd.DataFrame, title: str, scope: str, period: Period
         status=status,
         export=tables.indicator_export(headline, county),
         context=tables.indicator_context(title, scope, period, notes=formats.indicator_notes(ind.HEADLINE, headline)),
-        stem=(county.short_name, scope, title, formats.period_words(period)),
+        stem=(
+            county.short_name,
+            formats.file_scope(scope, county.name, county.name_en),
+            title,
+            formats.period_words(period),
+        ),
     )
 
 
@@ -160,7 +165,12 @@ def _village_indicators(result: pd.DataFrame, scope: str, period: Period, report
         status=status,
         export=tables.indicator_export(result, county),
         context=tables.indicator_context(title, scope, period),
-        stem=(county.short_name, scope, labels.t("indicator"), formats.period_words(period)),
+        stem=(
+            county.short_name,
+            formats.file_scope(scope, county.name, county.name_en),
+            labels.t("indicator"),
+            formats.period_words(period),
+        ),
     )
 
 

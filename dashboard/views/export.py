@@ -98,7 +98,8 @@ def indicator_table(selection: Selection, report: Report, unit_rows: pd.DataFram
         filters=tuple(filters),
     )
     words = formats.period_words(selection.period)
-    return ExportTable(frame, context, (county.short_name, scope, title, words), False, tuple(frame.columns))
+    stem = (county.short_name, formats.file_scope(scope, county.name, county.name_en), title, words)
+    return ExportTable(frame, context, stem, False, tuple(frame.columns))
 
 
 def records_table(
@@ -128,4 +129,6 @@ def records_table(
         number_formats={c: "yyyy-mm-dd" for c in date_columns},
     )
     words = formats.period_words(selection.period)
-    return ExportTable(frame, context, (county_short, scope, title, words), True, all_columns)
+    return ExportTable(
+        frame, context, (county_short, formats.file_scope(scope, county_name), title, words), True, all_columns
+    )

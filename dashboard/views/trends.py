@@ -97,5 +97,5 @@ def build(data: SeriesData, period: Period, indicator: ind.Indicator, scope: str
                 labels.t("denominator"): "#,##0",
             },
         ),
-        stem=(county.short_name, scope, title, words),
+        stem=(county.short_name, formats.file_scope(scope, county.name, county.name_en), title, words),
     )

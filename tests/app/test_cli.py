@@ -180,8 +180,25 @@ def test_failure_leaves_no_half_written_file(
     )
     assert code == 1 and not target.exists()
     code, _, _ = run_cli(capsys, "indicators", "--db", str(registry_path), "--period", "2024", "--out", str(target))
-    assert code == 0 and target.read_text(encoding="utf-8").startswith("level,code,name")
+    assert code == 0 and target.read_text(encoding="utf-8").startswith("\ufefflevel,code,name")
     assert list(tmp_path.iterdir()) == [target]  # no temporary file left behind
+
+
+def test_a_csv_file_opens_in_excel_with_the_chinese_intact(
+    registry_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A file gets a BOM (Excel reads UTF-8 only with it); stdout stays plain for scripts."""
+    target = tmp_path / "乡镇.csv"
+    args = ("indicators", "--db", str(registry_path), "--period", "2024", "--level", "township")
+    code, _, _ = run_cli(capsys, *args, "--out", str(target))
+    assert code == 0
+    raw = target.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    from_file = pd.read_csv(io.BytesIO(raw), encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    assert "甲镇" in set(from_file["name"])
+    code, out, _ = run_cli(capsys, *args)
+    assert not out.startswith("\ufeff")
+    assert from_file.equals(read_csv(out))  # the same table either way
 
 
 def test_real_process_exit_code_and_no_traceback(tmp_path: Path) -> None:

@@ -138,6 +138,15 @@ def test_meeting_slides_advance_and_wrap(app: AppTest) -> None:
     assert "差距最大的村" in next(m.value for m in app.markdown if "meeting-title" in m.value)
 
 
+def test_leaving_the_deck_opens_the_overview_on_the_same_period(app: AppTest) -> None:
+    open_page(app, "pages/meeting.py", period="2024")
+    app.button(key="meeting-exit").click().run()
+    assert not app.exception
+    assert not any("meeting-title" in m.value for m in app.markdown)
+    assert app.query_params["period"] in ("2024", ["2024"])
+    assert "2024年" in app.title[0].value  # the overview's title
+
+
 def test_meeting_cards_show_engine_values(app: AppTest, registry_url: str) -> None:
     open_page(app, "pages/meeting.py", period="2024")
     html = " ".join(m.value for m in app.markdown)
