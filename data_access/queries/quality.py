@@ -45,7 +45,9 @@ def persons_for_id_checks(conn: sa.Connection, villages: tuple[tuple[int, ...], 
     stmt = sa.select(person.c.id, person.c.id_number, person.c.sex, person.c.birth_date, person.c.village_id)
     if villages is not None:
         ids, unplaced = villages
-        where = [person.c.village_id.in_(sa.bindparam("village_ids", list(ids), expanding=True))] if ids else []
+        where: list[sa.ColumnElement[bool]] = (
+            [person.c.village_id.in_(sa.bindparam("village_ids", list(ids), expanding=True))] if ids else []
+        )
         if unplaced:
             where += [person.c.village_id.is_(None), _missing(village, person.c.village_id)]
         stmt = stmt.where(sa.or_(*where) if where else sa.false())
