@@ -69,7 +69,13 @@ def show() -> None:
     elif kind == "map":
         with stop_on_registry_error():
             view = loaders.map_page(context.url, context.period, "birth_rate", height=700, overall=True)
-        st.pydeck_chart(view.deck, height=700, key="meeting-map")
+        drawn, listed = st.columns([3, 2], vertical_alignment="center")
+        with drawn:
+            st.pydeck_chart(view.deck, height=700, key="meeting-map")
+        # Beside the map, what it says in words: each township's worst status and its score.
+        listed.markdown(
+            slides.table_html(slides.map_side_table(view.table), css="meeting-side"), unsafe_allow_html=True
+        )
         st.html(view.legend)
     else:
         assert deck.laggards is not None

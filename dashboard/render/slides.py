@@ -30,6 +30,8 @@ header[data-testid="stHeader"], [data-testid="stToolbar"] { display: none !impor
 .meeting-table { width: 100%; border-collapse: collapse; font-size: 1.7rem; }
 .meeting-table th { text-align: left; background: #102a43; color: #fff; padding: 0.5rem 0.8rem; }
 .meeting-table td { padding: 0.45rem 0.8rem; border-bottom: 2px solid #d9e2ec; }
+.meeting-side { font-size: 1.5rem; line-height: 1.3; }
+.meeting-side th, .meeting-side td { padding: 0.12rem 0.6rem; }
 .meeting-scorecard { width: 100%; border-collapse: collapse; font-size: 1.5rem; table-layout: auto; }
 .meeting-scorecard th { background: #102a43; color: #fff; padding: 0.35rem 0.3rem; font-size: 1.5rem; line-height: 1.15; }
 .meeting-scorecard td { padding: 0.2rem 0.3rem; border: 2px solid #fff; text-align: center; white-space: nowrap; }
@@ -97,10 +99,21 @@ def legend_html(note: str = "") -> str:
     return f'<div class="meeting-legend">{html.escape(text)}</div>'
 
 
-def table_html(frame: pd.DataFrame) -> str:
+def map_side_table(table: pd.DataFrame) -> pd.DataFrame:
+    """The meeting map's townships in words beside it: name, status (the colour), score."""
+    score = labels.t("score")
+    side = table[[labels.t("township"), labels.t("status"), labels.t("value")]].rename(
+        columns={labels.t("value"): score}
+    )
+    side[score] = side[score].astype(str).str.replace(score, "", regex=False).str.strip()  # the header says it
+    order = pd.to_numeric(side[score], errors="coerce").sort_values(ascending=False, na_position="last").index
+    return side.loc[order].reset_index(drop=True)
+
+
+def table_html(frame: pd.DataFrame, *, css: str = "") -> str:
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
     body = "".join(
         "<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row) + "</tr>"
         for row in frame.itertuples(index=False)
     )
-    return f'<table class="meeting-table"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+    return f'<table class="meeting-table {css}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'

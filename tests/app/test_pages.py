@@ -138,6 +138,15 @@ def test_meeting_slides_advance_and_wrap(app: AppTest) -> None:
     assert "差距最大的村" in next(m.value for m in app.markdown if "meeting-title" in m.value)
 
 
+def test_meeting_map_slide_lists_every_township_beside_the_map(app: AppTest) -> None:
+    open_page(app, "pages/meeting.py", period="2024")
+    for _ in range(3):
+        app.button(key="meeting-next").click().run()
+    side = next(m.value for m in app.markdown if "meeting-side" in m.value)
+    assert "甲镇" in side and "乙乡" in side and "考核得分" in side
+    assert side.index("乙乡") < side.index("甲镇")  # by score: 乙乡 50 before the vetoed 甲镇
+
+
 def test_leaving_the_deck_opens_the_overview_on_the_same_period(app: AppTest) -> None:
     open_page(app, "pages/meeting.py", period="2024")
     app.button(key="meeting-exit").click().run()
