@@ -34,17 +34,23 @@ class valid_date(sa.sql.functions.FunctionElement[bool]):
     inherit_cache = True
 
 
-@compiles(valid_date, "sqlite")
-def _valid_sqlite(element: valid_date, compiler: Any, **kw: Any) -> str:
-    x = compiler.process(element.clauses, **kw)
+def _real_day_sqlite(x: str) -> str:
     # date(x, '+0 days') rolls '2019-02-30' over to March: a real day survives unchanged.
     return f"(date({x}, '+0 days') IS NOT NULL AND date({x}, '+0 days') = substr({x}, 1, 10))"
 
 
+def _real_day_mysql(x: str) -> str:
+    return f"({x} IS NOT NULL AND {x} >= '1000-01-01')"  # MariaDB's zero date is no day
+
+
+@compiles(valid_date, "sqlite")
+def _valid_sqlite(element: valid_date, compiler: Any, **kw: Any) -> str:
+    return _real_day_sqlite(compiler.process(element.clauses, **kw))
+
+
 @compiles(valid_date, "mysql")
 def _valid_mysql(element: valid_date, compiler: Any, **kw: Any) -> str:
-    x = compiler.process(element.clauses, **kw)
-    return f"({x} IS NOT NULL AND {x} >= '1000-01-01')"
+    return _real_day_mysql(compiler.process(element.clauses, **kw))
 
 
 @compiles(valid_date)
@@ -62,13 +68,13 @@ class usable_date(sa.sql.functions.FunctionElement[bool]):
 @compiles(usable_date, "sqlite")
 def _usable_sqlite(element: usable_date, compiler: Any, **kw: Any) -> str:
     x = compiler.process(element.clauses, **kw)
-    return f"({x} IS NULL OR (date({x}, '+0 days') IS NOT NULL AND date({x}, '+0 days') = substr({x}, 1, 10)))"
+    return f"({x} IS NULL OR {_real_day_sqlite(x)})"
 
 
 @compiles(usable_date, "mysql")
 def _usable_mysql(element: usable_date, compiler: Any, **kw: Any) -> str:
     x = compiler.process(element.clauses, **kw)
-    return f"({x} IS NULL OR {x} >= '1000-01-01')"
+    return f"({x} IS NULL OR {_real_day_mysql(x)})"
 
 
 @compiles(usable_date)
@@ -87,7 +93,7 @@ class has_time_part(sa.sql.functions.FunctionElement[bool]):
 @compiles(has_time_part, "sqlite")
 def _time_sqlite(element: has_time_part, compiler: Any, **kw: Any) -> str:
     x = compiler.process(element.clauses, **kw)
-    return f"(length({x}) > 10 AND date({x}, '+0 days') IS NOT NULL AND date({x}, '+0 days') = substr({x}, 1, 10))"
+    return f"(length({x}) > 10 AND {_real_day_sqlite(x)})"
 
 
 @compiles(has_time_part)
