@@ -20,13 +20,14 @@ import pandas as pd
 
 from dashboard import labels
 from dashboard.app import bench, sources
-from dashboard.app.sources import incomplete_after, indicator_report, open_registry
+from dashboard.app.sources import incomplete_after, open_registry
 from dashboard.domain import indicators as ind
 from dashboard.domain import targets as tr
 from dashboard.domain.coverage import FuturePeriod, refuse_future
 from dashboard.domain.errors import KeyedError
-from dashboard.domain.periods import PeriodError, parse_period, year_to_date
+from dashboard.domain.periods import PeriodError, last_complete_month_end, parse_period, year_to_date
 from dashboard.render import exports, formats
+from dashboard.views import export
 from data_access import config, demo
 from data_access.db import (
     DEFAULT_DEMO_PATH,
@@ -105,6 +106,12 @@ def build_parser() -> argparse.ArgumentParser:
     indic.add_argument("--format", choices=("csv", "xlsx"), default="csv")
     indic.add_argument("--out", help="output file (default: CSV on stdout)")
     indic.add_argument("--indicator", action="append", help="only these indicator codes")
+    indic.add_argument(
+        "--layout",
+        choices=("matrix", "long"),
+        default="matrix",
+        help="xlsx only: the matrix the pages show (default) or a row per unit and indicator",
+    )
 
     quality = sub.add_parser("quality", help="data-quality checks: one row per check and township")
     quality.add_argument("--db", required=True, help="SQLAlchemy URL or SQLite file path")
@@ -218,31 +225,31 @@ def run_indicators(args: argparse.Namespace) -> int:
             known = ", ".join(ind.BY_CODE)
             raise CliError(f"unknown indicator {', '.join(unknown)}: use {known}", EXIT_USAGE)
         chosen = tuple(ind.BY_CODE[c] for c in args.indicator)
+    levels = (args.level, "county") if args.format == "xlsx" and args.level == "township" else (args.level,)
     try:
         engine = open_registry(args.db)
-        report = indicator_report(engine, period, args.level, chosen)
+        built = sources.indicator_reports(engine, period, levels, chosen)
     except RegistryError as exc:
         raise CliError(_registry_message(exc)) from exc
+    report = built[args.level]
     coverage = formats.coverage_line(report.covered, period)
     as_of = incomplete_after(period, date.today())
     if coverage:  # no data for the period, or only part of it: said once, on stderr
         print(coverage, file=sys.stderr)
     elif as_of:
         print(labels.t("warn_incomplete", as_of=as_of.isoformat()), file=sys.stderr)
-    frame = indicators_frame(report.result, period.label, period.start, period.end)
     if args.format == "csv":
-        return _emit_csv(frame, args.out)
-    level_word = labels.t(f"level_{args.level}")
-    county = sources.settings().county
-    context = exports.ExportContext(
-        title=labels.t("cli_indicators_title", county=county.short_name, level=level_word),
-        scope=county.name,
-        period=period.label,
-        number_formats={c: "0.0000" for c in ("value", "projection", "ci_low", "ci_high")},
-        status_column="status",
-        notes=tuple((i.code, f"{formats.indicator_name(i.code)}（{formats.unit_label(i.unit)}）") for i in chosen),
+        return _emit_csv(indicators_frame(report.result, period.label, period.start, period.end), args.out)
+    # The xlsx is the Export page's file for the same table: Chinese headers, status words, 说明.
+    selection = export.Selection(
+        table=f"indicators_{args.level}",
+        period=period,
+        indicators=tuple(i.code for i in chosen),
+        layout=args.layout,
+        as_of=last_complete_month_end(date.today()),
     )
-    _atomic_write(args.out, exports.to_xlsx_bytes(frame, context))
+    table = export.indicator_table(selection, report, None, county_report=built.get("county"))
+    _atomic_write(args.out, exports.to_xlsx_bytes(table.frame, table.context))
     return 0
 
 

@@ -29,6 +29,7 @@ import sqlalchemy as sa
 from playwright.sync_api import Locator, Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
+from dashboard.render import exports
 from e2e.conftest import (
     DOWNLOADS,
     LOGS,
@@ -671,6 +672,8 @@ def test_export_page_village_indicators_files(new_page, townships: dict[str, str
     main = page.locator('[data-testid="stMain"]')
     _choose(page, main, "表格", "村级指标")
     wait_for_app(page)
+    main.get_by_text("长表（每单位每指标一行）", exact=True).click()
+    wait_for_app(page)
     code, township = sorted(townships.items())[1 if len(townships) > 1 else 0]
     _choose(page, main, "乡镇", township)
     wait_for_app(page)
@@ -724,6 +727,64 @@ def test_export_page_village_indicators_files(new_page, townships: dict[str, str
     assert frame["代码"].str.startswith(code).all(), frame["代码"].head()
     wait_for_app(page)
     _assert_healthy(page)
+
+
+def test_export_page_matrix_is_the_table_as_shown_and_presets_move_the_period(new_page) -> None:
+    """The default layout is the matrix staff see (a row per township; value, status, n per
+    indicator): the file reopened holds the preview's rows and columns, real numbers, filled
+    status cells and the print setup; a quick period sets the sidebar, the URL and the name."""
+    page = _page(new_page)
+    _open(page, f"/export?period={PERIOD}")
+    main = page.locator('[data-testid="stMain"]')
+    _choose(page, main, "表格", "乡镇指标")
+    wait_for_app(page)
+    expect(main.get_by_role("radio", name="矩阵（同页面）", exact=True)).to_be_checked()
+    preview = _grid_cells(main.locator('[data-testid="stDataFrame"]').first)
+    xlsx = _download(page, "导出 Excel")
+    assert xlsx.name == f"景东县_乡镇指标_{PERIOD}年.xlsx", xlsx.name
+    book = openpyxl.load_workbook(xlsx)
+    try:
+        sheet = book.worksheets[0]
+        header = [c.value for c in sheet[2]]
+        assert header[:2] == ["代码", "乡镇"] and "出生率（‰）" in header and "出生率 状态" in header, header
+        assert "出生率 n" in header and header[-2:] == ["考核得分", "一票否决"], header
+        rows = list(sheet.iter_rows(min_row=3, values_only=True))
+        names = [r[1] for r in rows]
+        assert names[0] == "景东彝族自治县" and all(n in " ".join(preview) for n in names), names
+        value = header.index("出生率（‰）")
+        assert all(isinstance(r[value], float) for r in rows), [r[value] for r in rows]
+        assert sheet.cell(3, value + 1).number_format == '0.00"‰"'
+        status = header.index("出生率 状态") + 1
+        fills = {sheet.cell(i, status).fill.fgColor.rgb[-6:] for i in range(3, sheet.max_row + 1)}
+        assert fills <= set(exports.STATUS_FILLS.values()) and fills, fills
+        assert sheet.page_setup.orientation == "landscape" and sheet.print_title_rows == "$2:$2"
+    finally:
+        book.close()
+    wait_for_app(page)
+    csv = _download(page, "导出 CSV")
+    assert csv.read_bytes().startswith(b"\xef\xbb\xbf")
+    text = csv.read_text(encoding="utf-8-sig")
+    table = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    counts = [c for c in table.columns if c.endswith(" n")]
+    assert counts and all(re.fullmatch(r"\d*", v) for c in counts for v in table[c]), table[counts].head()
+    decimals = {len(v.split(".")[1]) for c in table.columns if "（" in c for v in table[c] if "." in v}
+    assert decimals == {2}, decimals  # ‰ and % to two decimals, as the page shows them
+    wait_for_app(page)
+
+    presets = main.get_by_role("button", name=re.compile("^全年（"))
+    expect(presets).to_have_count(1)
+    if presets.is_disabled():
+        pytest.fail(f"the full-year preset is disabled on a registry with data: {presets.inner_text()}")
+    year = re.search(r"(\d{4})年", presets.inner_text()).group(1)
+    presets.click()
+    wait_for_app(page)
+    assert _params(page).get("period") == year, page.url
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    expect(sidebar.get_by_role("radio", name="全年")).to_be_checked()
+    xlsx = _download(page, "导出 Excel")
+    assert f"{year}年" in xlsx.name, xlsx.name
+    _assert_healthy(page)
+    shot(page, "export-matrix-preset")
 
 
 # --------------------------------------------------------------------------- 6. meeting

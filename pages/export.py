@@ -17,6 +17,19 @@ PREVIEW_ROWS = 20
 context = sidebar.current()
 st.title(labels.t("export_heading"))
 
+# Quick periods (they set the sidebar's period, so every page follows).
+with st.container(horizontal=True, gap="small", vertical_alignment="center"):
+    st.markdown(f"**{labels.t('export_presets')}**")
+    for name, period in export.presets(context.as_of).items():
+        st.button(
+            labels.t(f"export_preset_{name}", period=formats.period_words(period)),
+            key=f"export-preset-{name}",
+            on_click=sidebar.use_period,
+            args=(period,),
+            disabled=period.year not in context.years,
+            type="primary" if period == context.period else "secondary",
+        )
+
 left, middle, right = st.columns(3)
 table = left.selectbox(
     labels.t("export_choose_table"), export.TABLES, key="export_table", format_func=export.table_name
@@ -35,7 +48,15 @@ with stop_on_registry_error():
 
 chosen_indicators: tuple[str, ...] = ()
 wcba_filter = "all"
+layout = "matrix"
 if table.startswith("indicators_"):
+    layout = st.radio(
+        labels.t("export_layout"),
+        export.LAYOUTS,
+        horizontal=True,
+        key="export_layout",
+        format_func=lambda v: labels.t(f"export_layout_{v}"),
+    )
     chosen_indicators = tuple(
         st.multiselect(
             labels.t("indicator"),
@@ -61,6 +82,8 @@ selection = export.Selection(
     village=village,
     indicators=chosen_indicators,
     wcba_filter=wcba_filter,
+    layout=layout,
+    as_of=context.as_of,
 )
 with stop_on_registry_error():
     full = loaders.export_table(context.url, selection, context.access)
@@ -74,7 +97,8 @@ if full.person_level:
 
 st.markdown(f"**{labels.t('export_rows', n=len(full.frame))}**")
 st.caption(labels.t("export_preview", n=min(PREVIEW_ROWS, len(full.frame))))
-tables.table(full.frame.head(PREVIEW_ROWS), key="export-preview", person_level=full.person_level)
+shown, number_formats = exports.preview(full.frame.head(PREVIEW_ROWS), full.context)
+tables.table(shown, key="export-preview", person_level=full.person_level, number_formats=number_formats)
 
 too_large = len(full.frame) + exports.HEADER_ROW > exports.EXCEL_MAX_ROWS
 if too_large:

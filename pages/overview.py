@@ -46,4 +46,11 @@ st.segmented_control(
     format_func=lambda v: labels.t(f"overview_matrix_{v}"),
 )
 tables.status_table(page.matrix, page.matrix_status, key="overview-matrix")
-tables.export_buttons(page.export_table, page.export_context, stem=page.export_stem, key="overview-matrix")
+shown, long = page.export("matrix"), page.export("long")
+tables.export_buttons(
+    lambda: shown.frame,
+    shown.context,
+    stem=shown.stem,
+    key="overview-matrix",
+    alternative=(lambda: long.frame, long.context, long.stem),
+)

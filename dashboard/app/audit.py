@@ -90,7 +90,7 @@ def file_bytes(
     detail: str = "",
 ) -> bytes:
     """The .xlsx or .csv of ``frame``; a person-level table's download is logged."""
-    data = exports.to_xlsx_bytes(frame, context) if fmt == "xlsx" else exports.to_csv_bytes(frame)
+    data = exports.to_xlsx_bytes(frame, context) if fmt == "xlsx" else exports.to_csv_bytes(frame, context)
     if person_level:
         write(access, "download", context.title, context.scope, context.period, len(frame), detail, fmt)
     return data

@@ -229,7 +229,9 @@ def export_table(url: str, selection: export.Selection, access: Access) -> expor
     list only within the user's scope (its view on the audited path)."""
     unit_rows = cache.unit_rows(url)
     if selection.level is not None:
-        return export.indicator_table(selection, cache.report(url, selection.period, selection.level), unit_rows)
+        report = cache.report(url, selection.period, selection.level)
+        whole = cache.report(url, selection.period, "county") if selection.level == "township" else None
+        return export.indicator_table(selection, report, unit_rows, county_report=whole)
     access.require_records([selection.township])
     chosen = units.scope_units(unit_rows, selection.township, selection.village)
     village_ids = tuple(int(v) for v in chosen.index)

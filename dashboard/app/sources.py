@@ -170,6 +170,15 @@ def indicator_report(
     return reports.build(load_inputs(engine, period), level, indicators)
 
 
+def indicator_reports(
+    engine: sa.Engine, period: Period, levels: tuple[str, ...], indicators: tuple[ind.Indicator, ...] = ind.CATALOGUE
+) -> dict[str, reports.Report]:
+    """Several levels' reports from one read of the registry (the CLI's matrix needs the
+    county's row beside the townships')."""
+    inputs = load_inputs(engine, period)
+    return {level: reports.build(inputs, level, indicators) for level in levels}
+
+
 def incomplete_after(period: Period, today: date) -> date | None:
     """The last complete month's end when ``period`` runs past it (counts incomplete), else None."""
     as_of = last_complete_month_end(today)

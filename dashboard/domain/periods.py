@@ -147,6 +147,27 @@ def year_to_date(today: date) -> Period:
     return parse_period(f"{end.year}-01..{end.year}-{end.month:02d}")
 
 
+#: The Export page's quick periods: this year to date, last month, last quarter, last full year.
+PRESETS: tuple[str, ...] = ("ytd", "last_month", "last_quarter", "full_year")
+
+
+def preset(name: str, today: date) -> Period:
+    """A quick period as of ``today``, counting only months that have ended: 'ytd' (this year
+    to the last complete month), 'last_month', 'last_quarter' (the last quarter that has ended)
+    and 'full_year' (the last year that has ended)."""
+    end = last_complete_month_end(today)
+    if name == "ytd":
+        return year_to_date(today)
+    if name == "last_month":
+        return parse_period(f"{end.year}-{end.month:02d}")
+    if name == "last_quarter":
+        quarter = end.month // 3  # quarters ended by the end of the last complete month
+        return parse_period(f"{end.year}-Q{quarter}" if quarter else f"{end.year - 1}-Q4")
+    if name == "full_year":
+        return parse_period(f"{end.year if end.month == 12 else end.year - 1}")
+    raise ValueError(f"unknown period preset {name!r}")
+
+
 def age_on(birth_date: date, d: date) -> int:
     """Completed years of age at day ``d``."""
     return d.year - birth_date.year - ((d.month, d.day) < (birth_date.month, birth_date.day))

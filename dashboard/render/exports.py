@@ -18,6 +18,7 @@ from collections.abc import Iterable, Sequence
 from copy import copy
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -52,8 +53,9 @@ class ExportContext:
 
     ``number_formats`` fixes a column's Excel format; ``unit_column`` names a column holding
     each row's unit ('permille', 'percent', 'ratio', 'count' — or the unit label) so that the
-    ``unit_value_columns`` of that row get the matching format; ``status_column`` holds status
-    words whose cells are filled; ``notes`` and ``filters`` go to the 说明 sheet.
+    ``unit_value_columns`` of that row get the matching format; ``status_columns`` hold status
+    words whose cells are filled; ``notes`` and ``filters`` go to the 说明 sheet. The same
+    formats round the CSV's values: a file shows what the screen shows.
     """
 
     title: str
@@ -64,7 +66,7 @@ class ExportContext:
     notes: tuple[tuple[str, str], ...] = ()
     filters: tuple[tuple[str, str], ...] = ()
     number_formats: dict[str, str] = field(default_factory=dict)
-    status_column: str | None = None
+    status_columns: tuple[str, ...] = ()
     unit_column: str | None = None
     unit_value_columns: tuple[str, ...] = ()
 
@@ -82,14 +84,67 @@ def safe_filename(*parts: str, suffix: str) -> str:
     return f"{stem}.{suffix}"
 
 
-def to_csv_bytes(frame: pd.DataFrame, *, bom: bool = True) -> bytes:
+def to_csv_bytes(frame: pd.DataFrame, context: ExportContext | None = None, *, bom: bool = True) -> bytes:
     """CSV in UTF-8 with a BOM by default, so that Excel on Windows reads the Chinese. Counts
-    kept as floats (sums, a missing value among them) are written as whole numbers: 397, not
-    397.0."""
-    whole = {c: "Int64" for c in frame.columns if pd.api.types.is_float_dtype(frame[c]) and _int_like(frame[c])}
-    frame = frame.astype(whole) if whole else frame
-    text = frame.to_csv(index=False, lineterminator="\r\n" if bom else "\n", date_format="%Y-%m-%d")
+    kept as floats (sums, a missing value among them) are written as whole numbers (397, not
+    397.0) and other values to the precision the .xlsx displays them with (10.52, not
+    10.523809523809524); the full precision stays in the .xlsx cells."""
+    text = _display_frame(frame, context or ExportContext(title="")).to_csv(
+        index=False, lineterminator="\r\n" if bom else "\n", date_format="%Y-%m-%d"
+    )
     return ("\ufeff" if bom else "").encode("utf-8") + text.encode("utf-8")
+
+
+def _display_frame(frame: pd.DataFrame, context: ExportContext, *, as_text: bool = True) -> pd.DataFrame:
+    """``frame`` with every number as the .xlsx displays it: whole counts as integers, other
+    values rounded to their cell format's decimals (per row where a unit column says so) —
+    as fixed-decimal text for a CSV, or as rounded numbers for a preview."""
+    out = frame.copy()
+    formats = _column_formats(frame, context)
+    columns = [str(c) for c in frame.columns]
+    unit_formats: pd.Series | None = None
+    if context.unit_column in columns:
+        unit_formats = frame[context.unit_column].map(lambda u: UNIT_FORMATS.get(_unit_key(u) or ""))
+    for j, name in enumerate(frame.columns):
+        series = frame[name]
+        if pd.api.types.is_bool_dtype(series) or not pd.api.types.is_float_dtype(series):
+            continue
+        if _int_like(series) or series.isna().all():
+            out[name] = series.astype("Int64")
+            continue
+        per_row = pd.Series(formats[j], index=frame.index, dtype=object)
+        if unit_formats is not None and columns[j] in context.unit_value_columns:
+            per_row = unit_formats.where(unit_formats.notna(), per_row)
+        shown = [None if pd.isna(v) else _fixed(float(v), fmt) for v, fmt in zip(series.tolist(), per_row.tolist())]
+        out[name] = shown if as_text else pd.to_numeric(pd.Series(shown, index=frame.index, dtype=object))
+    return out
+
+
+def preview(frame: pd.DataFrame, context: ExportContext) -> tuple[pd.DataFrame, dict[str, str]]:
+    """What a page previews of a file: its numbers rounded as the file displays them, and for
+    each column of one fixed precision its printf format ('%.2f'), so that 80 shows as 80.00."""
+    columns = {str(c): c for c in frame.columns}
+    printf: dict[str, str] = {}
+    for name, fmt in context.number_formats.items():
+        if name in columns and pd.api.types.is_float_dtype(frame[columns[name]]):
+            places = re.search(r"\.(0+)(?![0#])", fmt)
+            printf[name] = f"%.{len(places.group(1))}f" if places else "%d"
+    return _display_frame(frame, context, as_text=False), printf
+
+
+def _fixed(value: float, fmt: object) -> str:
+    """``value`` to the decimals of an Excel format: '0.00' → 2, '0.0#' → 1 or 2, '#,##0' → 0;
+    no separators or signs (a CSV is read by programs too)."""
+    decimals = re.search(r"\.([0#]+)", str(fmt)) if fmt else None
+    if decimals is None:
+        return f"{value:.0f}" if fmt else f"{value:.2f}".rstrip("0").rstrip(".")
+    places = decimals.group(1)
+    text = f"{value:.{len(places)}f}"
+    optional = len(places) - places.count("0")
+    for _ in range(optional):
+        if text.endswith("0"):
+            text = text[:-1]
+    return text.rstrip(".")
 
 
 def check_rows(rows: int) -> None:
@@ -111,6 +166,7 @@ def to_xlsx_bytes(frame: pd.DataFrame, context: ExportContext) -> bytes:
     ws.freeze_panes = f"A{HEADER_ROW + 1}"
     last_col = get_column_letter(max(len(columns), 1))
     ws.auto_filter.ref = f"A{HEADER_ROW}:{last_col}{HEADER_ROW + max(len(frame), 1)}"
+    _print_setup(ws, context)
 
     title = WriteOnlyCell(ws, value=_title_text(context))
     title.font = Font(bold=True, size=13)
@@ -146,7 +202,7 @@ def to_xlsx_bytes(frame: pd.DataFrame, context: ExportContext) -> bytes:
             cell._style = copy(styles[key])
         return cell
 
-    status_idx = columns.index(context.status_column) if context.status_column in columns else None
+    status_idx = {columns.index(c) for c in context.status_columns if c in columns}
     unit_idx = columns.index(context.unit_column) if context.unit_column in columns else None
     unit_value_idx = {columns.index(c) for c in context.unit_value_columns if c in columns}
     values = _python_rows(frame)
@@ -158,19 +214,36 @@ def to_xlsx_bytes(frame: pd.DataFrame, context: ExportContext) -> bytes:
             fmt = formats[j]
             if unit_format and j in unit_value_idx:
                 fmt = unit_format
-            key = _status_key(value) if j == status_idx else None
+            key = _status_key(value) if j in status_idx else None
             if value is None or (fmt is None and key is None):
                 out.append(value)
                 continue
             out.append(styled(value, fmt, key))
         ws.append(out)
     _notes_sheet(wb, context, len(frame))
+    # The file's own dates are the generation time: two builds of one table are one file.
+    wb.properties.created = wb.properties.modified = context.generated_at
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
 
 
 # --------------------------------------------------------------------------- helpers
+
+
+def _print_setup(ws: Any, context: ExportContext) -> None:
+    """Printed as a county office files it: landscape, one page wide, the header row on every
+    page, the title and period in the page header, page numbers in the footer."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = 9  # A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0  # as many pages tall as it takes
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
+    ws.print_options.horizontalCentered = True
+    header = "　".join(p for p in (context.title, context.scope, context.period) if p)
+    ws.oddHeader.center.text = header.replace("&", "&&")  # '&' starts a code
+    ws.oddFooter.center.text = labels.t("export_page_footer")
 
 
 def _title_text(context: ExportContext) -> str:

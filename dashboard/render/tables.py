@@ -108,6 +108,66 @@ def indicator_export(
     return frame.reset_index(drop=True)
 
 
+def value_format(indicator: ind.Indicator) -> str:
+    """The Excel format of an indicator's values, at its display precision: '0.00"‰"', '0.0'."""
+    decimals = f".{'0' * indicator.decimals}" if indicator.decimals > 0 else ""
+    sign = formats.unit_sign(indicator.unit)
+    return f'0{decimals}"{sign}"' if sign else f"0{decimals}"
+
+
+@dataclass(frozen=True)
+class Matrix:
+    """A unit × indicator table as the page shows it, with numbers in the cells: per indicator
+    its value (and, over part of a year, the judged projection), its status word (with '?' for
+    small numbers) and its n (the denominator). ``formats`` are the value columns' Excel
+    formats, ``status_columns`` the columns whose cells are filled by status."""
+
+    frame: pd.DataFrame
+    formats: dict[str, str]
+    status_columns: tuple[str, ...]
+
+
+def indicator_matrix(
+    result: pd.DataFrame,
+    county: County,
+    indicators: Sequence[ind.Indicator],
+    *,
+    partial: bool,
+    name_header: str,
+    township: bool = False,
+) -> Matrix:
+    """The matrix of ``result`` (units in its order, indicators in ``indicators``' order)."""
+    present = set(result["indicator"])
+    chosen = [i for i in indicators if i.code in present]
+    units = result.drop_duplicates("code")
+    names = formats.unit_names(units, county)
+    frame = pd.DataFrame({labels.t("code"): units["code"].to_numpy(), name_header: names.to_numpy()})
+    if township:
+        frame[labels.t("township")] = units["township_name"].to_numpy()
+    by_unit = result.set_index(["code", "indicator"])
+    number_formats: dict[str, str] = {}
+    status_columns: list[str] = []
+    for indicator in chosen:
+        rows = by_unit.xs(indicator.code, level="indicator").reindex(units["code"])
+        value = formats.column_title(indicator)
+        frame[value] = rows["value"].astype(float).to_numpy()
+        number_formats[value] = value_format(indicator)
+        if partial and indicator.projected:
+            projected = labels.t("matrix_projection", name=formats.indicator_short(indicator.code))
+            frame[projected] = rows["projection"].astype(float).to_numpy()
+            number_formats[projected] = value_format(indicator)
+        status = labels.t("matrix_status", name=formats.indicator_short(indicator.code))
+        frame[status] = [
+            formats.status_badge(str(st), bool(sm))
+            for st, sm in zip(rows["status"].fillna("no_data"), rows["small_numbers"].fillna(False))
+        ]
+        status_columns.append(status)
+        n = labels.t("matrix_n", name=formats.indicator_short(indicator.code))
+        frame[n] = pd.to_numeric(rows["denominator"], errors="coerce").round().astype("Int64").to_numpy()
+        number_formats[n] = "#,##0"
+    return Matrix(frame.reset_index(drop=True), number_formats, tuple(status_columns))
+
+
 def indicator_context(
     title: str, scope: str, period: Period, notes: tuple[tuple[str, str], ...] = (), **extra: object
 ) -> ExportContext:
@@ -117,7 +177,7 @@ def indicator_context(
         title=title,
         scope=scope,
         period=formats.period_words(period),
-        status_column=labels.t("status"),
+        status_columns=(labels.t("status"),),
         unit_column=labels.t("unit"),
         unit_value_columns=(labels.t("value"), labels.t("projection"), labels.t("ci_low"), labels.t("ci_high")),
         number_formats={labels.t("numerator"): "#,##0", labels.t("denominator"): "#,##0"},

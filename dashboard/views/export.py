@@ -5,18 +5,24 @@ names it, and a file-name stem. The page previews the first rows; files are buil
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import date, timedelta
 
 import pandas as pd
 
 from dashboard import labels
 from dashboard.domain import indicators as ind
+from dashboard.domain import periods
 from dashboard.domain import units as unit_lookup
 from dashboard.domain.periods import Period
 from dashboard.domain.report import Report
 from dashboard.render import formats, tables
 from dashboard.render.exports import ExportContext
+from dashboard.views.cards import county_sites, sites_cell, township_sites
 
 TABLES: tuple[str, ...] = ("indicators_county", "indicators_township", "indicators_village", "births", "wcba")
+#: An indicator table's shapes: the matrix the pages show (a row per unit; value, status and n
+#: per indicator) or long (a row per unit × indicator, every number behind the value).
+LAYOUTS: tuple[str, ...] = ("matrix", "long")
 PERSON_LEVEL = frozenset({"births", "wcba"})
 WCBA_FILTERS: tuple[str, ...] = ("all", "long_acting", "without_long_acting")
 
@@ -32,6 +38,8 @@ class Selection:
     indicators: tuple[str, ...] = ()
     columns: tuple[str, ...] = ()  # registry lists: the columns to keep (all when empty)
     wcba_filter: str = "all"
+    layout: str = "matrix"
+    as_of: date | None = None  # the data's as-of date (the period's end when not given)
 
     @property
     def level(self) -> str | None:
@@ -51,13 +59,21 @@ class ExportTable:
     all_columns: tuple[str, ...]
 
 
+def presets(as_of: date) -> dict[str, Period]:
+    """The Export page's quick periods as of the data's as-of date (本年累计, 上月, 上季度, 全年)."""
+    today = as_of + timedelta(days=1)  # as_of is the end of the last complete month
+    return {name: periods.preset(name, today) for name in periods.PRESETS}
+
+
 def table_name(table: str) -> str:
     return labels.t(f"export_table_{table}")
 
 
-def scope_name(unit_rows: pd.DataFrame, selection: Selection, county_name: str) -> str:
+def scope_name(unit_rows: pd.DataFrame | None, selection: Selection, county_name: str) -> str:
+    if not selection.township or unit_rows is None:
+        return county_name
     chosen = unit_lookup.scope_units(unit_rows, selection.township, selection.village)
-    if not selection.township or chosen.empty:
+    if chosen.empty:
         return county_name
     name = str(chosen["township_name"].iloc[0])
     if selection.village and len(chosen) == 1:
@@ -73,33 +89,119 @@ def _filters(selection: Selection, title: str, scope: str) -> list[tuple[str, st
     ]
 
 
-def indicator_table(selection: Selection, report: Report, unit_rows: pd.DataFrame) -> ExportTable:
-    """An indicator table at the selection's level, within its scope and indicators."""
-    county = report.settings.county
-    scope = scope_name(unit_rows, selection, formats.county_name(county))
-    title = table_name(selection.table)
+def _chosen(selection: Selection) -> tuple[ind.Indicator, ...]:
+    """The selection's indicators in the catalogue's order (the order every page shows)."""
+    wanted = set(selection.indicators or (i.code for i in ind.HEADLINE))
+    return tuple(i for i in ind.CATALOGUE if i.code in wanted)
+
+
+def _scoped(selection: Selection, report: Report, unit_rows: pd.DataFrame | None) -> pd.DataFrame:
     result = report.result
     if selection.level == "township" and selection.township:
         result = result[result["code"] == selection.township]
-    elif selection.level == "village" and selection.township:
+    elif selection.level == "village" and selection.township and unit_rows is not None:
         chosen = unit_lookup.scope_units(unit_rows, selection.township, selection.village)
         result = result[result["code"].isin(set(chosen["village_code"]))]
-    chosen_codes = selection.indicators or tuple(i.code for i in ind.HEADLINE)
-    result = result[result["indicator"].isin(chosen_codes)]
-    frame = tables.indicator_export(result, county, level=True, township=selection.level == "village")
+    return result
+
+
+def indicator_table(
+    selection: Selection, report: Report, unit_rows: pd.DataFrame | None, county_report: Report | None = None
+) -> ExportTable:
+    """An indicator table at the selection's level, within its scope and indicators, as a
+    matrix or long. The township matrix leads with the county's row (``county_report``) when
+    the whole county is chosen: it is the overview's matrix, and the same file."""
+    county = report.settings.county
+    scope = scope_name(unit_rows, selection, formats.county_name(county))
+    title = table_name(selection.table)
+    chosen = _chosen(selection)
+    result = _scoped(selection, report, unit_rows)
+    result = result[result["indicator"].isin([i.code for i in chosen])]
+    notes_from = county_report.result if county_report is not None else result
     filters = _filters(selection, title, scope)
-    filters.append((labels.t("indicator"), "、".join(formats.indicator_short(c) for c in chosen_codes)))
-    context = tables.indicator_context(
-        title,
-        scope,
-        selection.period,
-        notes=formats.indicator_notes([ind.get(c) for c in chosen_codes], result),
-        as_of=selection.period.end,
-        filters=tuple(filters),
-    )
+    filters.append((labels.t("indicator"), "、".join(formats.indicator_short(i.code) for i in chosen)))
+    filters.append((labels.t("export_layout"), labels.t(f"export_layout_{selection.layout}")))
+    as_of = min(selection.as_of or selection.period.end, selection.period.end)
     words = formats.period_words(selection.period)
-    stem = (county.short_name, formats.file_scope(scope, county.name, county.name_en), title, words)
+    stem: tuple[str, ...] = (county.short_name, formats.file_scope(scope, county.name, county.name_en), title, words)
+    notes = formats.indicator_notes(chosen, notes_from)
+    if selection.layout == "long":
+        stem = (*stem[:-1], labels.t("export_long_stem"), words)
+        frame = tables.indicator_export(result, county, level=True, township=selection.level == "village")
+        context = tables.indicator_context(
+            title, scope, selection.period, notes=notes, as_of=as_of, filters=tuple(filters)
+        )
+        return ExportTable(frame, context, stem, False, tuple(frame.columns))
+    whole_county = selection.level == "township" and not selection.township and county_report is not None
+    if whole_county:
+        assert county_report is not None
+        both = county_report.result[county_report.result["indicator"].isin([i.code for i in chosen])]
+        result = pd.concat([both, result], ignore_index=True)
+    name_header = labels.t("village") if selection.level == "village" else labels.t("township")
+    matrix = tables.indicator_matrix(
+        result,
+        county,
+        chosen,
+        partial=not selection.period.is_full_year,
+        name_header=name_header,
+        township=selection.level == "village",
+    )
+    frame = matrix.frame
+    number_formats = dict(matrix.formats)
+    status_columns = list(matrix.status_columns)
+    if selection.level == "township":
+        frame, extra_formats, extra_status = _township_extras(frame, report, county_report, chosen)
+        number_formats.update(extra_formats)
+        status_columns.extend(extra_status)
+    context = ExportContext(
+        title=title,
+        scope=scope,
+        period=words,
+        as_of=as_of,
+        notes=notes,
+        filters=tuple(filters),
+        number_formats=number_formats,
+        status_columns=tuple(status_columns),
+    )
     return ExportTable(frame, context, stem, False, tuple(frame.columns))
+
+
+def _township_extras(
+    frame: pd.DataFrame, townships: Report, county_report: Report | None, chosen: tuple[ind.Indicator, ...]
+) -> tuple[pd.DataFrame, dict[str, str], list[str]]:
+    """The township matrix's last columns, as on the overview: new sites (with the service
+    targets) and the assessment score with 一票否决."""
+    frame = frame.copy()
+    codes = frame[labels.t("code")].astype(str)
+    number_formats: dict[str, str] = {}
+    status_columns: list[str] = []
+    if any(i.group == "service" for i in chosen) and townships.has_services:
+        per_township = township_sites(townships).set_index("code")
+        column = labels.t("sites_short")
+        texts, states = [], []
+        found = county_sites(county_report, townships) if county_report is not None else None
+        for code in codes:
+            if code in per_township.index:
+                row = per_township.loc[code]
+                texts.append(sites_cell(row["new"], row["goal"], row["status"]))
+                states.append(str(row["status"]))
+            elif found is not None:
+                texts.append(sites_cell(found.county_level, found.county_goal, found.status))
+                states.append(found.status)
+            else:
+                texts.append("")
+                states.append("")
+        frame[column] = texts
+        state_column = labels.t("matrix_status", name=column)
+        frame[state_column] = [formats.status_badge(s) if s else "" for s in states]
+        status_columns.append(state_column)
+    scored = townships.assessment.set_index("code")
+    score = labels.t("score")
+    frame[score] = [float(scored.loc[c, "score"]) if c in scored.index else float("nan") for c in codes]
+    number_formats[score] = "0.0"
+    veto = labels.t("veto")
+    frame[veto] = [formats.yes(bool(scored.loc[c, "veto"])) if c in scored.index else "" for c in codes]
+    return frame, number_formats, status_columns
 
 
 def records_table(

@@ -144,7 +144,7 @@ def build(
         township_options=dict(zip(t_frame["code"], t_frame["name"])),
         table=table,
         context=ExportContext(
-            title=title, scope=formats.county_name(county), period=words, status_column=labels.t("status")
+            title=title, scope=formats.county_name(county), period=words, status_columns=(labels.t("status"),)
         ),
         stem=(county.short_name, title, words),
         warning=boundaries.warning,

@@ -13,9 +13,9 @@ from dashboard.domain import indicators as ind
 from dashboard.domain.report import Report
 from dashboard.render import formats, tables
 from dashboard.render.cards import Card
-from dashboard.render.exports import ExportContext
 from dashboard.views import drilldown
 from dashboard.views.cards import all_cards, county_sites, sites_cell, township_sites
+from dashboard.views.export import ExportTable, Selection, indicator_table
 
 
 @dataclass(frozen=True)
@@ -28,9 +28,7 @@ class OverviewPage:
     cards: list[Card]
     matrix: pd.DataFrame
     matrix_status: pd.DataFrame
-    export_table: Callable[[], pd.DataFrame]
-    export_context: ExportContext
-    export_stem: tuple[str, ...]
+    export: Callable[[str], ExportTable]  # the matrix's file, by layout: 'matrix' (as shown) or 'long'
 
 
 def status_matrix(
@@ -69,11 +67,18 @@ def status_matrix(
 
 
 def matrix_export(
-    county: Report, townships: Report, indicators: tuple[ind.Indicator, ...] = ind.HEADLINE
-) -> pd.DataFrame:
-    """The matrix's numbers: one row per unit × indicator, real numbers (the one export shape)."""
-    both = pd.concat([county.result, townships.result], ignore_index=True)
-    return tables.indicator_export(both[both["indicator"].isin([i.code for i in indicators])], county.settings.county)
+    county: Report, townships: Report, indicators: tuple[ind.Indicator, ...], *, as_of: date, layout: str = "matrix"
+) -> ExportTable:
+    """The matrix's file: the Export page's township table for the whole county with the same
+    indicators — one builder, so the two pages give the same file."""
+    selection = Selection(
+        table="indicators_township",
+        period=county.period,
+        indicators=tuple(i.code for i in indicators),
+        layout=layout,
+        as_of=as_of,
+    )
+    return indicator_table(selection, townships, None, county_report=county)
 
 
 @dataclass(frozen=True)
@@ -162,13 +167,5 @@ def build(
         cards=all_cards(county, townships, county_last),
         matrix=table,
         matrix_status=status,
-        export_table=lambda: matrix_export(county, townships, shown),
-        export_context=tables.indicator_context(
-            labels.t("export_matrix_title"),
-            formats.county_name(c),
-            period,
-            notes=formats.indicator_notes(shown, county.result),
-            as_of=min(as_of, period.end),
-        ),
-        export_stem=(c.short_name, labels.t("export_matrix_title"), words),
+        export=lambda layout: matrix_export(county, townships, shown, as_of=as_of, layout=layout),
     )

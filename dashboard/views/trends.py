@@ -89,7 +89,7 @@ def build(data: SeriesData, period: Period, indicator: ind.Indicator, scope: str
             title=title,
             scope=scope,
             period=words,
-            status_column=labels.t("status"),
+            status_columns=(labels.t("status"),),
             number_formats={
                 labels.t("value"): "0.00",
                 labels.t("projection"): "0.00",

@@ -123,11 +123,30 @@ def test_xlsx_output(registry_path: Path, tmp_path: Path, capsys: pytest.Capture
     )
     assert code == 0, err
     assert out == ""
+    # The Export page's file for the same table: Chinese headers, status words, the 说明 sheet.
+    book = load_workbook(out_file)
+    sheet = book.worksheets[0]
+    header = [c.value for c in sheet[2]]
+    assert header[:2] == ["代码", "乡镇"] and "出生率（‰）" in header and "出生率 状态" in header
+    assert not set(header) & {"level", "numerator", "green", "permille"}
+    rows = {r[0]: dict(zip(header, r)) for r in sheet.iter_rows(min_row=3, values_only=True)}
+    assert rows["530823101"]["出生率（‰）"] == pytest.approx(8 / 172 * 1000)  # a real number
+    assert rows["530823101"]["出生率（‰）"] is not None and "达标" in rows["530823101"]["出生率 状态"]
+    assert sheet.page_setup.orientation == "landscape"
+    assert book.sheetnames[1] == "说明"
+
+
+def test_xlsx_long_layout(registry_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out_file = tmp_path / "长表.xlsx"
+    args = ["indicators", "--db", str(registry_path), "--period", "2024", "--level", "township"]
+    code, _, err = run_cli(capsys, *args, "--format", "xlsx", "--layout", "long", "--out", str(out_file))
+    assert code == 0, err
     sheet = load_workbook(out_file).worksheets[0]
     header = [c.value for c in sheet[2]]
-    assert header == CSV_COLUMNS
-    values = {(r[1], r[3]): r for r in sheet.iter_rows(min_row=3, values_only=True)}
-    assert values[("530823101", "birth_rate")][6] == pytest.approx(8 / 172 * 1000)  # a real number
+    assert {"指标", "分子", "分母", "数值", "状态"} <= set(header)
+    rows = [dict(zip(header, r)) for r in sheet.iter_rows(min_row=3, values_only=True)]
+    birth = next(r for r in rows if r["代码"] == "530823101" and r["指标"] == "人口出生率")
+    assert birth["数值"] == pytest.approx(8 / 172 * 1000) and birth["分子"] == 8
 
 
 @pytest.mark.parametrize(

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import re
+from datetime import date
+
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard.app.sources import indicator_report, open_registry
@@ -166,17 +170,114 @@ def test_meeting_cards_show_engine_values(app: AppTest, registry_url: str) -> No
 
 def test_export_page_choices_change_preview_and_count(app: AppTest) -> None:
     open_page(app, "pages/export.py", period="2024")
-    assert "共 5 行" in app.markdown[0].value  # county: five indicators
+
+    def rows() -> str:
+        return next(m.value for m in app.markdown if "行" in m.value)
+
+    assert "共 1 行" in rows()  # the county as a matrix: one row, five indicators across
+    columns = list(app.dataframe[0].value.columns)
+    assert {"出生率（‰）", "出生率 状态", "出生率 n"} <= set(columns)
+    app.radio(key="export_layout").set_value("long").run()
+    assert "共 5 行" in rows()  # long: a row per indicator
+    app.radio(key="export_layout").set_value("matrix").run()
     app.selectbox(key="export_table").set_value("indicators_village").run()
-    assert "共 15 行" in app.markdown[0].value  # 3 villages × 5
+    assert "共 3 行" in rows()  # 3 villages
     app.selectbox(key="export_township").set_value("530823101").run()
-    assert "共 10 行" in app.markdown[0].value  # 2 villages × 5
+    assert "共 2 行" in rows()  # 甲镇's 2 villages
     app.multiselect(key="export_indicators").set_value(["birth_rate"]).run()
-    assert "共 2 行" in app.markdown[0].value
+    assert "共 2 行" in rows()
+    assert not any(c.startswith("死亡率") for c in app.dataframe[0].value.columns)
     app.selectbox(key="export_table").set_value("births").run()
-    assert "共 8 行" in app.markdown[0].value  # 甲镇's births in 2024 (6 + 2)
+    assert "共 8 行" in rows()  # 甲镇's births in 2024 (6 + 2)
     app.selectbox(key="export_table").set_value("wcba").run()
     app.radio(key="export_wcba_filter").set_value("without_long_acting").run()
-    assert "共 4 行" in app.markdown[0].value  # 3 in 一村, 1 in 二村
+    assert "共 4 行" in rows()  # 3 in 一村, 1 in 二村
     preview = app.dataframe[0].value
     assert all("*" in n for n in preview["姓名"])
+
+
+class _January2025(date):
+    """'Today' for the presets: 10 January 2025, so every quick period falls in 2024."""
+
+    @classmethod
+    def today(cls) -> _January2025:
+        return cls(2025, 1, 10)
+
+
+def test_export_presets_set_the_period_everywhere(app: AppTest, monkeypatch: pytest.MonkeyPatch) -> None:
+    from dashboard.app.components import sidebar
+
+    monkeypatch.setattr(sidebar, "date", _January2025)
+    open_page(app, "pages/export.py", period="2024")
+    labels_seen = {b.key: b.label for b in app.button if b.key and b.key.startswith("export-preset-")}
+    assert labels_seen == {
+        "export-preset-ytd": "本年累计（2024年）",
+        "export-preset-last_month": "上月（2024年12月）",
+        "export-preset-last_quarter": "上季度（2024年第4季度）",
+        "export-preset-full_year": "全年（2024年）",
+    }
+    # A preset sets the sidebar's widgets (AppTest runs the page alone, not the sidebar: the
+    # browser suite follows the period to the URL and the file name).
+    app.button(key="export-preset-last_quarter").click().run()
+    assert not app.exception
+    period = {k: app.session_state[f"period_{k}"] for k in ("year", "kind", "quarter")}
+    assert period == {"year": 2024, "kind": "quarter", "quarter": 4}
+    app.button(key="export-preset-last_month").click().run()
+    assert (app.session_state["period_kind"], app.session_state["period_month"]) == ("month", 12)
+
+
+def test_export_presets_outside_the_data_are_disabled(app: AppTest) -> None:
+    open_page(app, "pages/export.py", period="2024")  # the registry's data ends in 2025; today is later
+    presets = {b.key: b for b in app.button if b.key and b.key.startswith("export-preset-")}
+    assert len(presets) == 4
+    assert all(presets[f"export-preset-{k}"].disabled for k in ("ytd", "last_month", "last_quarter"))  # 2026
+    assert not presets["export-preset-full_year"].disabled  # 2025 has data
+
+
+PAGES = ("overview", "ranking", "drilldown", "map", "trends", "services", "quality", "targets", "export", "meeting")
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_speaks_english_when_asked(app: AppTest, registry_url: str, page: str) -> None:
+    """?lang=en: titles, captions, notes, buttons, choices and table headers in English, the
+    period in English words — only the registry's own names (townships, villages) stay."""
+    from dashboard import labels
+
+    labels.set_language("en")  # AppTest formats widget options in the test's thread
+    try:
+        open_page(app, f"pages/{page}.py", period="2024-01..2024-09", lang="en")
+        names = _unit_names(registry_url)
+        texts = [
+            *(
+                e.value
+                for kind in ("title", "header", "subheader", "caption", "markdown", "warning", "info")
+                for e in getattr(app, kind)
+            ),
+            *(
+                w.label
+                for kind in ("button", "radio", "selectbox", "multiselect", "toggle")
+                for w in getattr(app, kind)
+            ),
+            *(str(c) for d in app.dataframe for c in d.value.columns),
+        ]
+        chinese = [t for t in texts if CJK.search(_without(str(t), names))]
+        assert not chinese, chinese[:5]
+        assert not any(".." in str(t) for t in texts)  # '2024-01..2024-09' is a code, not words
+    finally:
+        labels.set_language("zh")
+
+
+def _unit_names(registry_url: str) -> set[str]:
+    from data_access.db import reading
+    from data_access.queries.units import load_units
+
+    with reading(open_registry(registry_url)) as conn:
+        rows = load_units(conn)
+    return {str(n) for c in ("township_name", "village_name") for n in rows[c].dropna()}
+
+
+def _without(text: str, names: set[str]) -> str:
+    for name in sorted(names, key=len, reverse=True):
+        text = text.replace(name, "")
+    return text

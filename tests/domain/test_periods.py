@@ -7,11 +7,13 @@ from datetime import date
 import pytest
 
 from dashboard.domain.periods import (
+    PRESETS,
     PeriodError,
     age_cutoff,
     age_on,
     last_complete_month_end,
     parse_period,
+    preset,
     year_to_date,
 )
 from dashboard.render import formats
@@ -125,3 +127,21 @@ def test_leap_day_birthday_counts_from_first_of_march() -> None:
     assert age_on(born, date(2023, 2, 28)) == 14
     assert age_on(born, date(2023, 3, 1)) == 15
     assert age_on(born, date(2024, 2, 29)) == 16
+
+
+@pytest.mark.parametrize(
+    ("today", "ytd", "last_month", "last_quarter", "full_year"),
+    [
+        (date(2026, 12, 1), "2026-01..2026-11", "2026-11", "2026-Q3", "2025"),
+        (date(2026, 1, 15), "2025", "2025-12", "2025-Q4", "2025"),  # January: last year is complete
+        (date(2026, 2, 1), "2026-01", "2026-01", "2025-Q4", "2025"),
+        (date(2026, 3, 31), "2026-01..2026-02", "2026-02", "2025-Q4", "2025"),  # Q1 not ended yet
+        (date(2026, 4, 1), "2026-01..2026-03", "2026-03", "2026-Q1", "2025"),
+        (date(2027, 1, 1), "2026", "2026-12", "2026-Q4", "2026"),
+    ],
+)
+def test_export_presets_count_only_months_that_have_ended(
+    today: date, ytd: str, last_month: str, last_quarter: str, full_year: str
+) -> None:
+    got = {name: preset(name, today).label for name in PRESETS}
+    assert got == {"ytd": ytd, "last_month": last_month, "last_quarter": last_quarter, "full_year": full_year}

@@ -3,18 +3,22 @@ their marks — with no database and no Streamlit."""
 
 from __future__ import annotations
 
-from datetime import date
+import io
+import zipfile
+from dataclasses import replace
+from datetime import date, datetime
 
 import pandas as pd
 import pytest
+from openpyxl import load_workbook
 
 from dashboard import labels
 from dashboard.domain import indicators as ind
 from dashboard.domain import report as reports
 from dashboard.domain import targets as tr
 from dashboard.domain.periods import parse_period
-from dashboard.render import formats
-from dashboard.views import drilldown, meeting, overview, ranking
+from dashboard.render import exports, formats
+from dashboard.views import drilldown, export, meeting, overview, ranking
 from data_access import config
 from data_access.queries.services import SERVICE_COUNT_COLUMNS
 from tests.domain.test_indicators import counts, units
@@ -153,3 +157,70 @@ def test_english_rendering_of_the_same_report() -> None:
         assert page.heading.startswith(SETTINGS.county.name_en)
     finally:
         labels.set_language("zh")
+
+
+def _members(data: bytes) -> dict[str, bytes]:
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
+def test_overview_and_export_page_give_the_same_township_matrix_file() -> None:
+    """One builder: the overview's download and the Export page's township table (whole county,
+    the same indicators, chosen in any order) are the same file, name and bytes, once the
+    generation time is the same."""
+    county, townships = build("county", True), build("township", True)
+    as_of = date(2024, 1, 31)
+    for all_targets in (False, True):
+        page = overview.build(county, townships, None, as_of=as_of, all_targets=all_targets)
+        shown = ind.CATALOGUE if all_targets else ind.HEADLINE
+        for layout in export.LAYOUTS:
+            from_overview = page.export(layout)
+            selection = export.Selection(
+                table="indicators_township",
+                period=YEAR,
+                indicators=tuple(reversed([i.code for i in shown])),
+                layout=layout,
+                as_of=as_of,
+            )
+            from_export = export.indicator_table(selection, townships, UNITS, county_report=county)
+            assert from_overview.stem == from_export.stem
+            at = datetime(2024, 2, 1, 9, 30)
+            files = [
+                exports.to_xlsx_bytes(t.frame, replace(t.context, generated_at=at))
+                for t in (from_overview, from_export)
+            ]
+            assert _members(files[0]) == _members(files[1]), (all_targets, layout)
+            csv = [exports.to_csv_bytes(t.frame, t.context) for t in (from_overview, from_export)]
+            assert csv[0] == csv[1]
+    assert exports.safe_filename(*page.export("matrix").stem, suffix="xlsx") == "景东县_乡镇指标_2023年.xlsx"
+
+
+def test_matrix_file_reopened_says_what_the_page_shows() -> None:
+    """Every cell of the overview's matrix, read back from the .xlsx: the value to the display
+    precision, the status symbol and the '?' — and n, the denominator, beside them."""
+    county, townships = build("county"), build("township")
+    page = overview.build(county, townships, None, as_of=date(2024, 1, 31))
+    table = page.export("matrix")
+    sheet = load_workbook(io.BytesIO(exports.to_xlsx_bytes(table.frame, table.context))).worksheets[0]
+    header = [c.value for c in sheet[2]]
+    rows = [dict(zip(header, r)) for r in sheet.iter_rows(min_row=3, values_only=True)]
+    assert [r["乡镇"] for r in rows] == list(page.matrix["乡镇"])  # county first, then townships
+    result = pd.concat([county.result, townships.result]).set_index(["code", "indicator"])
+    for row, (_, shown) in zip(rows, page.matrix.iterrows()):
+        for indicator in ind.HEADLINE:
+            title = formats.column_title(indicator)
+            badge = str(row[f"{formats.indicator_short(indicator.code)} 状态"])
+            symbol, small = badge.split(" ")[0], badge.endswith("?")
+            value = row[title]
+            expected = (
+                formats.no_data_text()
+                if value is None
+                else f"{value:,.{indicator.decimals}f} {symbol}" + (" ?" if small else "")
+            )
+            assert shown[title] == expected, (row["乡镇"], title)
+            n = result.loc[(row["代码"], indicator.code), "denominator"]
+            assert row[f"{formats.indicator_short(indicator.code)} n"] == round(float(n))
+    assert sheet.cell(3, header.index("出生率（‰）") + 1).number_format == '0.00"‰"'
+    vetoed = next(r for r in rows if r["乡镇"] == "镇2")
+    score = townships.assessment.set_index("name").loc["镇2", "score"]
+    assert vetoed["一票否决"] == "是" and vetoed["考核得分"] == pytest.approx(score)

@@ -36,6 +36,7 @@ class Context:
     mine: str | None = None  # "my township" code, highlighted everywhere (?mine=…)
     covered: Covered | None = None  # how much of the period the registry's data covers
     access: Access = Access("anonymous", "viewer")  # who is using the session, and what they may see
+    years: tuple[int, ...] = ()  # the years the data covers (latest first): the period picker's choices
 
 
 def registry_url() -> str:
@@ -81,6 +82,12 @@ def _apply(period: Period) -> None:
     st.session_state.setdefault("period_month", 1)
     st.session_state.setdefault("period_from_month", 1)
     st.session_state.setdefault("period_to_month", period.end.month)
+
+
+def use_period(period: Period) -> None:
+    """Make ``period`` the sidebar's (a button's callback: the sidebar, the URL and every page
+    follow on the rerun)."""
+    _apply(period)
 
 
 def _usable(wanted: Period, years: list[int], today: date) -> str | None:
@@ -243,7 +250,15 @@ def render(today: date | None = None) -> Context:
     problem = cache.registry_problem(url)
     if problem:  # the pages still show the last summaries; lists and edits need the registry
         st.warning(labels.t("registry_down", problem=problem, when=formats.refreshed_at(snap.refreshed_at)))
-    context = Context(url=url, period=period, as_of=as_of, mine=mine, covered=coverage.of(period), access=access)
+    context = Context(
+        url=url,
+        period=period,
+        as_of=as_of,
+        mine=mine,
+        covered=coverage.of(period),
+        access=access,
+        years=tuple(years),
+    )
     st.session_state[_STATE] = context
     return context
 
@@ -276,6 +291,9 @@ def current(banner: bool = True) -> Context:
         PagesManager.uses_pages_directory = False
         st.rerun()
     context: Context = st.session_state[_STATE]
+    # The page's words in the URL's language, however the page was reached (a test or a
+    # legacy deep link runs it without app.py).
+    labels.set_language(st.query_params.get("lang", labels.language()))
     if banner:
         coverage_banner(context)
     return context

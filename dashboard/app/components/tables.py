@@ -46,7 +46,14 @@ PERSON_TABLE_CSS = (
 )
 
 
-def table(frame: pd.DataFrame, *, key: str, limit: int = 30, person_level: bool = False) -> None:
+def table(
+    frame: pd.DataFrame,
+    *,
+    key: str,
+    limit: int = 30,
+    person_level: bool = False,
+    number_formats: dict[str, str] | None = None,
+) -> None:
     """A plain table showing every row up to ``limit``; a missing value is an empty cell
     (Streamlit would write 'None'). A person-level table has no toolbar: its only download is
     the audited one (:func:`export_buttons`). An empty table is one line, not an empty grid."""
@@ -56,7 +63,15 @@ def table(frame: pd.DataFrame, *, key: str, limit: int = 30, person_level: bool 
         if frame.empty:
             st.caption(labels.t("table_no_rows"))
         else:
-            st.dataframe(frame, hide_index=True, key=key, height=fit_height(len(frame), limit), placeholder="")
+            config = {c: st.column_config.NumberColumn(format=f) for c, f in (number_formats or {}).items()}
+            st.dataframe(
+                frame,
+                hide_index=True,
+                key=key,
+                height=fit_height(len(frame), limit),
+                placeholder="",
+                column_config=config or None,
+            )
 
 
 def status_table(table: pd.DataFrame, status: pd.DataFrame, *, key: str) -> None:
@@ -74,11 +89,13 @@ def export_buttons(
     detail: str = "",
     xlsx: bool = True,
     access: Access | None = None,
+    alternative: tuple[Callable[[], pd.DataFrame], exports.ExportContext, tuple[str, ...]] | None = None,
 ) -> None:
     """An .xlsx and a .csv button for exactly the table shown; files are built on click only.
 
     ``person_level`` tables (registry lists) are logged when downloaded; ``xlsx=False`` offers
-    CSV alone (a table too long for one Excel sheet).
+    CSV alone (a table too long for one Excel sheet); ``alternative`` (build, context, stem)
+    adds the long layout of a matrix on the same row.
     """
     if person_level and access is None:
         raise ValueError("a person-level download needs the user's access (the audit log names them)")
@@ -88,6 +105,10 @@ def export_buttons(
         if person_level:  # refused outside the scope even if a button was crafted
             who.require_records([who.township] if who.role == "township" else [])
         return file_bytes(build(), context, fmt, person_level=person_level, access=who, detail=detail)
+
+    def make_long(fmt: str) -> bytes:
+        assert alternative is not None
+        return file_bytes(alternative[0](), alternative[1], fmt, person_level=False, access=who, detail=detail)
 
     mimes = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "csv": "text/csv"}
     with st.container(horizontal=True, gap="small"):
@@ -101,3 +122,14 @@ def export_buttons(
                 on_click="ignore",
                 icon=":material/download:",
             )
+        if alternative is not None:
+            for fmt in ("xlsx", "csv"):
+                st.download_button(
+                    labels.t(f"export_{fmt}") + labels.t("export_layout_button_long"),
+                    data=lambda fmt=fmt: make_long(fmt),  # type: ignore[misc]
+                    file_name=exports.safe_filename(*alternative[2], suffix=fmt),
+                    mime=mimes[fmt],
+                    key=f"{key}-long-{fmt}",
+                    on_click="ignore",
+                    icon=":material/download:",
+                )
