@@ -28,6 +28,7 @@ from dashboard.domain.errors import KeyedError
 from dashboard.domain.periods import PeriodError, last_complete_month_end, parse_period, year_to_date
 from dashboard.render import exports, formats
 from dashboard.views import export
+from dashboard.views import quality as quality_view
 from data_access import config, demo
 from data_access.db import (
     DEFAULT_DEMO_PATH,
@@ -285,13 +286,18 @@ def run_quality(args: argparse.Namespace) -> int:
         frame = report.counts
     if args.format == "csv":
         return _emit_csv(frame, args.out)
-    context = exports.ExportContext(
-        title=labels.t("quality_title"),
-        scope=sources.settings().county.name,
-        period=period.label,
-        filters=((labels.t("sidebar_period"), period.label),),
-    )
-    _atomic_write(args.out, exports.to_xlsx_bytes(frame, context))
+    if args.records:
+        context = exports.ExportContext(
+            title=labels.t("quality_title"),
+            scope=sources.settings().county.name,
+            period=formats.period_words(period),
+            filters=((labels.t("sidebar_period"), formats.period_words(period)),),
+        )
+        _atomic_write(args.out, exports.to_xlsx_bytes(frame, context))
+        return 0
+    # The counts as the quality page exports them: Chinese headers, check names, 说明.
+    page = quality_view.build(report, period, date.today(), sources.settings().county)
+    _atomic_write(args.out, exports.to_xlsx_bytes(page.counts_export, page.context))
     return 0
 
 

@@ -86,9 +86,7 @@ if view.table is not None:
         tables.status_table(view.table.display, view.table.status, key=f"drill-{view.level}-table")
     else:
         tables.table(view.table.display, key=f"drill-{view.level}-plain")
-    tables.export_buttons(
-        lambda: view.table.export, view.table.context, stem=view.table.stem, key=f"drill-{view.level}"
-    )
+    tables.table_buttons(view.table, key=f"drill-{view.level}")
     if view.table.status is not None:
         st.caption(labels.t("legend_marks"))
 

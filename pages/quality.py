@@ -21,7 +21,13 @@ with st.spinner(labels.t("quality_title")), stop_on_registry_error():
 st.title(view.heading)
 st.caption(view.note)
 tables.status_table(view.matrix, view.matrix_status, key="quality-matrix")
-tables.export_buttons(lambda: view.counts_export, view.context, stem=view.stem, key="quality-counts")
+tables.export_buttons(
+    lambda: view.counts_export,
+    view.context,
+    stem=view.stem,
+    key="quality-counts",
+    alternative=(lambda: view.counts_long, view.context, view.long_stem),
+)
 
 check = st.selectbox(
     labels.t("quality_choose_check"),

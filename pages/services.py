@@ -20,7 +20,7 @@ cards.render_cards(view.cards)
 st.caption(labels.t("legend_status"))
 st.subheader(labels.t("services_matrix"))
 tables.status_table(view.table.display, view.table.status, key="services-matrix")
-tables.export_buttons(lambda: view.table.export, view.table.context, stem=view.table.stem, key="services-matrix")
+tables.table_buttons(view.table, key="services-matrix")
 st.subheader(labels.t("services_quota"))
 if not view.quota_charts:
     st.caption(labels.t("services_no_quota"))

@@ -32,6 +32,8 @@ class Table:
     export: pd.DataFrame
     context: ExportContext
     stem: tuple[str, ...]
+    #: A matrix's other shape: a row per unit × indicator (frame, context, file-name stem).
+    long: tuple[pd.DataFrame, ExportContext, tuple[str, ...]] | None = None
 
 
 @dataclass(frozen=True)
@@ -166,6 +168,38 @@ def indicator_matrix(
         frame[n] = pd.to_numeric(rows["denominator"], errors="coerce").round().astype("Int64").to_numpy()
         number_formats[n] = "#,##0"
     return Matrix(frame.reset_index(drop=True), number_formats, tuple(status_columns))
+
+
+def matrix_table(
+    display: pd.DataFrame,
+    status: pd.DataFrame,
+    result: pd.DataFrame,
+    county: County,
+    indicators: Sequence[ind.Indicator],
+    *,
+    period: Period,
+    title: str,
+    scope: str,
+    stem: tuple[str, ...],
+    name_header: str,
+) -> Table:
+    """A status matrix as shown and its files: the matrix (value, status, n per indicator)
+    and, beside it, the long layout."""
+    codes = [i.code for i in indicators]
+    rows = result[result["indicator"].isin(codes)]
+    matrix = indicator_matrix(rows, county, indicators, partial=not period.is_full_year, name_header=name_header)
+    notes = formats.indicator_notes(indicators, rows)
+    context = ExportContext(
+        title=title,
+        scope=scope,
+        period=formats.period_words(period),
+        notes=notes,
+        number_formats=matrix.formats,
+        status_columns=matrix.status_columns,
+    )
+    long_stem = (*stem[:-1], labels.t("export_long_stem"), stem[-1])
+    long = (indicator_export(rows, county), indicator_context(title, scope, period, notes=notes), long_stem)
+    return Table(display, status, matrix.frame, context, stem, long)
 
 
 def indicator_context(

@@ -78,18 +78,23 @@ def indicator_table(result: pd.DataFrame, title: str, scope: str, period: Period
     display, status = tables.status_cells(
         result, county, ind.HEADLINE, partial=not period.is_full_year, name_header=labels.t("name"), with_code=True
     )
-    headline = result[result["indicator"].isin([i.code for i in ind.HEADLINE])]
-    return Table(
-        display=display,
-        status=status,
-        export=tables.indicator_export(headline, county),
-        context=tables.indicator_context(title, scope, period, notes=formats.indicator_notes(ind.HEADLINE, headline)),
-        stem=(
-            county.short_name,
-            formats.file_scope(scope, county.name, county.name_en),
-            title,
-            formats.period_words(period),
-        ),
+    stem = (
+        county.short_name,
+        formats.file_scope(scope, county.name, county.name_en),
+        title,
+        formats.period_words(period),
+    )
+    return tables.matrix_table(
+        display,
+        status,
+        result,
+        county,
+        ind.HEADLINE,
+        period=period,
+        title=title,
+        scope=scope,
+        stem=stem,
+        name_header=labels.t("name"),
     )
 
 

@@ -22,10 +22,12 @@ class QualityPage:
     note: str
     matrix: pd.DataFrame  # check × township counts (+ total)
     matrix_status: pd.DataFrame
-    counts_export: pd.DataFrame
+    counts_export: pd.DataFrame  # the matrix as shown: a row per check, a column per township
+    counts_long: pd.DataFrame  # a row per check and township
     totals: dict[str, int]
     context: ExportContext
     stem: tuple[str, ...]
+    long_stem: tuple[str, ...]
 
 
 def check_name(code: str) -> str:
@@ -44,9 +46,15 @@ def build(report: quality.QualityReport, period: Period, today: date, county: Co
     for column in display.columns[1:]:
         status[column] = display[column].map(lambda n: "green" if n == 0 else "red")
     status[display.columns[0]] = ""
-    export = counts.assign(check_name=counts["check"].map(check_name))[
-        ["check", "check_name", "township_code", "township_name", "count"]
-    ]
+    # The long file: a row per check and township, in words (the codes beside the names).
+    export = pd.DataFrame(
+        {
+            labels.t("quality_check_col"): counts["check"].map(check_name).to_numpy(),
+            labels.t("code"): counts["township_code"].to_numpy(),
+            labels.t("township"): counts["township_name"].to_numpy(),
+            labels.t("quality_count"): counts["count"].astype(int).to_numpy(),
+        }
+    )
     words = formats.period_words(period)
     as_of = last_complete_month_end(today)
     return QualityPage(
@@ -54,12 +62,14 @@ def build(report: quality.QualityReport, period: Period, today: date, county: Co
         note=labels.t("quality_note", months=quality.STALE_MONTHS, as_of=as_of.isoformat()),
         matrix=display,
         matrix_status=status,
-        counts_export=export,
+        counts_export=display,
+        counts_long=export,
         totals={c: int(counts.loc[counts["check"] == c, "count"].sum()) for c in quality.CHECKS},
         context=ExportContext(
             title=labels.t("quality_title"), scope=formats.county_name(county), period=words, as_of=as_of
         ),
         stem=(county.short_name, labels.t("quality_title"), words),
+        long_stem=(county.short_name, labels.t("quality_title"), labels.t("export_long_stem"), words),
     )
 
 

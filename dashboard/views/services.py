@@ -64,14 +64,17 @@ def build(county: Report, townships: Report, rewards_raw: pd.DataFrame | None, u
     display, status = tables.status_cells(
         service, c, ind.SERVICE, partial=not period.is_full_year, name_header=labels.t("name"), with_code=True
     )
-    table = Table(
+    table = tables.matrix_table(
         display,
         status,
-        tables.indicator_export(service, c),
-        tables.indicator_context(
-            labels.t("services_title"), scope, period, notes=formats.indicator_notes(ind.SERVICE, service)
-        ),
-        (c.short_name, labels.t("services_title"), words),
+        service,
+        c,
+        ind.SERVICE,
+        period=period,
+        title=labels.t("services_title"),
+        scope=scope,
+        stem=(c.short_name, labels.t("services_title"), words),
+        name_header=labels.t("name"),
     )
     sites, sites_status = sites_table(county, townships)
     rewards = tables.rewards_records(rewards_raw, units) if rewards_raw is not None else None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -230,3 +231,20 @@ def test_real_process_exit_code_and_no_traceback(tmp_path: Path) -> None:
     )
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr and proc.stderr.count("\n") == 1
+
+
+def test_quality_xlsx_is_the_quality_pages_file(
+    registry_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The CLI's quality workbook has the page's Chinese headers and check names, not codes."""
+    out_file = tmp_path / "质量.xlsx"
+    args = ["quality", "--db", str(registry_path), "--period", "2024", "--format", "xlsx", "--out", str(out_file)]
+    code, _, err = run_cli(capsys, *args)
+    assert code == 0, err
+    book = load_workbook(out_file)
+    sheet = book.worksheets[0]
+    header = [c.value for c in sheet[2]]
+    assert header and all(re.search(r"[\u4e00-\u9fff]", str(h)) for h in header), header
+    first = [c.value for c in sheet[3]]
+    assert first[0] and not re.fullmatch(r"[a-z_]+", str(first[0])), first  # a check's name, not its code
+    assert book.sheetnames[1] == "说明"

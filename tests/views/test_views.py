@@ -224,3 +224,15 @@ def test_matrix_file_reopened_says_what_the_page_shows() -> None:
     vetoed = next(r for r in rows if r["乡镇"] == "镇2")
     score = townships.assessment.set_index("name").loc["镇2", "score"]
     assert vetoed["一票否决"] == "是" and vetoed["考核得分"] == pytest.approx(score)
+
+
+def test_drilldown_villages_download_as_shown_and_long() -> None:
+    """A township's village table downloads as its matrix (a row per village) or long."""
+    villages = build("village")
+    result = villages.result[villages.result["township_code"] == "T4"]
+    table = drilldown.indicator_table(result, "村级指标", "镇4", YEAR, villages)
+    assert list(table.export["名称"]) == list(table.display["名称"])  # the rows the page shows
+    assert {"出生率（‰）", "出生率 状态", "出生率 n"} <= set(table.export.columns)
+    assert table.context.status_columns and table.long is not None
+    long, _, stem = table.long
+    assert len(long) == len(table.display) * len(ind.HEADLINE) and "长表" in stem

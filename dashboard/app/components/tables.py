@@ -12,6 +12,7 @@ from dashboard import labels
 from dashboard.app.audit import file_bytes
 from dashboard.domain.access import Access
 from dashboard.render import exports, style
+from dashboard.render.tables import Table
 
 
 def status_styler(table: pd.DataFrame, status: pd.DataFrame) -> pd.io.formats.style.Styler:
@@ -133,3 +134,15 @@ def export_buttons(
                     on_click="ignore",
                     icon=":material/download:",
                 )
+
+
+def table_buttons(shown: Table, *, key: str) -> None:
+    """The download buttons of a page's table: as shown, and long when it is a matrix."""
+    long = shown.long
+    export_buttons(
+        lambda: shown.export,
+        shown.context,
+        stem=shown.stem,
+        key=key,
+        alternative=(lambda: long[0], long[1], long[2]) if long is not None else None,
+    )
