@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import os
+import re
 import shutil
 import signal
 import socket
@@ -30,10 +31,14 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from dashboard.app.browser import wait_until_settled
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Locator, Page
 
 REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:  # `pytest e2e` from anywhere: import the app's packages
@@ -349,3 +354,28 @@ def artifacts() -> dict[str, Path]:
     for folder in (SCREENSHOTS, DOWNLOADS, LOGS):
         folder.mkdir(parents=True, exist_ok=True)
     return {"screenshots": SCREENSHOTS, "downloads": DOWNLOADS, "logs": LOGS}
+
+
+def selectbox(scope: Page | Locator, label: str) -> Locator:
+    """The selectbox whose label is exactly ``label``."""
+    from playwright.sync_api import Page
+
+    page = scope if isinstance(scope, Page) else scope.page
+    label_locator = page.locator('[data-testid="stWidgetLabel"]')  # `has=` is relative: not scoped
+    return scope.locator('[data-testid="stSelectbox"]').filter(
+        has=label_locator.filter(has_text=re.compile(rf"^\s*{re.escape(label)}\s*$"))
+    )
+
+
+def choose(page: Page, scope: Page | Locator, label: str, option: str) -> None:
+    """Pick ``option`` in the selectbox labelled ``label``."""
+    from playwright.sync_api import expect
+
+    box = selectbox(scope, label)
+    expect(box).to_have_count(1)
+    combo = box.get_by_role("combobox")
+    combo.click()
+    combo.fill(option)  # the option list is virtualised: filter it so the option is drawn
+    choice = page.get_by_role("option", name=option, exact=True)
+    expect(choice).to_be_visible()
+    choice.click()

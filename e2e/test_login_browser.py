@@ -10,12 +10,13 @@ import json
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
-from e2e.conftest import _free_port, shot, streamlit_server, wait_for_app
+from e2e.conftest import _free_port, choose, selectbox, shot, streamlit_server, wait_for_app
 
 oidc_provider_mock = pytest.importorskip("oidc_provider_mock")
 
@@ -24,19 +25,35 @@ COUNTY_USER, TOWNSHIP_USER, VIEWER_USER = "county@jingdong.example", "head@jingd
 
 
 @pytest.fixture(scope="module")
-def places(registry_url: str) -> dict[str, str]:
-    """Two townships of the registry and a village of each."""
+def places(registry_url: str) -> dict[str, Any]:
+    """Two townships of the registry and a village of each (codes and names), and the names
+    of every village and of the first township's villages."""
     engine = sa.create_engine(registry_url)
     with engine.connect() as conn:
         rows = conn.execute(
             sa.text(
-                "SELECT t.code, v.code FROM village v JOIN township t ON t.id = v.township_id ORDER BY t.code, v.code"
+                "SELECT t.code, v.code, t.name, v.name FROM village v JOIN township t ON t.id = v.township_id"
+                " ORDER BY t.code, v.code"
             )
         ).all()
     engine.dispose()
     first = rows[0]
     second = next(r for r in rows if r[0] != first[0])
-    return {"own": first[0], "own_village": first[1], "other": second[0], "other_village": second[1]}
+    return {
+        "own": first[0],
+        "own_village": first[1],
+        "own_name": first[2],
+        "other": second[0],
+        "other_village": second[1],
+        "other_name": second[2],
+        "villages": {r[1]: r[3] for r in rows},
+        "own_villages": [r[3] for r in rows if r[0] == first[0]],
+    }
+
+
+def grid_texts(scope: Locator) -> list[str]:
+    """The cell texts an ``st.dataframe`` draws (its first screen of rows)."""
+    return [t.strip() for t in scope.locator('[role="gridcell"]').all_inner_texts()]
 
 
 @pytest.fixture(scope="module")
@@ -141,9 +158,22 @@ def test_a_township_user_sees_its_own_township_only(
     open_village(page, base, places["other"], places["other_village"])  # a crafted URL
     assert person_tables(page) == 0
     expect(page.get_by_text("无权查看乡镇").first).to_be_visible()
+    # The Export page: its registry lists open on the user's township and hold only its
+    # villages; another township's list is refused in one line, with no rows.
     page.goto(f"{base}/export?period={PERIOD}")
     wait_for_app(page)
+    main = page.locator('[data-testid="stMain"]')
+    choose(page, main, "表格", "出生登记名单")
+    wait_for_app(page)
+    expect(selectbox(main, "乡镇").get_by_role("combobox")).to_have_value(places["own_name"])
+    assert person_tables(page) == 1
+    shown = {c for c in grid_texts(main) if c in places["villages"].values()}
+    assert shown and shown <= set(places["own_villages"]), shown
     shot(page, "login-township-export")
+    choose(page, main, "乡镇", places["other_name"])
+    wait_for_app(page)
+    expect(page.get_by_text("无权查看乡镇").first).to_be_visible()
+    assert person_tables(page) == 0
     views = [e for e in audit_lines(login_app) if e["user"] == TOWNSHIP_USER]
     assert views and {e["township"] for e in views} == {places["own"]}
 

@@ -40,6 +40,8 @@ from e2e.conftest import (
     _tail,
     wait_for_app,
 )
+from e2e.conftest import choose as _choose
+from e2e.conftest import selectbox as _selectbox
 from e2e.conftest import shot as _conftest_shot
 
 PERIOD = "2024"
@@ -258,26 +260,6 @@ def _assert_deck_drawn(deck: Locator, what: str) -> None:
     colours = len(set(pixels))
     # A blank canvas paints ~0 %; the tall county outline on a wide slide paints under 20 %.
     assert painted > 0.1 and colours > 8, f"{what}: map canvas looks empty ({painted:.0%} painted, {colours} colours)"
-
-
-def _selectbox(scope: Page | Locator, label: str) -> Locator:
-    """The selectbox whose label is exactly ``label``."""
-    page = scope if isinstance(scope, Page) else scope.page
-    label_locator = page.locator('[data-testid="stWidgetLabel"]')  # `has=` is relative: not scoped
-    return scope.locator('[data-testid="stSelectbox"]').filter(
-        has=label_locator.filter(has_text=re.compile(rf"^\s*{re.escape(label)}\s*$"))
-    )
-
-
-def _choose(page: Page, scope: Page | Locator, label: str, option: str) -> None:
-    box = _selectbox(scope, label)
-    expect(box).to_have_count(1)
-    combo = box.get_by_role("combobox")
-    combo.click()
-    combo.fill(option)  # the option list is virtualised: filter it so the option is drawn
-    choice = page.get_by_role("option", name=option, exact=True)
-    expect(choice).to_be_visible()
-    choice.click()
 
 
 def _wait_for_param(page: Page, name: str, present: bool = True, timeout_ms: int = 30_000) -> None:
