@@ -176,7 +176,7 @@ def test_overview_shows_cards_matrix_and_sidebar(new_page, viewport: str, regist
     expect(year).to_have_value("2024")
     assert _url_period(page) == "2024"
 
-    expect(page.get_by_role("button", name="导出 Excel")).to_be_visible()
+    expect(page.get_by_role("button", name="导出 Excel", exact=True)).to_be_visible()
     _assert_healthy(page)
     # The page must not scroll sideways at either size.
     overflow = page.evaluate(

@@ -633,7 +633,7 @@ NUMBER_COLUMNS = ("分子", "分母", "数值", "全年预测", "95%下限", "95
 
 
 def _download(page: Page, button_name: str) -> Path:
-    button = page.get_by_role("button", name=button_name)
+    button = page.get_by_role("button", name=button_name, exact=True)
     expect(button).to_be_visible()
     expect(button).to_be_enabled()
     with page.expect_download(timeout=60_000) as info:
