@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 from collections.abc import Callable
 from contextlib import nullcontext
 
@@ -101,3 +102,19 @@ def export_buttons(
                 on_click="ignore",
                 icon=":material/download:",
             )
+
+
+def document_button(label: str, build: Callable[[], bytes], *, file_name: str, mime: str, key: str) -> None:
+    """A download button whose file is built on click only. ``build`` runs in Streamlit's
+    worker thread, so it runs in a copy of this run's context: the session's language (a
+    context variable) carries over, and nothing it sets leaks back."""
+    context = contextvars.copy_context()
+    st.download_button(
+        label,
+        data=lambda: context.run(build),
+        file_name=file_name,
+        mime=mime,
+        key=key,
+        on_click="ignore",
+        icon=":material/description:",
+    )
