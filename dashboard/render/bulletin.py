@@ -20,7 +20,7 @@ import io
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 from docx import Document as new_document
 from docx.document import Document as DocxDocument
@@ -29,6 +29,7 @@ from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
+from docx.oxml.text.font import CT_RPr
 from docx.shared import Cm, Pt, RGBColor
 from docx.styles.style import ParagraphStyle
 from docx.table import Table as DocxTable
@@ -116,55 +117,54 @@ class _Sizes:
     body: float
     note: float
     table: float
-    small_table: float  # tables of many columns
     page: float
     line: float  # exact line spacing of body text
 
 
 # 二号 22 pt title, 三号 16 pt text (公文); English reads better a size smaller.
 SIZES = {
-    "zh": _Sizes(title=22, heading=16, body=16, note=12, table=10.5, small_table=9, page=9, line=28),
-    "en": _Sizes(title=18, heading=14, body=12, note=10, table=9.5, small_table=8.5, page=8.5, line=18),
+    "zh": _Sizes(title=22, heading=16, body=16, note=12, table=10.5, page=9, line=28),
+    "en": _Sizes(title=18, heading=14, body=12, note=10, table=9.5, page=8.5, line=18),
 }
-WIDE_TABLE = 8  # columns from which a table's text is set smaller
+WIDE_TABLE = 8  # columns from which a table is set smaller rather than wrapped
+SMALLEST_TABLE_PT = 7.5
+PT_CM = 2.54 / 72
+CELL_MARGIN_CM = 0.08
 
 
-def _set_fonts(rpr_parent: object, east_asia: str, size: float | None = None, bold: bool | None = None) -> None:
-    """Latin and East Asian font names (and size, weight) on a style or run element, with the
-    theme-font attributes removed — Word prefers a theme font over a named one."""
-    rpr = rpr_parent.get_or_add_rPr()  # type: ignore[attr-defined]
-    fonts = rpr.find(qn("w:rFonts"))
-    if fonts is None:
-        fonts = OxmlElement("w:rFonts")
-        rpr.insert(0, fonts)
+def _set_fonts(rpr: CT_RPr, east_asia: str, size: float | None = None, bold: bool | None = None) -> None:
+    """Latin and East Asian font names (and size, weight) on a run-properties element, with
+    the theme-font attributes removed — Word prefers a theme font over a named one. Elements
+    go where the schema puts them (python-docx's own insertion order)."""
+    fonts = rpr.get_or_add_rFonts()
     for theme in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
         fonts.attrib.pop(qn(theme), None)
-    fonts.set(qn("w:ascii"), LATIN)
-    fonts.set(qn("w:hAnsi"), LATIN)
-    fonts.set(qn("w:cs"), LATIN)
+    for name in ("w:ascii", "w:hAnsi", "w:cs"):
+        fonts.set(qn(name), LATIN)
     fonts.set(qn("w:eastAsia"), east_asia)
     fonts.set(qn("w:hint"), "eastAsia")  # quotes and dashes in the East Asian font
-    if size is not None:
-        for tag in ("w:sz", "w:szCs"):
-            el = rpr.find(qn(tag))
-            if el is None:
-                el = OxmlElement(tag)
-                rpr.append(el)
-            el.set(qn("w:val"), str(int(round(size * 2))))
     if bold is not None:
-        for tag in ("w:b", "w:bCs"):
-            el = rpr.find(qn(tag))
-            if bold and el is None:
-                rpr.append(OxmlElement(tag))
-            elif not bold and el is not None:
-                rpr.remove(el)
+        rpr._remove_b()
+        rpr._remove_bCs()
+        if bold:
+            rpr.get_or_add_b()
+            rpr.get_or_add_bCs()
+    if size is not None:
+        half_points = str(int(round(size * 2)))
+        sz = rpr.get_or_add_sz()
+        sz.set(qn("w:val"), half_points)
+        complex_size = rpr.find(qn("w:szCs"))
+        if complex_size is None:
+            complex_size = OxmlElement("w:szCs")
+            sz.addnext(complex_size)
+        complex_size.set(qn("w:val"), half_points)
 
 
-def _language(rpr: object) -> None:
-    lang = rpr.find(qn("w:lang"))  # type: ignore[attr-defined]
+def _language(rpr: CT_RPr) -> None:
+    lang = rpr.find(qn("w:lang"))
     if lang is None:
         lang = OxmlElement("w:lang")
-        rpr.append(lang)  # type: ignore[attr-defined]
+        rpr.append(lang)  # the last element the run properties here carry
     lang.set(qn("w:val"), "en-US")
     lang.set(qn("w:eastAsia"), "zh-CN")
     lang.set(qn("w:bidi"), "ar-SA")
@@ -173,17 +173,11 @@ def _language(rpr: object) -> None:
 def _defaults(doc: DocxDocument, sizes: _Sizes) -> None:
     """Document-wide run defaults: the body fonts, Chinese as the East Asian language."""
     defaults = doc.styles.element.find(qn("w:docDefaults"))
-    rpr_default = defaults.find(qn("w:rPrDefault"))
-    rpr = rpr_default.find(qn("w:rPr"))
-
-    class _Holder:  # _set_fonts wants something with get_or_add_rPr
-        def get_or_add_rPr(self) -> object:
-            return rpr
-
-    _set_fonts(_Holder(), BODY_FONT, sizes.body)
+    rpr = defaults.find(qn("w:rPrDefault")).find(qn("w:rPr"))
+    _set_fonts(rpr, BODY_FONT, sizes.body)
     _language(rpr)
     normal = doc.styles["Normal"]
-    _set_fonts(normal.element, BODY_FONT, sizes.body)
+    _set_fonts(normal.element.get_or_add_rPr(), BODY_FONT, sizes.body)
     normal.font.color.rgb = RGBColor(0, 0, 0)
 
 
@@ -206,7 +200,7 @@ def _paragraph_style(
     assert isinstance(style, ParagraphStyle)
     style.base_style = doc.styles["Normal"]
     style.quick_style = True
-    _set_fonts(style.element, east_asia, size, bold)
+    _set_fonts(style.element.get_or_add_rPr(), east_asia, size, bold)
     fmt = style.paragraph_format
     if align is not None:
         fmt.alignment = align
@@ -334,21 +328,68 @@ def _page_frame(doc: DocxDocument, content: Document) -> None:
 
 
 def _display_width(text: str) -> int:
-    """Columns a text takes: a Chinese character counts two."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    """Half-ems a text takes: a Chinese character counts two, so do the status symbols and
+    arrows (drawn from a symbol font, about an em wide); Latin letters and digits one."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" or "\u2190" <= ch <= "\u27bf" else 1 for ch in text)
 
 
-def column_widths(table: Table, total_cm: float = TEXT_WIDTH_CM) -> list[float]:
-    """Widths in cm that share the text width by each column's longest line (headers wrap
-    at about eight characters, cells at about twenty), none narrower than 1.2 cm."""
-    want = []
+def _units(table: Table) -> list[int]:
+    """Each column's longest line in half-ems: headers wrap past six characters, cells past
+    twenty; none narrower than two characters."""
+    out = []
     for i, header in enumerate(table.columns):
         cells = [_display_width(row[i]) for row in table.rows] or [0]
-        want.append(max(min(_display_width(header), 10), min(max(cells), 40), 4))
-    scale = total_cm / sum(want)
-    widths = [max(w * scale, 1.2) for w in want]
-    shrink = total_cm / sum(widths)
-    return [w * shrink for w in widths]
+        out.append(max(min(_display_width(header), 12), min(max(cells), 40), 4))
+    return out
+
+
+def fit(table: Table, size_pt: float, *, shrink: bool, total_cm: float = TEXT_WIDTH_CM) -> tuple[float, list[float]]:
+    """The type size and the column widths (cm, filling the text width) for ``table``.
+
+    A wide table (``shrink``) is set smaller, down to 7.5 pt, until every column's longest
+    line fits on one line. Otherwise, when the lines do not fit, the columns of long text
+    (more than eight characters) give up width and wrap; short cells — values, status words
+    — keep theirs. Spare width is shared in proportion.
+    """
+    units = _units(table)
+
+    def natural(size: float) -> list[float]:
+        return [u * size * PT_CM / 2 + 2 * CELL_MARGIN_CM for u in units]
+
+    size = size_pt
+    while shrink and sum(natural(size)) > total_cm and size > SMALLEST_TABLE_PT:
+        size -= 0.5
+    widths = natural(size)
+    if sum(widths) > total_cm:
+        long = [u > 16 for u in units]
+        fixed = sum(w for w, is_long in zip(widths, long) if not is_long)
+        flexible = sum(w for w, is_long in zip(widths, long) if is_long)
+        room = total_cm - fixed
+        if flexible and room >= 1.5 * sum(long):  # the long columns take what is left
+            widths = [w * room / flexible if is_long else w for w, is_long in zip(widths, long)]
+    scale = total_cm / sum(widths)
+    return size, [w * scale for w in widths]
+
+
+def column_widths(table: Table, size_pt: float = 10.5, *, shrink: bool = False) -> list[float]:
+    """The column widths (cm) :func:`fit` gives ``table`` at ``size_pt``."""
+    return fit(table, size_pt, shrink=shrink)[1]
+
+
+def _cell_margins(table: DocxTable) -> None:
+    """Narrow left and right cell margins (Word's default 0.19 cm wastes a wide table's width)."""
+    margins = OxmlElement("w:tblCellMar")
+    for side in ("left", "right"):
+        edge = OxmlElement(f"w:{side}")
+        edge.set(qn("w:w"), str(round(CELL_MARGIN_CM / 2.54 * 1440)))
+        edge.set(qn("w:type"), "dxa")
+        margins.append(edge)
+    properties = table._tbl.tblPr
+    look = properties.find(qn("w:tblLook"))  # the schema puts the margins before it
+    if look is not None:
+        look.addprevious(margins)
+    else:
+        properties.append(margins)
 
 
 def _repeat_header(row_element: object) -> None:
@@ -379,8 +420,8 @@ def _table(doc: DocxDocument, table: Table, sizes: _Sizes) -> DocxTable:
     out.style = doc.styles["Table Grid"]
     out.alignment = WD_TABLE_ALIGNMENT.CENTER
     out.autofit = False
-    widths = column_widths(table)
-    size = sizes.small_table if len(table.columns) >= WIDE_TABLE else sizes.table
+    size, widths = fit(table, sizes.table, shrink=len(table.columns) >= WIDE_TABLE)
+    _cell_margins(out)
     long_column = [any(_display_width(r[i]) > 16 for r in table.rows) for i in range(len(table.columns))]
 
     def fill(cell: object, text: str, *, bold: bool, left: bool) -> None:
@@ -396,15 +437,15 @@ def _table(doc: DocxDocument, table: Table, sizes: _Sizes) -> DocxTable:
     _repeat_header(head._tr)
     _keep_whole(head._tr)
     for i, (cell, title) in enumerate(zip(head.cells, table.columns)):
-        fill(cell, title, bold=True, left=False)
-        _shade(cell, "D9D9D9")
         cell.width = Cm(widths[i])
+        _shade(cell, "D9D9D9")  # before fill(): the schema puts w:shd before w:vAlign
+        fill(cell, title, bold=True, left=False)
     for values in table.rows:
         row = out.add_row()
         _keep_whole(row._tr)
         for i, (cell, text) in enumerate(zip(row.cells, values)):
-            fill(cell, text, bold=False, left=long_column[i])
             cell.width = Cm(widths[i])
+            fill(cell, text, bold=False, left=long_column[i])
     for i, column in enumerate(out.columns):
         column.width = Cm(widths[i])
     return out
@@ -455,7 +496,8 @@ def to_docx(content: Document) -> DocxDocument:
     props.subject = content.subtitle
     props.author = content.author
     props.last_modified_by = content.author
-    props.created = props.modified = content.generated_at
+    # Core properties are UTC; the generation time is the local clock's.
+    props.created = props.modified = content.generated_at.astimezone(UTC).replace(tzinfo=None)
     props.language = "en-US" if content.language == "en" else "zh-CN"
     props.revision = 1
     return doc

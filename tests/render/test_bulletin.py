@@ -4,7 +4,7 @@ every missed target with value and target, the header and footer of every page, 
 from __future__ import annotations
 
 import io
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import docx
 import pytest
@@ -58,7 +58,11 @@ SAMPLE = render.Document(
     sections=(
         render.Section(
             "一、表格",
-            (render.Table(("排名", "乡镇", "未达标"), (("1", "甲镇", "出生率、自然增长率、计划生育率 ?、长效节育率"),)),),
+            (
+                render.Table(
+                    ("排名", "乡镇", "未达标"), (("1", "甲镇", "出生率、自然增长率、计划生育率 ?、长效节育率"),)
+                ),
+            ),
         ),
     ),
     page_template="第 {page} 页 共 {pages} 页",
@@ -157,4 +161,4 @@ def test_a4_page_tables_repeat_their_header_row_and_fit_the_text_width() -> None
 def test_the_generation_time_is_the_files_own() -> None:
     when = datetime(2024, 3, 15, 9, 30)
     document = reopen(render.to_docx_bytes(render.Document("t", "s", "h", "f", (), generated_at=when)))
-    assert document.core_properties.created == when.astimezone(timezone.utc)  # local time, stored as UTC
+    assert document.core_properties.created == when.astimezone(UTC)  # local time, stored as UTC

@@ -152,7 +152,11 @@ def test_the_document_has_numbered_sections_and_every_township() -> None:
     ]
     subheadings = [b.text for b in document.sections[2].blocks if getattr(b, "kind", "") == "subheading"]
     assert len(subheadings) == len(got.ranking_codes)
-    assert subheadings[0].startswith("（一）") and subheadings[-1].startswith("（四）镇2") and "一票否决" in subheadings[-1]
+    assert (
+        subheadings[0].startswith("（一）")
+        and subheadings[-1].startswith("（四）镇2")
+        and "一票否决" in subheadings[-1]
+    )
     assert got.period_words in document.header and got.as_of.isoformat() in document.footer
     assert "2024-03-15 09:30" in document.footer
     assert got.file_name == "景东县_目标监测通报_2023年.docx"
