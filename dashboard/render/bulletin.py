@@ -34,6 +34,7 @@ from docx.shared import Cm, Pt, RGBColor
 from docx.styles.style import ParagraphStyle
 from docx.table import Table as DocxTable
 from docx.text.paragraph import Paragraph as DocxParagraph
+from lxml import etree
 
 MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
@@ -239,7 +240,6 @@ def _styles(doc: DocxDocument, sizes: _Sizes) -> None:
     _paragraph_style(doc, STYLE_NOTE, BODY_FONT, sizes.note, indent_chars=2, before=2, after=2)
     _paragraph_style(doc, STYLE_TABLE, TABLE_FONT, sizes.table)
     _paragraph_style(doc, STYLE_PAGE, TABLE_FONT, sizes.page, align=centre)
-    doc.styles[STYLE_PLAIN].paragraph_format.alignment = None
     signature = _paragraph_style(doc, "Bulletin Signature", BODY_FONT, sizes.body, align=right, line=sizes.line)
     signature.paragraph_format.right_indent = Pt(sizes.body * 2)
 
@@ -250,8 +250,6 @@ def _font_table(doc: DocxDocument) -> None:
     part = next((rel.target_part for rel in doc.part.rels.values() if rel.reltype.endswith("/fontTable")), None)
     if part is None:
         return
-    from lxml import etree
-
     root = etree.fromstring(part.blob)
     known = {f.get(qn("w:name")) for f in root.findall(qn("w:font"))}
     for name in CJK_FONTS:
