@@ -4,6 +4,7 @@ every missed target with value and target, the header and footer of every page, 
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import docx
@@ -21,7 +22,10 @@ from tests.views.test_bulletin import model
 
 
 @pytest.fixture(autouse=True)
-def _chinese() -> None:
+def _chinese() -> Iterator[None]:
+    """Chinese for each test, and again after it (an English test must not leak)."""
+    labels.set_language("zh")
+    yield
     labels.set_language("zh")
 
 

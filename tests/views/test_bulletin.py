@@ -4,6 +4,7 @@ quality counts are the quality page's — and the dates it states are the right 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date, datetime
 
 import pandas as pd
@@ -26,7 +27,10 @@ GENERATED = datetime(2024, 3, 15, 9, 30, 12)
 
 
 @pytest.fixture(autouse=True)
-def _chinese() -> None:
+def _chinese() -> Iterator[None]:
+    """Chinese for each test, and again after it (an English test must not leak)."""
+    labels.set_language("zh")
+    yield
     labels.set_language("zh")
 
 
