@@ -1,4 +1,4 @@
-"""Command line: ``python -m dashboard {demo-db,indicators,quality,refresh,bench}``.
+"""Command line: ``python -m dashboard {demo-db,indicators,quality,refresh,bulletin,bench}``.
 
 Every failure the user can cause (bad URL, unreachable or non-contract database, unknown
 period or level, unwritable file) prints one line on stderr and exits non-zero; files are
@@ -13,7 +13,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import pandas as pd
@@ -27,6 +27,7 @@ from dashboard.domain.coverage import FuturePeriod, refuse_future
 from dashboard.domain.errors import KeyedError
 from dashboard.domain.periods import PeriodError, last_complete_month_end, parse_period, year_to_date
 from dashboard.render import exports, formats
+from dashboard.views import bulletin as bulletin_view
 from dashboard.views import export
 from dashboard.views import quality as quality_view
 from data_access import config, demo
@@ -128,6 +129,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     refresh.add_argument("--full", action="store_true", help="rebuild everything instead of updating what changed")
     refresh.add_argument("--today", help=argparse.SUPPRESS)
+
+    bulletin = sub.add_parser("bulletin", help="the period's bulletin as a Word file (.docx)")
+    bulletin.add_argument("--db", required=True, help="SQLAlchemy URL or SQLite file path of the registry")
+    bulletin.add_argument("--period", required=True, help="2024, 2024-Q2, 2024-06, 2024-01..2024-09")
+    bulletin.add_argument("--out", required=True, help="the .docx file to write")
+    # SUPPRESS: without it the subcommand's default would overwrite a --lang given before it.
+    bulletin.add_argument("--lang", choices=labels.LANGUAGES, default=argparse.SUPPRESS, help="zh or en")
+    bulletin.add_argument("--today", help=argparse.SUPPRESS)  # fixes 'today' for reproducible tests
 
     bench = sub.add_parser("bench", help="time the performance budgets (pages, refresh, naive route)")
     bench.add_argument("--scale", type=float, default=1.0, help="scale of the SQLite demo county")
@@ -301,6 +310,58 @@ def run_quality(args: argparse.Namespace) -> int:
     return 0
 
 
+# --------------------------------------------------------------------------- bulletin
+
+
+def _writable_docx(path: str) -> str:
+    """``path`` if it names a .docx file that can be written (checked before the work starts)."""
+    target = Path(path)
+    if target.suffix.lower() != ".docx":
+        raise CliError(labels.t("err_docx_extension", path=path), EXIT_USAGE)
+    try:
+        if target.is_dir():
+            raise IsADirectoryError(21, os.strerror(21))
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+        os.close(fd)
+        Path(probe).unlink()
+    except OSError as exc:
+        raise CliError(labels.t("err_write", path=path, reason=exc.strerror or exc)) from exc
+    return path
+
+
+def run_bulletin(args: argparse.Namespace) -> int:
+    """The period's 通报 from the summaries the app reads (built first when there are none);
+    one line with the file's path."""
+    today = date.fromisoformat(args.today) if args.today else date.today()
+    try:
+        period = parse_period(args.period)
+        refuse_future(period, today)
+    except (PeriodError, FuturePeriod) as exc:
+        raise CliError(formats.message(exc), EXIT_USAGE) from exc
+    out = _writable_docx(args.out)
+    try:
+        registry = open_registry(args.db, LONG_STATEMENT_TIMEOUT_S)  # long: a first summary build
+        store_engine = sources.open_store_url(config.summary_url(args.db))
+        data = sources.period_reports(registry, store_engine, period)
+    except KeyedError as exc:
+        raise CliError(_registry_message(exc)) from exc
+    refreshed = date.fromisoformat(data.refreshed_at[:10]) if data.refreshed_at else None
+    model = bulletin_view.build(
+        data.county,
+        data.townships,
+        data.townships_last,
+        data.villages,
+        data.checks,
+        today=today,
+        generated_at=datetime.now(),
+        refreshed=refreshed,
+    )
+    _atomic_write(out, bulletin_view.docx_bytes(model))
+    print(labels.t("bulletin_written", path=out))
+    return 0
+
+
 # --------------------------------------------------------------------------- refresh
 
 
@@ -452,6 +513,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_quality(args)
         if args.command == "refresh":
             return run_refresh(args)
+        if args.command == "bulletin":
+            return run_bulletin(args)
         if args.command == "bench":
             return bench.run(args)
     except CliError as exc:

@@ -54,6 +54,13 @@ else:
         st.caption(iv.funnel_note)
     tables.table(iv.table, key="indicator-ranking-table")
     tables.export_buttons(lambda: iv.export, iv.context, stem=iv.stem, key="indicator-ranking")
+tables.document_button(
+    labels.t("bulletin_download"),
+    lambda: loaders.bulletin_file(context.url, context.period, context.access),
+    file_name=loaders.bulletin_name(context.url, context.period),
+    mime=loaders.BULLETIN_MIME,
+    key="bulletin-docx",
+)
 st.caption(labels.t("legend_marks"))
 for note in view.notes:
     st.caption(note)

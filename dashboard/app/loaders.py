@@ -4,7 +4,7 @@ page, so that a page reads its widgets, calls one loader and renders the page mo
 from __future__ import annotations
 
 import dataclasses
-from datetime import date
+from datetime import date, datetime
 
 import pandas as pd
 import streamlit as st
@@ -17,7 +17,7 @@ from dashboard.domain.access import Access, AccessDenied
 from dashboard.domain.periods import Period, PeriodError
 from dashboard.domain.report import Report
 from dashboard.render import formats
-from dashboard.views import drilldown, export, meeting, overview, quality, ranking, services, trends
+from dashboard.views import bulletin, drilldown, export, meeting, overview, quality, ranking, services, trends
 from dashboard.views import map as map_view
 
 
@@ -48,6 +48,36 @@ def ranking_page(url: str, period: Period, *, choice: str, funnel_level: str, mi
     before = _last_year(url, period, "township")
     villages = cache.report(url, period, "village") if choice != "score" and funnel_level == "village" else None
     return ranking.build(now, before, choice=choice, mine=mine, funnel_report=villages)
+
+
+BULLETIN_MIME = bulletin.MIME
+
+
+def bulletin_name(url: str, period: Period) -> str:
+    """The 通报's file name (景东县_目标监测通报_2025年第3季度.docx), known before it is built."""
+    return bulletin.file_name(cache.settings().county, period)
+
+
+def bulletin_file(url: str, period: Period, access: Access, today: date | None = None) -> bytes:
+    """The period's 通报 (.docx) from the reports the pages read; its download is logged like
+    every other (who, role, period). Every role may have it: the ranking it carries is shown to
+    all, and it holds aggregates and village names, no person-level row."""
+    today = today or date.today()
+    townships = cache.report(url, period, "township")
+    stamp = cache.snapshot(url).refreshed_at
+    model = bulletin.build(
+        cache.report(url, period, "county"),
+        townships,
+        _last_year(url, period, "township"),
+        cache.report(url, period, "village"),
+        cache.quality(url, period),
+        today=today,
+        generated_at=datetime.now(),
+        refreshed=date.fromisoformat(stamp[:10]) if stamp else None,
+    )
+    data = bulletin.docx_bytes(model)
+    audit.write(access, "download", model.title, model.county_name, period.label, len(model.ranking_codes), fmt="docx")
+    return data
 
 
 def map_page(

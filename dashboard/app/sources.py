@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from dashboard.domain import quality
 from dashboard.domain import report as reports
 from dashboard.domain import targets as tr
 from dashboard.domain.coverage import Coverage
-from dashboard.domain.periods import Period, last_complete_month_end
+from dashboard.domain.periods import Period, PeriodError, last_complete_month_end
 from dashboard.domain.settings import Settings
 from dashboard.render import formats
 from dashboard.render.maps import geometry
@@ -214,6 +215,43 @@ def summary_quality(store_engine: sa.Engine, snap: read.Snapshot, period: Period
         unit_rows = read.load_units(conn, snap.generation)
         findings = read.quality_findings(conn, snap.generation, period, unit_rows.index)
     return read.quality_report(findings, unit_rows)
+
+
+@dataclass(frozen=True)
+class PeriodReports:
+    """What the 通报 of a period reads, as the pages read it: the county, township and village
+    reports, the townships a year earlier (None: no such period), the quality counts, and when
+    the summaries were refreshed (ISO time)."""
+
+    county: reports.Report
+    townships: reports.Report
+    townships_last: reports.Report | None
+    villages: reports.Report
+    checks: quality.QualityReport  # the data-quality findings, counted
+    refreshed_at: str
+
+
+def period_reports(registry: sa.Engine, store_engine: sa.Engine, period: Period) -> PeriodReports:
+    """A period's reports from the summaries, as the app reads them (built first, as the app
+    does on its first run, when there are none; a period outside their years read live)."""
+    snap = ensure_summary(lambda: registry, store_engine)
+
+    def inputs(p: Period) -> reports.Inputs:
+        return summary_inputs(registry, store_engine, snap, p) if snap.covers(p) else load_inputs(registry, p)
+
+    now = inputs(period)
+    try:
+        last: reports.Report | None = reports.build(inputs(period.same_period_last_year()), "township")
+    except PeriodError:
+        last = None
+    return PeriodReports(
+        county=reports.build(now, "county"),
+        townships=reports.build(now, "township"),
+        townships_last=last,
+        villages=reports.build(now, "village"),
+        checks=summary_quality(store_engine, snap, period),
+        refreshed_at=snap.refreshed_at,
+    )
 
 
 def boundaries(seats: pd.DataFrame) -> Boundaries:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 from collections.abc import Callable
 from contextlib import nullcontext
 
@@ -111,12 +112,15 @@ def export_buttons(
         assert alternative is not None
         return file_bytes(alternative[0](), alternative[1], fmt, person_level=False, access=who, detail=detail)
 
+    # Files are built in Streamlit's worker thread: in a copy of this run's context, so that
+    # the session's language (a context variable) names the 说明 sheet and the title row.
+    run = contextvars.copy_context()
     mimes = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "csv": "text/csv"}
     with st.container(horizontal=True, gap="small"):
         for fmt in ("xlsx", "csv") if xlsx else ("csv",):
             st.download_button(
                 labels.t(f"export_{fmt}"),
-                data=lambda fmt=fmt: make(fmt),  # type: ignore[misc]
+                data=lambda fmt=fmt: run.copy().run(make, fmt),  # type: ignore[misc]
                 file_name=exports.safe_filename(*stem, suffix=fmt),
                 mime=mimes[fmt],
                 key=f"{key}-{fmt}",
@@ -127,7 +131,7 @@ def export_buttons(
             for fmt in ("xlsx", "csv"):
                 st.download_button(
                     labels.t(f"export_{fmt}") + labels.t("export_layout_button_long"),
-                    data=lambda fmt=fmt: make_long(fmt),  # type: ignore[misc]
+                    data=lambda fmt=fmt: run.copy().run(make_long, fmt),  # type: ignore[misc]
                     file_name=exports.safe_filename(*alternative[2], suffix=fmt),
                     mime=mimes[fmt],
                     key=f"{key}-long-{fmt}",
@@ -145,4 +149,20 @@ def table_buttons(shown: Table, *, key: str) -> None:
         stem=shown.stem,
         key=key,
         alternative=(lambda: long[0], long[1], long[2]) if long is not None else None,
+    )
+
+
+def document_button(label: str, build: Callable[[], bytes], *, file_name: str, mime: str, key: str) -> None:
+    """A download button whose file is built on click only. ``build`` runs in Streamlit's
+    worker thread, so it runs in a copy of this run's context: the session's language (a
+    context variable) carries over, and nothing it sets leaks back."""
+    context = contextvars.copy_context()
+    st.download_button(
+        label,
+        data=lambda: context.copy().run(build),  # a copy per click: two clicks may overlap
+        file_name=file_name,
+        mime=mime,
+        key=key,
+        on_click="ignore",
+        icon=":material/description:",
     )
