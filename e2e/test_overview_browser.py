@@ -262,6 +262,32 @@ def test_excel_export_downloads_the_matrix(new_page, artifacts: dict[str, Path],
     _assert_healthy(page)
 
 
+def test_an_english_session_downloads_an_english_workbook(new_page) -> None:
+    """?lang=en: the file is built in the download's thread, yet speaks the session's language:
+    English headers, status words, title row and notes sheet."""
+    page: Page = new_page("1920x1080")
+    page.goto("/?period=2024&lang=en")
+    wait_for_app(page)
+    button = page.get_by_role("button", name="Export Excel", exact=True)
+    with page.expect_download(timeout=60_000) as info:
+        button.click()
+    target = DOWNLOADS / f"en-{info.value.suggested_filename}"
+    info.value.save_as(target)
+    workbook = openpyxl.load_workbook(target)
+    try:
+        assert workbook.sheetnames[1] == "Notes", workbook.sheetnames
+        sheet = workbook.worksheets[0]
+        header = [c.value for c in sheet[2]]
+        assert header[:2] == ["Code", "Township"], header
+        title = str(sheet.cell(1, 1).value)
+        assert "data as of" in title and not re.search(r"[\u4e00-\u9fff]", title.replace("景东", "")), title
+        statuses = {sheet.cell(r, header.index("Birth rate status") + 1).value for r in range(3, sheet.max_row + 1)}
+        assert statuses and all(re.search(r"[A-Za-z]", str(v)) for v in statuses), statuses
+    finally:
+        workbook.close()
+    wait_for_app(page)
+
+
 # Texts that the browser cut off (ellipsis or clipped overflow). ``scrollWidth`` is rounded
 # to whole pixels and misses a text 0.6 px too wide, which Chromium still ends in '…':
 # compare the text's own layout width with its box instead.
