@@ -1,4 +1,4 @@
-"""Command line: ``python -m dashboard {demo-db,indicators,quality,refresh,bench}``.
+"""Command line: ``python -m dashboard {demo-db,indicators,quality,refresh,meeting-pack,bench}``.
 
 Every failure the user can cause (bad URL, unreachable or non-contract database, unknown
 period or level, unwritable file) prints one line on stderr and exits non-zero; files are
@@ -27,6 +27,8 @@ from dashboard.domain.coverage import FuturePeriod, refuse_future
 from dashboard.domain.errors import KeyedError
 from dashboard.domain.periods import PeriodError, parse_period, year_to_date
 from dashboard.render import exports, formats
+from dashboard.render.pack import PackError
+from dashboard.views import meeting
 from data_access import config, demo
 from data_access.db import (
     DEFAULT_DEMO_PATH,
@@ -120,6 +122,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     refresh.add_argument("--full", action="store_true", help="rebuild everything instead of updating what changed")
     refresh.add_argument("--today", help=argparse.SUPPRESS)
+
+    pack = sub.add_parser("meeting-pack", help="the meeting deck as one PDF or PowerPoint file")
+    pack.add_argument("--db", required=True, help="SQLAlchemy URL or SQLite file path")
+    pack.add_argument("--period", required=True, help="2024, 2024-Q2, 2024-06, 2024-01..2024-09")
+    pack.add_argument("--out", required=True, help="output file: .pdf or .pptx")
 
     bench = sub.add_parser("bench", help="time the performance budgets (pages, refresh, naive route)")
     bench.add_argument("--scale", type=float, default=1.0, help="scale of the SQLite demo county")
@@ -243,6 +250,28 @@ def run_indicators(args: argparse.Namespace) -> int:
         notes=tuple((i.code, f"{formats.indicator_name(i.code)}（{formats.unit_label(i.unit)}）") for i in chosen),
     )
     _atomic_write(args.out, exports.to_xlsx_bytes(frame, context))
+    return 0
+
+
+# --------------------------------------------------------------------------- meeting pack
+
+
+def run_meeting_pack(args: argparse.Namespace) -> int:
+    """The meeting deck of ``--period`` as ``--out`` (.pdf or .pptx), from the registry."""
+    kind = Path(args.out).suffix.lower().lstrip(".")
+    if kind not in ("pdf", "pptx"):
+        raise CliError(labels.t("cli_meeting_pack_format", path=args.out), EXIT_USAGE)
+    try:
+        period = parse_period(args.period)
+        refuse_future(period, date.today())
+    except (PeriodError, FuturePeriod) as exc:
+        raise CliError(formats.message(exc), EXIT_USAGE) from exc
+    try:
+        deck = sources.meeting_deck(open_registry(args.db), period)
+        data = meeting.pack_file(deck, kind)
+    except (RegistryError, PackError) as exc:
+        raise CliError(_registry_message(exc)) from exc
+    _atomic_write(args.out, data)
     return 0
 
 
@@ -439,6 +468,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_quality(args)
         if args.command == "refresh":
             return run_refresh(args)
+        if args.command == "meeting-pack":
+            return run_meeting_pack(args)
         if args.command == "bench":
             return bench.run(args)
     except CliError as exc:

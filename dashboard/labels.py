@@ -454,6 +454,10 @@ _TEXT: Final[dict[str, tuple[str, str]]] = {
         "The same slides, one a page, with the period, the data's date and the small-numbers note",
     ),
     "meeting_pack_title": ("{county}人口计生目标完成情况 会议材料", "{county}: targets meeting pack"),
+    "err_pack_font": (
+        "找不到中文字体 {path}（请安装 fonts-noto-cjk）",
+        "no CJK font at {path} (install fonts-noto-cjk)",
+    ),
     "cli_meeting_pack_format": (
         "输出文件须以 .pdf 或 .pptx 结尾：{path}",
         "the output file must end in .pdf or .pptx: {path}",

@@ -34,6 +34,22 @@ controls[1].button(labels.t("meeting_next"), on_click=step, args=(1,), key="meet
 leave = controls[2].button(labels.t("meeting_exit"), key="meeting-exit", help=keys)
 auto = controls[3].toggle(labels.t("meeting_auto"), key="meeting_auto")
 seconds = controls[4].number_input(labels.t("meeting_seconds"), 5, 600, 30, step=5, key="meeting_seconds")
+# The pack to hand round: the deck as it stands, made when clicked (and logged).
+for column, kind, mime in (
+    (controls[5], "pdf", "application/pdf"),
+    (controls[6], "pptx", "application/vnd.openxmlformats-officedocument.presentationml.presentation"),
+):
+    column.download_button(
+        labels.t(f"meeting_pack_{kind}"),
+        data=lambda kind=kind: loaders.meeting_pack(
+            context.url, context.period, kind, context.access, st.session_state.get("meeting_generation")
+        ),
+        file_name=f"{labels.t('page_meeting')}_{context.period.label}.{kind}",
+        mime=mime,
+        key=f"meeting-pack-{kind}",
+        help=labels.t("meeting_pack_help"),
+        on_click="ignore",
+    )
 with controls[7]:  # a presenter's clicker sends these keys
     add_shortcuts(
         **{"meeting-next": ["arrowright", "pagedown", " "], "meeting-prev": ["arrowleft", "pageup"]},

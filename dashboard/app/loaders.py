@@ -298,6 +298,17 @@ def warm_meeting_slide(url: str, period: Period, slide: str, generation: int) ->
     cache.warm(("slide", url, generation, period.label, slide, labels.language()), build)
 
 
+def meeting_pack(url: str, period: Period, kind: str, access: Access, generation: int | None = None) -> bytes:
+    """The meeting pack (``kind`` 'pdf' or 'pptx') of the deck on screen, its download logged
+    like every other."""
+    deck = meeting_deck(url, period, None, generation)
+    data = meeting.pack_file(deck, kind)
+    county = formats.county_name(cache.settings().county)
+    audit.write(access, "download", labels.t("meeting_pack_title", county=county), county, period.label, len(meeting.SLIDES),
+                fmt=kind)  # fmt: skip
+    return data
+
+
 def meeting_charts(deck: meeting.MeetingDeck) -> list[str]:
     """The deck's charts as spec JSON, in slide order (what :func:`cache.svg` draws)."""
     charts = [deck.score_chart] if deck.score_chart is not None else []

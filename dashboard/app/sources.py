@@ -18,12 +18,13 @@ from dashboard.domain import quality
 from dashboard.domain import report as reports
 from dashboard.domain import targets as tr
 from dashboard.domain.coverage import Coverage
-from dashboard.domain.periods import Period, last_complete_month_end
+from dashboard.domain.periods import Period, PeriodError, last_complete_month_end
 from dashboard.domain.settings import Settings
 from dashboard.render import formats
 from dashboard.render.maps import geometry
+from dashboard.views import meeting
 from dashboard.views import targets as target_views
-from dashboard.views.map import Boundaries
+from dashboard.views.map import Boundaries, seats
 from data_access import config, demo
 from data_access.db import (
     LONG_STATEMENT_TIMEOUT_S,
@@ -269,3 +270,21 @@ def copy_targets(engine: sa.Engine, from_year: int, to_year: int, *, allowed: bo
         raise target_views.TargetEditError(labels.t("target_err_copy_exists", year=to_year, n=existing))
     frame, _, _ = target_editor(engine, from_year)
     return save_targets(engine, to_year, frame, allowed=allowed)
+
+
+# --------------------------------------------------------------------------- meeting pack
+
+
+def meeting_deck(engine: sa.Engine, period: Period) -> meeting.MeetingDeck:
+    """Every slide of the meeting deck, straight from the registry (the CLI's path; the app
+    reads the same reports from its summaries)."""
+    county = indicator_report(engine, period, "county")
+    try:
+        last: reports.Report | None = indicator_report(engine, period.same_period_last_year(), "county")
+    except PeriodError:
+        last = None
+    townships = indicator_report(engine, period, "township")
+    villages = indicator_report(engine, period, "village")
+    with reading(engine) as conn:
+        unit_rows = units.load_units(conn)
+    return meeting.build(county, last, townships, villages, None, boundaries(seats(unit_rows)))

@@ -4,16 +4,19 @@ furthest behind. Built from the same reports as every other page."""
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import altair as alt
 import pandas as pd
+from PIL import Image as PILImage
 
 from dashboard import labels
 from dashboard.domain import indicators as ind
 from dashboard.domain.periods import Period
 from dashboard.domain.report import Report
-from dashboard.render import charts, formats, style
+from dashboard.render import charts, formats, pack, style, vega
 from dashboard.render.cards import Card
 from dashboard.render.maps.slide_map import SlideMap, slide_map
 from dashboard.render.tables import StatusTable
@@ -246,3 +249,82 @@ def build(
         map=meeting_map(townships, boundaries) if wanted("map") and townships and boundaries else None,
         laggards=laggards(villages) if wanted("laggards") and villages else None,
     )
+
+
+def _png(chart: alt.TopLevelMixin) -> pack.Image:
+    data = vega.to_png(chart, scale=2.0)
+    width, height = PILImage.open(io.BytesIO(data)).size
+    return pack.Image(data, width, height)
+
+
+def pack_pages(deck: MeetingDeck) -> list[pack.Page]:
+    """The deck's slides as the meeting pack's pages (``deck`` built with every slide): the
+    same words and values, charts and the map drawn to PNG."""
+    out: list[pack.Page] = []
+    for kind in SLIDES:
+        title = labels.t(f"meeting_slide_{kind}")
+        if kind == "targets":
+            groups = []
+            for group, columns in (("headline", 5), ("service", 7)):
+                members = [c for c in deck.cards if c.group == group]
+                if members:
+                    groups.append((labels.t(f"overview_group_{group}"), members, columns))
+            out.append(pack.Page(kind, title, deck.title, cards=groups, lines=[labels.t("legend_marks")]))
+        elif kind == "scorecard" and deck.scorecard is not None:
+            card = deck.scorecard
+            n_cols = len(card.text.columns)
+            table = pack.Table(
+                header=[str(c) for c in card.text.columns],
+                rows=[[str(v) for v in row] for row in card.text.itertuples(index=False)],
+                status=[[str(v) for v in row] for row in card.status.itertuples(index=False)],
+                muted=[[bool(v) for v in row] for row in card.small.itertuples(index=False)],
+                widths=[0.6, 1.5] + [1.0] * (n_cols - 2),
+            )
+            out.append(pack.Page(kind, title, deck.title, table=table, lines=[labels.t("meeting_scorecard_note")]))
+        elif kind == "ranking" and deck.score_chart is not None:
+            out.append(pack.Page(kind, title, deck.title, image=_png(deck.score_chart)))
+        elif kind == "map" and deck.map is not None:
+            side = deck.map.side
+            lines = [deck.map.rule, *(words for _s, _sym, words in deck.map.swatches)]
+            if deck.map.schematic:
+                lines.append(labels.t("map_schematic"))
+            out.append(
+                pack.Page(
+                    kind,
+                    title,
+                    deck.title,
+                    image=_png(deck.map.map.chart),
+                    side_lines=lines,
+                    side_table=pack.Table(
+                        [str(c) for c in side.columns],
+                        [[str(v) for v in r] for r in side.itertuples(index=False)],
+                        widths=[1.6, 1.2, 1.0],
+                    ),
+                )
+            )
+        elif kind == "laggards" and deck.laggards is not None:
+            frame = deck.laggards
+            out.append(
+                pack.Page(
+                    kind,
+                    title,
+                    deck.title,
+                    table=pack.Table(
+                        [str(c) for c in frame.columns],
+                        [[str(v) for v in r] for r in frame.itertuples(index=False)],
+                        widths=[1.0, 1.2, 0.8, 4.0],
+                    ),
+                )
+            )
+    return out
+
+
+def pack_file(deck: MeetingDeck, kind: str, generated: datetime | None = None) -> bytes:
+    """The meeting pack's bytes (``kind`` 'pdf' or 'pptx') from a deck built with every slide:
+    the page's download and the CLI's file."""
+    info = pack.PackInfo(
+        period=formats.period_words(deck.period),
+        as_of=deck.as_of,
+        generated=(generated or datetime.now()).strftime("%Y-%m-%d %H:%M"),
+    )
+    return pack.pack_bytes(pack_pages(deck), info, kind, title=deck.title)
