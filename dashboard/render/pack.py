@@ -13,6 +13,7 @@ deck by ``views.meeting.pack_pages``) is laid out once; the two writers draw it.
 from __future__ import annotations
 
 import io
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -152,17 +153,20 @@ def _pdf_table(pdf: _Pdf, table: Table, x: float, y: float, w: float, bottom: fl
     scale = w / sum(widths)
     cols = [c * scale for c in widths]
     n = len(table.rows) + 1
-    row_h = min(size * 2.0, (bottom - y) / max(n + 0.6, 1))
+    row_h = min(size * 2.0, (bottom - y) / max(n + 1, 1))
     size = min(size, row_h / 1.6)
-    head_h = row_h * 1.6
+    pdf.set_font("cjk", "B", size)
+    # A header too wide for its column wraps onto a second line (the scorecard's long names).
+    wraps = [max(1, math.ceil(pdf.get_string_width(text) / max(cw - 4, 1))) for text, cw in zip(table.header, cols)]
+    line_h = size * 1.2
+    head_h = max(wraps) * line_h + 6
     pdf.set_fill_color(*_rgb("#102a43"))
     pdf.rect(x, y, w, head_h, style="F")
     pdf.set_text_color(255, 255, 255)
-    pdf.set_font("cjk", "B", size)
     cx = x
-    for text, cw in zip(table.header, cols):  # a long header wraps onto a second line
-        pdf.set_xy(cx, y + 1)
-        pdf.multi_cell(cw, size * 1.2, text, align="C")
+    for text, cw, k in zip(table.header, cols, wraps):
+        pdf.set_xy(cx, y + (head_h - k * line_h) / 2)
+        pdf.multi_cell(cw, line_h, text, align="C")
         cx += cw
     pdf.set_text_color(17, 17, 17)
     ty = y + head_h

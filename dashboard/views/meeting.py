@@ -193,13 +193,17 @@ def meeting_map(townships: Report, boundaries: Boundaries, *, height: int = MAP_
     legend stating that rule in words, and the same in a table beside it (rank order)."""
     rows = overall_status(townships)
     order = townships.assessment.set_index("code")["rank"]
+    veto = townships.assessment.set_index("code")["veto"].astype(bool).to_dict()
     rows = rows.assign(label_value=[f"{v:.1f}" for v in rows["value"]], _rank=rows["code"].map(order))
     rows = rows.sort_values(["_rank", "code"], kind="stable").reset_index(drop=True)
     drawn = slide_map(boundaries.geojson, rows, height=height, max_width=MAP_MAX_WIDTH)
     side = pd.DataFrame(
         {
             labels.t("township"): rows["name"].to_numpy(),
-            labels.t("status"): [formats.status_badge(s) for s in rows["status"]],
+            labels.t("status"): [
+                formats.status_badge(s) + (f"（{labels.t('veto')}）" if veto.get(c, False) else "")
+                for s, c in zip(rows["status"], rows["code"])
+            ],
             labels.t("score"): rows["label_value"].to_numpy(),
         }
     )
