@@ -278,13 +278,12 @@ def copy_targets(engine: sa.Engine, from_year: int, to_year: int, *, allowed: bo
 def meeting_deck(engine: sa.Engine, period: Period) -> meeting.MeetingDeck:
     """Every slide of the meeting deck, straight from the registry (the CLI's path; the app
     reads the same reports from its summaries)."""
-    county = indicator_report(engine, period, "county")
+    now = load_inputs(engine, period)  # one read of the registry for every level
+    county, townships, villages = (reports.build(now, level) for level in ("county", "township", "village"))
     try:
         last: reports.Report | None = indicator_report(engine, period.same_period_last_year(), "county")
     except PeriodError:
         last = None
-    townships = indicator_report(engine, period, "township")
-    villages = indicator_report(engine, period, "village")
     with reading(engine) as conn:
         unit_rows = units.load_units(conn)
     return meeting.build(county, last, townships, villages, None, boundaries(seats(unit_rows)))

@@ -144,7 +144,7 @@ class _Pdf(FPDF):
         """Wrapped text from (x, y); returns the y below it."""
         self.set_font("cjk", "B" if bold else "", size)
         self.set_xy(x, y)
-        self.multi_cell(w, size * 1.3, text, new_x="LMARGIN", new_y="NEXT")
+        self.multi_cell(w, size * 1.3, text, align="L", new_x="LMARGIN", new_y="NEXT")
         return float(self.get_y())
 
 
@@ -191,7 +191,7 @@ def _pdf_table(pdf: _Pdf, table: Table, x: float, y: float, w: float, bottom: fl
 def _pdf_cards(pdf: _Pdf, groups: Sequence[tuple[str, list[Card], int]], top: float, bottom: float) -> float:
     y = top
     width = PAGE_W - 2 * MARGIN
-    heights = {"headline": 150.0, "service": 170.0}
+    heights = {"headline": 165.0, "service": 190.0}
     for group, members, columns in groups:
         pdf.text_at(MARGIN, y, width, group, 13, bold=True)
         y += 20
@@ -206,7 +206,9 @@ def _pdf_cards(pdf: _Pdf, groups: Sequence[tuple[str, list[Card], int]], top: fl
             pdf.rect(cx, y, 5, ch, style="F")
             ly = y + 5
             for kind, text in card_lines(card):
-                size = {"title": 11.5, "value": 21 if columns == 5 else 16, "badge": 11}.get(kind, 9.5)
+                size = {"title": 14 if columns == 5 else 12, "value": 28 if columns == 5 else 20, "badge": 13}.get(
+                    kind, 11.5 if columns == 5 else 10
+                )
                 if kind == "value" and card.small_numbers:
                     pdf.set_text_color(110, 110, 110)
                 if kind == "badge":

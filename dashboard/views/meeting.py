@@ -273,7 +273,7 @@ def pack_pages(deck: MeetingDeck) -> list[pack.Page]:
                 members = [c for c in deck.cards if c.group == group]
                 if members:
                     groups.append((labels.t(f"overview_group_{group}"), members, columns))
-            out.append(pack.Page(kind, title, deck.title, cards=groups, lines=[labels.t("legend_marks")]))
+            out.append(pack.Page(kind, title, deck.title, cards=groups))  # the marks' legend is on every page
         elif kind == "scorecard" and deck.scorecard is not None:
             card = deck.scorecard
             n_cols = len(card.text.columns)
