@@ -5,6 +5,7 @@ deck is built for them."""
 
 from __future__ import annotations
 
+import io
 import json
 import re
 
@@ -119,3 +120,20 @@ def test_a_new_generation_is_shown_only_once_the_deck_is_built_for_it(
     # Shown for the first time, or two refreshes behind (the store no longer keeps it): the current one.
     assert loaders.meeting_generation(registry_url, period, None) == current + 1
     assert loaders.meeting_generation(registry_url, period, current - 1) == current + 1
+
+
+def test_the_pack_download_is_the_deck_and_is_logged(app: AppTest, registry_url: str, tmp_path, monkeypatch) -> None:
+    from pptx import Presentation
+
+    from dashboard.domain.access import Access
+
+    log = tmp_path / "exports.log"
+    monkeypatch.setenv("DASHBOARD_EXPORT_LOG", str(log))
+    open_page(app, "pages/meeting.py", period="2024")  # the app's caches, as the button's click has them
+    data = loaders.meeting_pack(registry_url, parse_period("2024"), "pptx", Access("chair@county", "county"))
+    assert len(Presentation(io.BytesIO(data)).slides) == len(meeting.SLIDES)
+    entries = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
+    assert len(entries) == 1
+    entry = entries[0]
+    assert entry["user"] == "chair@county" and entry["action"] == "download" and entry["format"] == "pptx"
+    assert entry["period"] == "2024" and entry["rows"] == len(meeting.SLIDES) and "会议材料" in entry["table"]
