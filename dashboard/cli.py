@@ -1,4 +1,4 @@
-"""Command line: ``python -m dashboard {demo-db,indicators,quality,refresh,bulletin,bench}``.
+"""Command line: ``python -m dashboard {demo-db,indicators,quality,refresh,bulletin,meeting-pack,bench}``.
 
 Every failure the user can cause (bad URL, unreachable or non-contract database, unknown
 period or level, unwritable file) prints one line on stderr and exits non-zero; files are
@@ -27,8 +27,9 @@ from dashboard.domain.coverage import FuturePeriod, refuse_future
 from dashboard.domain.errors import KeyedError
 from dashboard.domain.periods import PeriodError, last_complete_month_end, parse_period, year_to_date
 from dashboard.render import exports, formats
+from dashboard.render.pack import PackError
 from dashboard.views import bulletin as bulletin_view
-from dashboard.views import export
+from dashboard.views import export, meeting
 from dashboard.views import quality as quality_view
 from data_access import config, demo
 from data_access.db import (
@@ -137,6 +138,10 @@ def build_parser() -> argparse.ArgumentParser:
     # SUPPRESS: without it the subcommand's default would overwrite a --lang given before it.
     bulletin.add_argument("--lang", choices=labels.LANGUAGES, default=argparse.SUPPRESS, help="zh or en")
     bulletin.add_argument("--today", help=argparse.SUPPRESS)  # fixes 'today' for reproducible tests
+    pack = sub.add_parser("meeting-pack", help="the meeting deck as one PDF or PowerPoint file")
+    pack.add_argument("--db", required=True, help="SQLAlchemy URL or SQLite file path")
+    pack.add_argument("--period", required=True, help="2024, 2024-Q2, 2024-06, 2024-01..2024-09")
+    pack.add_argument("--out", required=True, help="output file: .pdf or .pptx")
 
     bench = sub.add_parser("bench", help="time the performance budgets (pages, refresh, naive route)")
     bench.add_argument("--scale", type=float, default=1.0, help="scale of the SQLite demo county")
@@ -260,6 +265,31 @@ def run_indicators(args: argparse.Namespace) -> int:
     )
     table = export.indicator_table(selection, report, None, county_report=built.get("county"))
     _atomic_write(args.out, exports.to_xlsx_bytes(table.frame, table.context))
+    return 0
+
+
+# --------------------------------------------------------------------------- meeting pack
+
+
+def run_meeting_pack(args: argparse.Namespace) -> int:
+    """The meeting deck of ``--period`` as ``--out`` (.pdf or .pptx), from the summaries the
+    meeting page reads (built first when there are none)."""
+    kind = Path(args.out).suffix.lower().lstrip(".")
+    if kind not in ("pdf", "pptx"):
+        raise CliError(labels.t("cli_meeting_pack_format", path=args.out), EXIT_USAGE)
+    try:
+        period = parse_period(args.period)
+        refuse_future(period, date.today())
+    except (PeriodError, FuturePeriod) as exc:
+        raise CliError(formats.message(exc), EXIT_USAGE) from exc
+    try:
+        registry = open_registry(args.db, LONG_STATEMENT_TIMEOUT_S)  # long: a first summary build
+        store_engine = sources.open_store_url(config.summary_url(args.db))
+        deck = sources.meeting_deck(registry, store_engine, period)
+        data = meeting.pack_file(deck, kind)
+    except (KeyedError, PackError) as exc:
+        raise CliError(_registry_message(exc)) from exc
+    _atomic_write(args.out, data)
     return 0
 
 
@@ -515,6 +545,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_refresh(args)
         if args.command == "bulletin":
             return run_bulletin(args)
+        if args.command == "meeting-pack":
+            return run_meeting_pack(args)
         if args.command == "bench":
             return bench.run(args)
     except CliError as exc:

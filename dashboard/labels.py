@@ -509,6 +509,32 @@ _TEXT: Final[dict[str, tuple[str, str]]] = {
     "bulletin_download": ("下载通报 (.docx)", "Download bulletin (.docx)"),
     "bulletin_written": ("已生成通报：{path}", "bulletin written: {path}"),
     "err_docx_extension": ("输出文件须以 .docx 结尾：{path}", "the output file must end in .docx: {path}"),
+    # --- meeting deck for the room (issue 13) and its pack (issue 14) ---
+    "meeting_map_rule": (
+        "颜色与符号 = 该乡镇五项核心指标中最差的一项（一票否决记为未达标）；数字 = 考核得分（满分 {max}）",
+        "Colour and symbol = the township's worst status on the five headline targets (a veto counts as missed); number = assessment score (out of {max})",
+    ),
+    "meeting_map_green": ("✔ 绿：五项全部达标", "✔ green: all five met"),
+    "meeting_map_amber": ("▲ 橙：有指标接近目标，无未达标", "▲ amber: some near, none missed"),
+    "meeting_map_red": ("✖ 红：有指标未达标或一票否决", "✖ red: a target missed, or vetoed"),
+    "meeting_map_no_data": ("— 灰：无数据", "— grey: no data"),
+    "meeting_as_of": ("数据截至 {date}", "Data to {date}"),
+    "meeting_generated": ("生成于 {time}", "Made {time}"),
+    "meeting_pack_pdf": ("下载会议材料 PDF", "Meeting pack PDF"),
+    "meeting_pack_pptx": ("下载会议材料 PPT", "Meeting pack PowerPoint"),
+    "meeting_pack_help": (
+        "与屏幕相同的各页：每页一张，含统计期、数据截至日期和数量少说明",
+        "The same slides, one a page, with the period, the data's date and the small-numbers note",
+    ),
+    "meeting_pack_title": ("{county}人口计生目标完成情况 会议材料", "{county}: targets meeting pack"),
+    "err_pack_font": (
+        "找不到中文字体 {path}（请安装 fonts-noto-cjk）",
+        "no CJK font at {path} (install fonts-noto-cjk)",
+    ),
+    "cli_meeting_pack_format": (
+        "输出文件须以 .pdf 或 .pptx 结尾：{path}",
+        "the output file must end in .pdf or .pptx: {path}",
+    ),
     # --- export page ---
     "page_export": ("导出", "Export"),
     "export_heading": ("导出表格", "Export a table"),

@@ -8,7 +8,7 @@ import streamlit as st
 from streamlit_shortcuts import add_shortcuts
 
 from dashboard import labels
-from dashboard.app import loaders
+from dashboard.app import cache, loaders
 from dashboard.app.components import sidebar
 from dashboard.app.components.errors import stop_on_registry_error
 from dashboard.render import slides
@@ -28,13 +28,29 @@ def step(delta: int) -> None:
 
 
 keys = labels.t("meeting_keys")
-controls = st.columns([1, 1, 1, 1.2, 1.2, 3])
+controls = st.columns([1, 1, 1, 1.2, 1.2, 1.6, 1.6, 0.2], vertical_alignment="bottom")
 controls[0].button(labels.t("meeting_prev"), on_click=step, args=(-1,), key="meeting-prev", help=keys)
 controls[1].button(labels.t("meeting_next"), on_click=step, args=(1,), key="meeting-next", help=keys)
 leave = controls[2].button(labels.t("meeting_exit"), key="meeting-exit", help=keys)
 auto = controls[3].toggle(labels.t("meeting_auto"), key="meeting_auto")
 seconds = controls[4].number_input(labels.t("meeting_seconds"), 5, 600, 30, step=5, key="meeting_seconds")
-with controls[5]:  # a presenter's clicker sends these keys
+# The pack to hand round: the deck as it stands, made when clicked (and logged).
+for column, kind, mime in (
+    (controls[5], "pdf", "application/pdf"),
+    (controls[6], "pptx", "application/vnd.openxmlformats-officedocument.presentationml.presentation"),
+):
+    column.download_button(
+        labels.t(f"meeting_pack_{kind}"),
+        data=lambda kind=kind: loaders.meeting_pack(
+            context.url, context.period, kind, context.access, st.session_state.get("meeting_generation")
+        ),
+        file_name=f"{labels.t('page_meeting')}_{context.period.label}.{kind}",
+        mime=mime,
+        key=f"meeting-pack-{kind}",
+        help=labels.t("meeting_pack_help"),
+        on_click="ignore",
+    )
+with controls[7]:  # a presenter's clicker sends these keys
     add_shortcuts(
         **{"meeting-next": ["arrowright", "pagedown", " "], "meeting-prev": ["arrowleft", "pageup"]},
         **{"meeting-exit": "escape"},
@@ -51,41 +67,37 @@ def show() -> None:
     if auto and now - last >= float(seconds) - 0.5:
         step(1)  # each slide reads the current summaries: a refresh shows on the next slide
     index = st.session_state["meeting_slide"]
-    with stop_on_registry_error():
-        deck = loaders.meeting_deck(context.url, context.period, SLIDES[index])
     kind = SLIDES[index]
-    st.markdown(f'<div class="meeting-title">{labels.t(f"meeting_slide_{kind}")}</div>', unsafe_allow_html=True)
-    st.markdown(f'<div class="meeting-sub">{deck.title}</div>', unsafe_allow_html=True)
+    with stop_on_registry_error():
+        # A refresh's new summaries are shown once the whole deck is built for them.
+        generation = loaders.meeting_generation(context.url, context.period, st.session_state.get("meeting_generation"))
+        st.session_state["meeting_generation"] = generation
+        deck = loaders.meeting_deck(context.url, context.period, kind, generation)
+    st.markdown(slides.head_html(labels.t(f"meeting_slide_{kind}"), deck.title), unsafe_allow_html=True)
     if kind == "targets":
-        st.markdown(slides.cards_html(deck.cards), unsafe_allow_html=True)
-        st.markdown(slides.legend_html(), unsafe_allow_html=True)
+        st.markdown(slides.cards_html(deck.cards) + slides.legend_html(), unsafe_allow_html=True)
     elif kind == "scorecard":
         assert deck.scorecard is not None
-        st.markdown(slides.scorecard_html(deck.scorecard), unsafe_allow_html=True)
-        st.markdown(slides.legend_html(labels.t("meeting_scorecard_note")), unsafe_allow_html=True)
+        legend = slides.legend_html(labels.t("meeting_scorecard_note"))
+        st.markdown(slides.scorecard_html(deck.scorecard) + legend, unsafe_allow_html=True)
     elif kind == "ranking":
         assert deck.score_chart is not None
-        st.altair_chart(deck.score_chart, width="stretch")
+        st.markdown(slides.chart_html(cache.svg(loaders.meeting_charts(deck)[0])), unsafe_allow_html=True)
     elif kind == "map":
-        with stop_on_registry_error():
-            view = loaders.map_page(context.url, context.period, "birth_rate", height=700, overall=True)
-        drawn, listed = st.columns([3, 2], vertical_alignment="center")
-        with drawn:
-            st.pydeck_chart(view.deck, height=700, key="meeting-map")
-        # Beside the map, what it says in words: each township's worst status and its score.
-        listed.markdown(
-            slides.table_html(slides.map_side_table(view.table), css="meeting-side"), unsafe_allow_html=True
-        )
-        st.html(view.legend)
+        assert deck.map is not None
+        note = labels.t("map_schematic") if deck.map.schematic else ""
+        svg = cache.svg(loaders.meeting_charts(deck)[-1])
+        st.markdown(slides.map_html(svg, deck.map.rule, deck.map.swatches, deck.map.side, note), unsafe_allow_html=True)
     else:
         assert deck.laggards is not None
-        st.markdown(slides.table_html(deck.laggards), unsafe_allow_html=True)
-        st.markdown(slides.legend_html(), unsafe_allow_html=True)
+        st.markdown(slides.table_html(deck.laggards) + slides.legend_html(), unsafe_allow_html=True)
     st.markdown(
         f'<div class="meeting-footer">{labels.t("meeting_page_of", n=index + 1, total=len(SLIDES))} · '
-        f"{labels.t('meeting_refreshed', time=time.strftime('%H:%M:%S'))}</div>",
+        f"{labels.t('meeting_as_of', date=deck.as_of)} · {labels.t('meeting_refreshed', time=time.strftime('%H:%M:%S'))}</div>",
         unsafe_allow_html=True,
     )
+    # The next slide is built while this one is on screen.
+    loaders.warm_meeting_slide(context.url, context.period, SLIDES[(index + 1) % len(SLIDES)], generation)
 
 
 show()

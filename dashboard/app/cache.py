@@ -9,9 +9,12 @@ Person-level lists are live registry queries limited to a few villages or one ch
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import threading
 import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import date
 
 import pandas as pd
@@ -26,7 +29,7 @@ from dashboard.domain import targets as tr
 from dashboard.domain import trends
 from dashboard.domain.periods import Period, parse_period
 from dashboard.domain.settings import Settings
-from dashboard.render import formats
+from dashboard.render import formats, vega
 from dashboard.views.map import Boundaries, seats
 from data_access import config
 from data_access.db import (
@@ -190,9 +193,11 @@ def inputs(url: str, period: Period) -> reports.Inputs:
     return _inputs(url, snapshot(url).generation, period.label)
 
 
-def report(url: str, period: Period, level: str) -> reports.Report:
-    """The indicator report for a level (built from the cached inputs, cached itself)."""
-    return _report(url, snapshot(url).generation, period.label, level)
+def report(url: str, period: Period, level: str, generation: int | None = None) -> reports.Report:
+    """The indicator report for a level (built from the cached inputs, cached itself), of the
+    current summaries or of ``generation`` (the meeting deck keeps showing one until the next
+    is built; the store keeps the generation before the current one)."""
+    return _report(url, snapshot(url).generation if generation is None else generation, period.label, level)
 
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False, max_entries=256)
@@ -345,6 +350,44 @@ def reward_problems(url: str, period_label: str) -> pd.DataFrame:
 def boundaries(url: str) -> Boundaries:
     """The map's township polygons for this registry's townships."""
     return sources.boundaries(seats(unit_rows(url)))
+
+
+@st.cache_data(show_spinner=False, max_entries=48)
+def svg(spec_json: str) -> str:
+    """A Vega-Lite chart (its canonical spec JSON) drawn to SVG once."""
+    return vega.to_svg(spec_json)
+
+
+#: One background worker builds what a page will need next (the meeting's next slide, the next
+#: summaries generation) while the current one is on screen; one at a time, so that it never
+#: competes with more than one page run for the two cores.
+_warmer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="warm")
+_warming: dict[tuple[object, ...], Future[None]] = {}
+_warming_lock = threading.Lock()
+
+
+def warm(key: tuple[object, ...], build: Callable[[], object]) -> bool:
+    """Run ``build`` in the background once per ``key`` (it fills the caches above; it runs in
+    a copy of the caller's context, so its words are in the session's language); True once
+    it has finished (a failure counts as finished: the page then builds in the foreground and
+    shows the error as usual)."""
+    with _warming_lock:
+        job = _warming.get(key)
+        if job is None:
+            if len(_warming) > 64:  # forget finished jobs of earlier generations
+                for old in [k for k, f in _warming.items() if f.done()]:
+                    del _warming[old]
+            run = contextvars.copy_context().run
+            job = _warmer.submit(lambda: _quietly(run, build))
+            _warming[key] = job
+    return job.done()
+
+
+def _quietly(run: Callable[..., object], build: Callable[[], object]) -> None:
+    try:
+        run(build)
+    except Exception as exc:  # the foreground run meets it again and says it on the page
+        log.info("warming failed: %s", " ".join(str(exc).split()))
 
 
 def clear() -> None:

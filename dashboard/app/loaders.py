@@ -9,6 +9,7 @@ from datetime import date, datetime
 import pandas as pd
 import streamlit as st
 
+from dashboard import labels
 from dashboard.app import audit, cache, sources
 from dashboard.domain import indicators as ind
 from dashboard.domain import trends as series_engine
@@ -16,15 +17,15 @@ from dashboard.domain import units
 from dashboard.domain.access import Access, AccessDenied
 from dashboard.domain.periods import Period, PeriodError
 from dashboard.domain.report import Report
-from dashboard.render import formats
+from dashboard.render import formats, vega
 from dashboard.views import bulletin, drilldown, export, meeting, overview, quality, ranking, services, trends
 from dashboard.views import map as map_view
 
 
-def _last_year(url: str, period: Period, level: str) -> Report | None:
+def _last_year(url: str, period: Period, level: str, generation: int | None = None) -> Report | None:
     """The same months a year earlier, or None when there is no such period."""
     try:
-        return cache.report(url, period.same_period_last_year(), level)
+        return cache.report(url, period.same_period_last_year(), level, generation)
     except PeriodError:
         return None
 
@@ -285,13 +286,67 @@ def export_table(url: str, selection: export.Selection, access: Access) -> expor
     )
 
 
-def meeting_deck(url: str, period: Period, slide: str | None = None) -> meeting.MeetingDeck:
-    """The meeting deck (``slide``: only what that slide shows, with only its reports loaded)."""
-    county = cache.report(url, period, "county")
-    last = _last_year(url, period, "county") if slide in (None, "targets") else None
-    townships = cache.report(url, period, "township") if slide != "laggards" else None
-    villages = cache.report(url, period, "village") if slide in (None, "laggards") else None
-    return meeting.build(county, last, townships, villages, slide)
+def meeting_deck(
+    url: str, period: Period, slide: str | None = None, generation: int | None = None
+) -> meeting.MeetingDeck:
+    """The meeting deck (``slide``: only what that slide shows, with only its reports loaded)
+    of the current summaries, or of ``generation`` (see :func:`meeting_generation`)."""
+    county = cache.report(url, period, "county", generation)
+    last = _last_year(url, period, "county", generation) if slide in (None, "targets") else None
+    townships = cache.report(url, period, "township", generation) if slide != "laggards" else None
+    villages = cache.report(url, period, "village", generation) if slide in (None, "laggards") else None
+    boundaries = cache.boundaries(url) if slide in (None, "map") else None
+    return meeting.build(county, last, townships, villages, slide, boundaries)
+
+
+def _deck_reports(url: str, period: Period, generation: int) -> None:
+    """Every report the deck reads, of ``generation`` (they land in the cache)."""
+    for level in ("county", "township", "village"):
+        cache.report(url, period, level, generation)
+    _last_year(url, period, "county", generation)
+
+
+def meeting_generation(url: str, period: Period, shown: int | None) -> int:
+    """Which summaries generation the deck shows: the current one once every report of the
+    deck is built for it; until then the one it has been showing (``shown``), while the new
+    one is built in the background — a refresh never stalls the room. ``shown`` None, the
+    current one, or no longer kept by the store (two refreshes ago): the current one."""
+    current = cache.snapshot(url).generation
+    if shown is None or shown >= current or shown < current - 1:
+        return current
+    ready = cache.warm(("deck", url, current, period.label), lambda: _deck_reports(url, period, current))
+    return current if ready else shown
+
+
+def warm_meeting_slide(url: str, period: Period, slide: str, generation: int) -> None:
+    """Build the slide after the one on screen in the background (reports and drawn charts),
+    so that the clicker or auto-advance shows it at once."""
+
+    def build() -> None:
+        deck = meeting_deck(url, period, slide, generation)
+        for chart in meeting_charts(deck):
+            cache.svg(chart)
+
+    cache.warm(("slide", url, generation, period.label, slide, labels.language()), build)
+
+
+def meeting_pack(url: str, period: Period, kind: str, access: Access, generation: int | None = None) -> bytes:
+    """The meeting pack (``kind`` 'pdf' or 'pptx') of the deck on screen, its download logged
+    like every other."""
+    deck = meeting_deck(url, period, None, generation)
+    data = meeting.pack_file(deck, kind)
+    county = formats.county_name(cache.settings().county)
+    audit.write(access, "download", labels.t("meeting_pack_title", county=county), county, period.label, len(meeting.SLIDES),
+                fmt=kind)  # fmt: skip
+    return data
+
+
+def meeting_charts(deck: meeting.MeetingDeck) -> list[str]:
+    """The deck's charts as spec JSON, in slide order (what :func:`cache.svg` draws)."""
+    charts = [deck.score_chart] if deck.score_chart is not None else []
+    if deck.map is not None:
+        charts.append(deck.map.map.chart)
+    return [vega.spec_json(c) for c in charts]
 
 
 # --------------------------------------------------------------------------- targets

@@ -23,8 +23,9 @@ from dashboard.domain.periods import Period, PeriodError, last_complete_month_en
 from dashboard.domain.settings import Settings
 from dashboard.render import formats
 from dashboard.render.maps import geometry
+from dashboard.views import meeting
 from dashboard.views import targets as target_views
-from dashboard.views.map import Boundaries
+from dashboard.views.map import Boundaries, seats
 from data_access import config, demo
 from data_access.db import (
     LONG_STATEMENT_TIMEOUT_S,
@@ -226,6 +227,7 @@ class PeriodReports:
     county: reports.Report
     townships: reports.Report
     townships_last: reports.Report | None
+    county_last: reports.Report | None  # the cards' change against the same months last year
     villages: reports.Report
     checks: quality.QualityReport  # the data-quality findings, counted
     refreshed_at: str
@@ -241,13 +243,14 @@ def period_reports(registry: sa.Engine, store_engine: sa.Engine, period: Period)
 
     now = inputs(period)
     try:
-        last: reports.Report | None = reports.build(inputs(period.same_period_last_year()), "township")
+        before: reports.Inputs | None = inputs(period.same_period_last_year())
     except PeriodError:
-        last = None
+        before = None
     return PeriodReports(
         county=reports.build(now, "county"),
         townships=reports.build(now, "township"),
-        townships_last=last,
+        townships_last=reports.build(before, "township") if before is not None else None,
+        county_last=reports.build(before, "county") if before is not None else None,
         villages=reports.build(now, "village"),
         checks=summary_quality(store_engine, snap, period),
         refreshed_at=snap.refreshed_at,
@@ -316,3 +319,17 @@ def copy_targets(engine: sa.Engine, from_year: int, to_year: int, *, allowed: bo
         raise target_views.TargetEditError(labels.t("target_err_copy_exists", year=to_year, n=existing))
     frame, _, _ = target_editor(engine, from_year)
     return save_targets(engine, to_year, frame, allowed=allowed)
+
+
+# --------------------------------------------------------------------------- meeting pack
+
+
+def meeting_deck(registry: sa.Engine, store_engine: sa.Engine, period: Period) -> meeting.MeetingDeck:
+    """Every slide of the meeting deck from the summaries, as the meeting page reads them (the
+    CLI's path; built first when there are none)."""
+    data = period_reports(registry, store_engine, period)
+    with reading(registry) as conn:
+        unit_rows = units.load_units(conn)
+    return meeting.build(
+        data.county, data.county_last, data.townships, data.villages, None, boundaries(seats(unit_rows))
+    )

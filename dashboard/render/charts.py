@@ -47,9 +47,10 @@ def _unit_tooltip() -> list[alt.Tooltip]:
     ]
 
 
-def configure(chart: alt.TopLevelMixin, *, big: bool = False) -> alt.TopLevelMixin:
-    """Fonts and sizes: Chinese-capable font; larger type for the projector."""
-    size = 20 if big else 13
+def configure(chart: alt.TopLevelMixin, *, big: bool = False, size: int | None = None) -> alt.TopLevelMixin:
+    """Fonts and sizes: Chinese-capable font; larger type for the projector (``size``: the
+    type size itself, e.g. the meeting slides')."""
+    size = size or (20 if big else 13)
     return (
         chart.configure(font=FONT)
         .configure_axis(labelFontSize=size, titleFontSize=size + 1, labelLimit=260)
@@ -214,8 +215,11 @@ def ranking_bars(
     return alt.layer(*layers).properties(height=height or max(160, rows * (30 if not big else 44)), width="container")
 
 
-def score_bars(table: pd.DataFrame, *, highlight: str | None = None, big: bool = False) -> alt.TopLevelMixin:
-    """Assessment score per township in rank order; vetoed townships marked and greyed."""
+def score_bars(
+    table: pd.DataFrame, *, highlight: str | None = None, big: bool = False, text_size: int | None = None
+) -> alt.TopLevelMixin:
+    """Assessment score per township in rank order; vetoed townships marked and greyed
+    (``text_size``: the bar values' type, else by ``big``)."""
     data = table.copy()
     data["label"] = (
         data["rank"].astype(str) + ". " + data["name"] + data["veto"].map({True: f"（{labels.t('veto')}）", False: ""})
@@ -248,7 +252,7 @@ def score_bars(table: pd.DataFrame, *, highlight: str | None = None, big: bool =
     )
     text = (
         alt.Chart(data)
-        .mark_text(align="left", dx=4, fontSize=12 if not big else 18)
+        .mark_text(align="left", dx=4, fontSize=text_size or (12 if not big else 18))
         .encode(y=y, x="score:Q", text=alt.Text("score:Q", format=".1f"))
     )
     return alt.layer(bars, text).properties(height=max(160, len(data) * (30 if not big else 56)), width="container")

@@ -14,31 +14,50 @@ from dashboard.render.tables import StatusTable
 
 CSS = """
 <style>
+/* Every size is a multiple of --u: 19.2 px on a 1920×1080 screen (1 % of its width), less on a
+   smaller or squatter one, so that a slide laid out for 1920×1080 fits any screen whole.
+   Meaningful text is at least 1.3u = 25 px at 1920×1080. */
+:root { --u: min(1vw, 1.7778vh); }
+/* Streamlit's own sizes (buttons, inputs, gaps) are in rem: the root font follows --u too, so
+   the whole page scales as one (16 px at 1920×1080, as Streamlit draws it everywhere else). */
+html { font-size: calc(var(--u) * 0.8333); }
 section[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
 header[data-testid="stHeader"], [data-testid="stToolbar"] { display: none !important; }
-.block-container, [data-testid="stMainBlockContainer"] { padding-top: 1.2rem !important; padding-bottom: 0 !important; max-width: 100% !important; }
-.meeting-title { font-size: 3.2rem; font-weight: 800; color: #102a43; margin: 0 0 0.4rem 0; line-height: 1.2; }
-.meeting-sub { font-size: 1.6rem; color: #334e68; margin-bottom: 0.8rem; }
-.meeting-group { font-size: 1.7rem; font-weight: 800; color: #334e68; margin: 0.6rem 0 0.3rem 0; }
-.meeting-grid { display: grid; gap: 0.8rem; }
-.meeting-card { border-radius: 0.8rem; padding: 0.8rem 1rem; color: #111; min-width: 0; overflow-wrap: anywhere; }
-.meeting-card h3 { font-size: clamp(1.2rem, 1.3vw, 1.6rem); margin: 0 0 0.2rem 0; color: #111; line-height: 1.2; white-space: nowrap; }
-.meeting-value { font-size: clamp(1.8rem, 2.4vw, 2.9rem); font-weight: 800; line-height: 1.1; white-space: nowrap; }
-.meeting-card .card-badge { font-size: 1.6rem; font-weight: 800; color: #fff; padding: 0.05rem 0.6rem; border-radius: 0.4rem; display: inline-block; margin: 0.25rem 0; }
-.meeting-line { font-size: 1.5rem; margin: 0.1rem 0; line-height: 1.25; }
+.block-container, [data-testid="stMainBlockContainer"] { padding: calc(var(--u) * 0.6) calc(var(--u) * 1.6) 0 !important; max-width: 100% !important; }
+[data-testid="stMainBlockContainer"] [data-testid="stVerticalBlock"] { gap: calc(var(--u) * 0.45); }
+[data-testid="stMain"] { overflow: hidden; }
+.meeting-head { display: flex; align-items: baseline; gap: calc(var(--u) * 1.6); margin: 0 0 1rem 0; line-height: 1.15; }  /* 1rem: Streamlit pulls the next element up by that */
+.meeting-title { font-size: calc(var(--u) * 2.6); font-weight: 800; color: #102a43; white-space: nowrap; }
+.meeting-sub { font-size: calc(var(--u) * 1.4); color: #334e68; white-space: nowrap; }
+.meeting-group { font-size: calc(var(--u) * 1.6); font-weight: 800; color: #334e68; margin: calc(var(--u) * 0.3) 0 calc(var(--u) * 0.2) 0; }
+.meeting-grid { display: grid; gap: calc(var(--u) * 0.7); }
+.meeting-card { border-radius: calc(var(--u) * 0.6); padding: calc(var(--u) * 0.8) calc(var(--u) * 0.8); color: #111; min-width: 0; overflow-wrap: anywhere; }
+.meeting-card h3 { font-size: calc(var(--u) * 1.5); margin: 0 0 calc(var(--u) * 0.15) 0; padding: 0; color: #111; line-height: 1.2; white-space: nowrap; }
+.meeting-value { font-size: calc(var(--u) * 2.8); font-weight: 800; line-height: 1.1; white-space: nowrap; }
+.meeting-card .card-badge { font-size: calc(var(--u) * 1.45); font-weight: 800; color: #fff; padding: 0 calc(var(--u) * 0.4); border-radius: calc(var(--u) * 0.3); display: inline-block; margin: calc(var(--u) * 0.15) 0; }
+.meeting-line { font-size: calc(var(--u) * 1.4); margin: 0; line-height: 1.3; }
 .meeting-muted { opacity: 0.6; }
-.meeting-table { width: 100%; border-collapse: collapse; font-size: 1.7rem; }
-.meeting-table th { text-align: left; background: #102a43; color: #fff; padding: 0.5rem 0.8rem; }
-.meeting-table td { padding: 0.45rem 0.8rem; border-bottom: 2px solid #d9e2ec; }
-.meeting-side { font-size: 1.5rem; line-height: 1.3; }
-.meeting-side th, .meeting-side td { padding: 0.12rem 0.6rem; }
-.meeting-scorecard { width: 100%; border-collapse: collapse; font-size: 1.5rem; table-layout: auto; }
-.meeting-scorecard th { background: #102a43; color: #fff; padding: 0.35rem 0.3rem; font-size: 1.5rem; line-height: 1.15; }
-.meeting-scorecard td { padding: 0.2rem 0.3rem; border: 2px solid #fff; text-align: center; white-space: nowrap; }
+.meeting-table { width: 100%; border-collapse: collapse; font-size: calc(var(--u) * 1.7); }
+.meeting-table th { text-align: left; background: #102a43; color: #fff; padding: calc(var(--u) * 0.3) calc(var(--u) * 0.6); }
+.meeting-table td { padding: calc(var(--u) * 0.4) calc(var(--u) * 0.6); border-bottom: calc(var(--u) * 0.1) solid #d9e2ec; }
+.meeting-side { font-size: calc(var(--u) * 1.5); line-height: 1.25; }
+.meeting-side th, .meeting-side td { padding: calc(var(--u) * 0.12) calc(var(--u) * 0.5); }
+.meeting-scorecard { width: 100%; border-collapse: collapse; font-size: calc(var(--u) * 1.45); table-layout: auto; }
+.meeting-scorecard th { background: #102a43; color: #fff; padding: calc(var(--u) * 0.2) calc(var(--u) * 0.2); font-size: calc(var(--u) * 1.3); line-height: 1.15; }
+.meeting-scorecard td { padding: calc(var(--u) * 0.18) calc(var(--u) * 0.2); border: calc(var(--u) * 0.1) solid #fff; text-align: center; white-space: nowrap; }
 .meeting-scorecard td.name { text-align: left; font-weight: 700; }
-.meeting-legend { font-size: 1.5rem; color: #243b53; margin-top: 0.5rem; }
-.meeting-footer { font-size: 1.3rem; color: #486581; margin-top: 0.6rem; }
-[data-testid="stButton"] button p { font-size: 1.4rem; }
+.meeting-legend { font-size: calc(var(--u) * 1.3); color: #243b53; margin-top: calc(var(--u) * 0.5); line-height: 1.3; }
+.meeting-footer { font-size: calc(var(--u) * 1.3); color: #486581; margin-top: calc(var(--u) * 0.2); }
+.meeting-chart svg { display: block; height: calc(var(--u) * 42); width: auto; max-width: 100%; }
+.meeting-map { display: flex; gap: calc(var(--u) * 1.6); align-items: flex-start; }
+.meeting-map .meeting-chart svg { height: calc(var(--u) * 44); }
+.meeting-map-key { flex: 1 1 auto; min-width: 0; }
+.meeting-rule { font-size: calc(var(--u) * 1.3); font-weight: 700; color: #102a43; line-height: 1.3; margin-bottom: calc(var(--u) * 0.4); }
+.meeting-swatches { display: flex; flex-wrap: wrap; gap: calc(var(--u) * 0.3) calc(var(--u) * 1); font-size: calc(var(--u) * 1.3); margin-bottom: calc(var(--u) * 0.5); }
+.meeting-swatch { display: inline-flex; align-items: center; gap: calc(var(--u) * 0.4); white-space: nowrap; }
+.meeting-swatch i { display: inline-block; width: calc(var(--u) * 1.6); height: calc(var(--u) * 1.1); border-radius: calc(var(--u) * 0.2); }
+[data-testid="stButton"] button p, [data-testid="stDownloadButton"] button p { font-size: calc(var(--u) * 1.3); }
+[data-testid="stWidgetLabel"] p, [data-testid="stNumberInputContainer"] input { font-size: calc(var(--u) * 1.3) !important; }
 </style>
 """
 
@@ -93,21 +112,43 @@ def scorecard_html(card: StatusTable) -> str:
     return f'<table class="meeting-scorecard"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
 
 
+def head_html(title: str, sub: str) -> str:
+    """The slide's title and, beside it, the county and period."""
+    return (
+        f'<div class="meeting-head"><span class="meeting-title">{html.escape(title)}</span>'
+        f'<span class="meeting-sub">{html.escape(sub)}</span></div>'
+    )
+
+
+def chart_html(svg: str) -> str:
+    """A chart drawn to SVG (vl-convert), sized by the slide's CSS (its type stays in the page)."""
+    # One line: the page's Markdown would end an HTML block at a blank line (st.html is no
+    # way round it: its sanitiser drops <svg>). Newlines only occur inside aria labels.
+    one_line = " ".join(svg.split("\n"))
+    return f'<div class="meeting-chart">{one_line}</div>'
+
+
+def map_html(
+    svg: str, rule: str, swatches: tuple[tuple[str, str, str], ...], side: pd.DataFrame, note: str = ""
+) -> str:
+    """The map slide: the map at full slide height; beside it the rule its colours follow in
+    words, the swatches (colour, symbol, words) and the townships in rank order."""
+    keys = "".join(
+        f'<span class="meeting-swatch"><i style="background:{style.STATUS_COLOURS[s]}"></i>{html.escape(words)}</span>'
+        for s, _symbol, words in swatches
+    )
+    extra = f'<div class="meeting-legend">{html.escape(note)}</div>' if note else ""
+    return (
+        f'<div class="meeting-map">{chart_html(svg)}<div class="meeting-map-key">'
+        f'<div class="meeting-rule">{html.escape(rule)}</div><div class="meeting-swatches">{keys}</div>'
+        f"{table_html(side, css='meeting-side')}{extra}</div></div>"
+    )
+
+
 def legend_html(note: str = "") -> str:
     """The marks' legend (after ``note``, e.g. how the scorecard is sorted) in one line."""
     text = f"{note}　{labels.t('legend_marks')}" if note else labels.t("legend_marks")
     return f'<div class="meeting-legend">{html.escape(text)}</div>'
-
-
-def map_side_table(table: pd.DataFrame) -> pd.DataFrame:
-    """The meeting map's townships in words beside it: name, status (the colour), score."""
-    score = labels.t("score")
-    side = table[[labels.t("township"), labels.t("status"), labels.t("value")]].rename(
-        columns={labels.t("value"): score}
-    )
-    side[score] = side[score].astype(str).str.replace(score, "", regex=False).str.strip()  # the header says it
-    order = pd.to_numeric(side[score], errors="coerce").sort_values(ascending=False, na_position="last").index
-    return side.loc[order].reset_index(drop=True)
 
 
 def table_html(frame: pd.DataFrame, *, css: str = "") -> str:

@@ -248,3 +248,43 @@ def test_quality_xlsx_is_the_quality_pages_file(
     first = [c.value for c in sheet[3]]
     assert first[0] and not re.fullmatch(r"[a-z_]+", str(first[0])), first  # a check's name, not its code
     assert book.sheetnames[1] == "说明"
+
+
+@pytest.mark.parametrize("suffix", ["pdf", "pptx"])
+def test_meeting_pack_writes_the_deck(
+    registry_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], suffix: str
+) -> None:
+    out = tmp_path / f"pack.{suffix}"
+    code, _out, err = run_cli(capsys, "meeting-pack", "--db", str(registry_path), "--period", "2024", "--out", str(out))
+    assert code == 0, err
+    data = out.read_bytes()
+    assert data.startswith(b"%PDF" if suffix == "pdf" else b"PK")  # a PDF, or a PowerPoint zip
+    if suffix == "pptx":
+        from pptx import Presentation
+
+        assert len(Presentation(str(out)).slides) == 5
+
+
+@pytest.mark.parametrize(
+    ("args", "exit_code", "words"),
+    [
+        (["--period", "2024", "--out", "pack.txt"], 2, ".pdf 或 .pptx"),
+        (["--period", "2024-13", "--out", "pack.pdf"], 2, "2024-13"),
+        (["--period", "2024", "--out", "pack.pdf", "--db", "/nonexistent/registry.sqlite"], 1, "/nonexistent"),
+    ],
+)
+def test_meeting_pack_errors_are_one_line(
+    registry_path: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    args: list[str],
+    exit_code: int,
+    words: str,
+) -> None:
+    if "--db" not in args:
+        args = [*args, "--db", str(registry_path)]
+    args = [str(tmp_path / a) if a.startswith("pack.") else a for a in args]
+    code, out, err = run_cli(capsys, "meeting-pack", *args)
+    assert code == exit_code and out == ""
+    assert len(err.strip().splitlines()) == 1 and words in err, err
+    assert not list(tmp_path.glob("pack.*"))  # nothing half written
