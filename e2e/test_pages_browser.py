@@ -963,6 +963,8 @@ def test_a_clicker_moves_the_deck_and_esc_leaves_it(new_page) -> None:
         page.keyboard.press(key)
         wait_for_app(page)
         _meeting_slide(page, index)
+        # Nothing pops up over the slide after a press (a button's tooltip covered the title).
+        expect(page.locator('[data-testid="stTooltipContent"]')).to_have_count(0)
     expect(page.get_by_role("button", name="✕ 退出")).to_be_visible()
     page.keyboard.press("Escape")
     page.wait_for_url("**/?period=*", timeout=30_000)

@@ -29,10 +29,12 @@ def step(delta: int) -> None:
 
 keys = labels.t("meeting_keys")
 controls = st.columns([1, 1, 1, 1.2, 1.2, 1.6, 1.6, 0.2], vertical_alignment="bottom")
-controls[0].button(labels.t("meeting_prev"), on_click=step, args=(-1,), key="meeting-prev", help=keys)
-controls[1].button(labels.t("meeting_next"), on_click=step, args=(1,), key="meeting-next", help=keys)
-leave = controls[2].button(labels.t("meeting_exit"), key="meeting-exit", help=keys)
-auto = controls[3].toggle(labels.t("meeting_auto"), key="meeting_auto")
+# The keys' hint sits on the toggle: on a button the clicker presses, its tooltip would cover
+# the slide's title after every press.
+controls[0].button(labels.t("meeting_prev"), on_click=step, args=(-1,), key="meeting-prev")
+controls[1].button(labels.t("meeting_next"), on_click=step, args=(1,), key="meeting-next")
+leave = controls[2].button(labels.t("meeting_exit"), key="meeting-exit")
+auto = controls[3].toggle(labels.t("meeting_auto"), key="meeting_auto", help=keys)
 seconds = controls[4].number_input(labels.t("meeting_seconds"), 5, 600, 30, step=5, key="meeting_seconds")
 # The pack to hand round: the deck as it stands, made when clicked (and logged).
 for column, kind, mime in (
