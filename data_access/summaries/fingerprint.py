@@ -3,8 +3,11 @@ their date falls in, with sums of their ids, of the village or person they belon
 their day number and of day × (id mod 1009) — so that an incremental refresh can tell which years
 changed since the last one.
 
-A row inserted, deleted, moved to another village or re-dated changes the counts or sums of
-the years it leaves and enters; the earliest such year is where recomputing starts. Birth dates are bucketed by the month of the 15th and the 50th birthday, the
+Prints are kept per village (the village a row is counted in: its own ``village_id``, or its
+person's for contraception and reward payments), so a change also says where: a row inserted,
+deleted, moved to another village or re-dated changes the counts or sums of the (village, year)
+buckets it leaves and enters; the earliest such year is where recomputing starts, and only the
+villages touched are recomputed (``Taken.villages``; ``None`` when a change may reach any village). Birth dates are bucketed by the month of the 15th and the 50th birthday, the
 only months a birth date moves a count in. A change before the first year summarised, where
 that matters, makes the whole horizon recomputed.
 
@@ -17,7 +20,7 @@ last largest, a primary-key range) are always grouped, and added to the prints k
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -85,6 +88,13 @@ class Spec:
     where: Callable[[], sa.ColumnElement[bool]] | None = None
     # Only rows that existed at the last refresh (new rows are placed by their registration).
     old_rows_only: bool = False
+    # The village the row counts in, and the join that reaches it (None: the table's own).
+    village: Callable[[], sa.ColumnElement[Any]] | None = None
+    source: Callable[[], sa.FromClause] | None = None
+    # Keys (the first key's value) whose old rows, when changed, may move counts of villages
+    # other than their own (distinct persons counted where their first event is, households
+    # reached in the household's village): any village is recomputed.
+    far_keys: frozenset[str] = frozenset()
 
 
 def _ids(
@@ -166,6 +176,8 @@ SPECS: tuple[Spec, ...] = (
         lambda: [contraception.c.method],
         _ids(contraception, contraception.c.woman_id),
         before_matters=True,
+        village=lambda: person.c.village_id,
+        source=lambda: contraception.outerjoin(person, contraception.c.woman_id == person.c.id),
     ),
     Spec(
         "contraception.end_date",
@@ -173,6 +185,8 @@ SPECS: tuple[Spec, ...] = (
         lambda: contraception.c.end_date,
         lambda: [contraception.c.method],
         _ids(contraception, contraception.c.woman_id),
+        village=lambda: person.c.village_id,
+        source=lambda: contraception.outerjoin(person, contraception.c.woman_id == person.c.id),
     ),
     Spec(
         "service_event.event_date",
@@ -187,6 +201,7 @@ SPECS: tuple[Spec, ...] = (
             + 37 * _SUM(service_event.c.household_id, 0)
             + 41 * _SUM(sa.cast(service_event.c.informed_choice, sa.Integer), 0),
         ),
+        far_keys=frozenset({"publicity_visit", "supply_service", "pregnancy_check", "folic_acid"}),
     ),
     Spec(
         "reward_payment.due_date",
@@ -198,6 +213,8 @@ SPECS: tuple[Spec, ...] = (
             _SUM(reward_payment.c.person_id, 0)
             + 31 * sa.cast(_SUM(reward_payment.c.amount_due, 0) * 100, sa.BigInteger),
         ),
+        village=lambda: person.c.village_id,
+        source=lambda: reward_payment.outerjoin(person, reward_payment.c.person_id == person.c.id),
     ),
     Spec(
         "reward_payment.paid_on",
@@ -205,6 +222,8 @@ SPECS: tuple[Spec, ...] = (
         lambda: reward_payment.c.paid_on,
         lambda: [],
         _ids(reward_payment, sa.cast(_SUM(reward_payment.c.amount_paid, 0) * 100, sa.BigInteger)),
+        village=lambda: person.c.village_id,
+        source=lambda: reward_payment.outerjoin(person, reward_payment.c.person_id == person.c.id),
     ),
     Spec(
         "demo_site.established_on",
@@ -223,11 +242,16 @@ TABLES: dict[str, sa.Table] = {
 }
 
 
+def village_of(spec: Spec) -> sa.ColumnElement[Any]:
+    """The village a spec's rows count in."""
+    return spec.village() if spec.village is not None else TABLES[spec.table].c.village_id
+
+
 def _statement(
     spec: Spec, year_starts: list[date], month_starts: list[date], ids: tuple[int, int], *, by_year: bool
 ) -> sa.Select[Any]:
     """The spec's sums over rows with ids in (ids[0], ids[1]] dated before the horizon's end:
-    per key and year (``by_year``), else per key only."""
+    per village, key and year (``by_year``), else per village and key."""
     table = TABLES[spec.table]
     keys = spec.keys()
     s1, s2 = spec.sums()
@@ -242,7 +266,7 @@ def _statement(
     ]
     if spec.where is not None:
         conditions.append(spec.where())
-    groups = list(keys)
+    groups = [village_of(spec), *keys]
     if by_year:
         groups.append(month_bucket(column, _shifted(year_starts, spec.years), "y").label("bucket"))
     return (
@@ -255,6 +279,7 @@ def _statement(
             # Two rows swapping dates leave Σ day alone, not Σ day × (id mod p).
             sa.func.sum(day * (table.c.id % 1009)).label("mi"),
         )
+        .select_from(spec.source() if spec.source is not None else table)
         .where(*conditions)
         .group_by(*groups)
     )
@@ -263,12 +288,13 @@ def _statement(
 def _rows(conn: sa.Connection, spec: Spec, stmt: sa.Select[Any], *, by_year: bool) -> pd.DataFrame:
     n_keys = len(spec.keys())
     key_columns = [f"k{i}" for i in range(n_keys)]
-    rows = rows_frame(conn.execute(stmt), [*key_columns, *(["bucket"] if by_year else []), *SUMS])
-    if n_keys and not rows.empty:
-        text = rows[key_columns].astype(object).where(rows[key_columns].notna(), "").astype(str)
-        rows["key"] = text.agg("|".join, axis=1).str.slice(0, 120)
-    else:
-        rows["key"] = ""
+    rows = rows_frame(conn.execute(stmt), ["village", *key_columns, *(["bucket"] if by_year else []), *SUMS])
+    # The key: "village|k0|k1…" (the village first: see ``key_village``).
+    village = pd.to_numeric(rows["village"], errors="coerce").astype("Int64").astype(object)
+    parts = pd.DataFrame({"village": village.where(village.notna(), "")}, index=rows.index)
+    for column in key_columns:
+        parts[column] = rows[column].astype(object).where(rows[column].notna(), "")
+    rows["key"] = parts.astype(str).agg("|".join, axis=1).str.slice(0, 120) if not rows.empty else ""
     rows["spec"] = spec.name
     if not by_year:
         rows["bucket"] = -1
@@ -286,13 +312,31 @@ def _combine(frames: list[pd.DataFrame]) -> pd.DataFrame:
     return both.groupby(["spec", "key", "bucket"], as_index=False)[SUMS].sum()[COLUMNS]
 
 
+ANY = None  # a change that may reach any village
+
+
 @dataclass(frozen=True)
 class Taken:
-    """The prints to keep for the next refresh, and the earliest changed year bucket (None:
-    nothing changed; 1: the first year, i.e. everything)."""
+    """The prints to keep for the next refresh, the earliest changed year bucket (None:
+    nothing changed; 1: the first year, i.e. everything) and the villages whose rows changed
+    (``None``: any village may have, recompute all)."""
 
     prints: pd.DataFrame
     first_changed: int | None
+    villages: frozenset[int] | None = frozenset()
+    # Per table, the largest id of the last refresh when rows above it were found (new rows).
+    new_rows: dict[str, int] = field(default_factory=dict)
+
+
+def key_village(key: str) -> int | None:
+    """The village of a print's key ("village|k0|…"; None: no village)."""
+    head = key.split("|", 1)[0]
+    return int(head) if head.lstrip("-").isdigit() else None
+
+
+def _first_key(key: str) -> str:
+    parts = key.split("|")
+    return parts[1].strip().lower() if len(parts) > 1 else ""
 
 
 def take(
@@ -308,7 +352,26 @@ def take(
     (the last refresh's, whose rows had ids up to ``old_max_ids``) when given."""
     parts: list[pd.DataFrame] = []
     changed: list[int] = []
+    villages: set[int] = set()
+    anywhere = False
+    new_rows: dict[str, int] = {}
     old_max_ids = old_max_ids or {}
+
+    def note(frame: pd.DataFrame, spec: Spec, *, old_rows: bool) -> None:
+        nonlocal anywhere
+        buckets = set(frame["bucket"].astype(int))
+        if 0 in buckets and spec.before_matters:
+            buckets.add(1)
+        years = [b for b in buckets if b > 0]
+        if not years:
+            return
+        changed.extend(years)
+        # (A change before the horizon moves every month of a before_matters spec's village.)
+        counted = frame if spec.before_matters else frame[frame["bucket"] > 0]
+        villages.update(v for v in map(key_village, counted["key"]) if v is not None)
+        if old_rows and any(_first_key(k) in spec.far_keys for k in counted["key"]):
+            anywhere = True
+
     for spec in SPECS:
         if spec.table not in tables:
             continue
@@ -320,31 +383,28 @@ def take(
             continue
         before = min(old_max_ids.get(spec.table, 0), top)
         mine_old = old[old["spec"] == spec.name]
-        # 1. Did the rows that existed last time change? One ungrouped pass (per key).
+        # 1. Did the rows that existed last time change? One ungrouped pass (per village and key).
         summed = _rows(
             conn, spec, _statement(spec, year_starts, month_starts, (0, before), by_year=False), by_year=False
         )
         last = mine_old.groupby("key", as_index=False)[SUMS].sum()
         if _same(last, summed):
             kept = mine_old
-        else:  # 2. Which years: grouped by year again, compared bucket by bucket.
+        else:  # 2. Which years and villages: grouped by year again, compared bucket by bucket.
             kept = _rows(
                 conn, spec, _statement(spec, year_starts, month_starts, (0, before), by_year=True), by_year=True
             )
-            years = _changed_buckets(mine_old, kept)
-            if 0 in years and spec.before_matters:
-                years.add(1)
-            changed += [b for b in years if b > 0]
+            note(_changed_buckets(mine_old, kept), spec, old_rows=True)
         # New rows: a primary-key range, always grouped; they change their years.
         new = _rows(conn, spec, _statement(spec, year_starts, month_starts, (before, top), by_year=True), by_year=True)
-        if not spec.old_rows_only and not new.empty:  # (those are placed by their registration)
-            buckets = set(new["bucket"].astype(int))
-            if 0 in buckets and spec.before_matters:
-                buckets.add(1)
-            changed += [b for b in buckets if b > 0]
+        if not new.empty:
+            new_rows[spec.table] = before
+            if not spec.old_rows_only:  # (those are placed by their registration)
+                note(new, spec, old_rows=False)
         parts.append(_combine([kept, new]))
     prints = _combine(parts)
-    return Taken(prints, min(changed) if changed else None)
+    first = min(changed) if changed else None
+    return Taken(prints, first, None if anywhere else frozenset(villages), new_rows)
 
 
 def _same(last: pd.DataFrame, now: pd.DataFrame) -> bool:
@@ -355,12 +415,13 @@ def _same(last: pd.DataFrame, now: pd.DataFrame) -> bool:
     return a.index.equals(b.index) and bool((a.to_numpy() == b.to_numpy()).all())
 
 
-def _changed_buckets(old: pd.DataFrame, new: pd.DataFrame) -> set[int]:
+def _changed_buckets(old: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
+    """The (key, bucket) pairs whose sums differ."""
     merged = old.merge(new, on=["key", "bucket"], how="outer", suffixes=("_old", "_new"))
     differs = pd.Series(False, index=merged.index)
     for column in SUMS:
         differs |= merged[f"{column}_old"].fillna(0) != merged[f"{column}_new"].fillna(0)
-    return {int(b) for b in merged.loc[differs, "bucket"]}
+    return merged.loc[differs, ["key", "bucket"]]
 
 
 def person_households(conn: sa.Connection, up_to_id: int) -> int:
@@ -382,3 +443,51 @@ def households(conn: sa.Connection, up_to_id: int) -> tuple[int, int, int]:
         ).where(household.c.id <= up_to_id)
     ).one()
     return int(row[0]), int(row[1]), int(row[2])
+
+
+def reach(
+    conn: sa.Connection, villages: frozenset[int], tables: set[str], new_events_above: int | None
+) -> frozenset[int]:
+    """``villages`` and the villages their changes reach: the households' villages of their
+    persons (households lived in are counted where the household is), and for new service
+    events (ids above ``new_events_above``) the villages of their households and persons and
+    of every quota event of their persons (a person checked counts where her first check is)."""
+    found = set(villages)
+
+    def add(stmt: sa.Select[Any]) -> None:
+        found.update(int(v) for v in conn.execute(stmt).scalars() if v is not None)
+
+    if villages and "household" in tables:
+        wanted = sa.bindparam("reach_villages", sorted(villages), expanding=True)
+        add(
+            sa.select(household.c.village_id)
+            .select_from(person.join(household, person.c.household_id == household.c.id))
+            .where(person.c.village_id.in_(wanted))
+            .distinct()
+        )
+    if new_events_above is not None and "service_event" in tables:
+        new = service_event.c.id > new_events_above
+        if "household" in tables:
+            add(
+                sa.select(household.c.village_id)
+                .select_from(service_event.join(household, service_event.c.household_id == household.c.id))
+                .where(new)
+                .distinct()
+            )
+        add(
+            sa.select(person.c.village_id)
+            .select_from(service_event.join(person, service_event.c.person_id == person.c.id))
+            .where(new)
+            .distinct()
+        )
+        other = service_event.alias("other_event")
+        add(
+            sa.select(other.c.village_id)
+            .where(
+                other.c.person_id.in_(
+                    sa.select(service_event.c.person_id).where(new, service_event.c.person_id.is_not(None))
+                )
+            )
+            .distinct()
+        )
+    return frozenset(found)

@@ -1,10 +1,12 @@
 """``refresh``: build the summaries from the registry, fully or from what changed.
 
 Full: every year of the horizon (January of the first year with data, at most ten years back,
-to December of the refresh year) is computed. Incremental: the registry's fingerprints (month by
-month, see ``fingerprint``) are compared with the last refresh's; the years from the first
-changed month on are recomputed and the years before it copied forward. The new generation is
-written beside the current one and switched to in one transaction.
+to December of the refresh year) is computed. Incremental: the registry's fingerprints (per
+village and year, see ``fingerprint``) are compared with the last refresh's; for the villages
+whose rows changed (and those their changes reach, ``fingerprint.reach``) the years from the
+first changed year on are recomputed, reading only those villages' rows; every other row is
+copied forward. A change that may reach any village recomputes all of them for those years. The
+new generation is written beside the current one and switched to in one transaction.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ class Refreshed:
     years: tuple[int, ...]  # the years recomputed
     seconds: float
     refreshed_at: str
+    villages: int | None = None  # how many villages those years were recomputed for (None: all)
 
 
 def horizon(conn: sa.Connection, today: date) -> tuple[int, int]:
@@ -181,20 +184,33 @@ def _refresh(
             and old_meta.get("tables") == ",".join(sorted(tables))
             and old_meta.get("households") == _households_print(conn, tables, old_ids)
         )
+        village_ids = [int(v) for v in unit_rows.index]
+        touched: list[int] | None = None  # the villages recomputed (None: all)
         if incremental:
             taken = fingerprint.take(conn, year_starts, month_starts, tables, ids, old_prints, old_ids)
             changed = taken.first_changed
             years = tuple(range(first_year + changed - 1, last_year + 1)) if changed is not None else ()
             mode = "incremental" if years else "unchanged"
+            if years and taken.villages is not None:
+                reached = fingerprint.reach(conn, taken.villages, tables, taken.new_rows.get("service_event"))
+                touched = [v for v in village_ids if v in reached]
+                if len(touched) == len(village_ids):
+                    touched = None
         else:
             taken = fingerprint.take(conn, year_starts, month_starts, tables, ids)
             years, mode = tuple(range(first_year, last_year + 1)), "full"
         prints = taken.prints  # kept for the next refresh
-        village_ids = [int(v) for v in unit_rows.index]
         computed = []
-        if years:
-            say(f"years {years[0]}–{years[-1]}")
-            computed = SpanComputer(conn, years[0], years[-1], village_ids, tables).compute()
+        if years and touched != []:
+            say(f"years {years[0]}–{years[-1]}" + (f", {len(touched)} villages" if touched is not None else ""))
+            computed = SpanComputer(
+                conn,
+                years[0],
+                years[-1],
+                village_ids if touched is None else touched,
+                tables,
+                narrow=touched is not None,
+            ).compute()
         say("quality")
         checks = checks_job.result()
         household_print = _households_print(conn, tables, ids)
@@ -210,10 +226,24 @@ def _refresh(
             if old_generation is not None and mode != "full":
                 first_recomputed = min(years) if years else last_year + 1
                 boundary = month_index(first_recomputed, 1)
-                _copy(sconn, store.flow, old_generation, generation, store.flow.c.month < boundary)
+
+                def kept(table: sa.Table, before: sa.ColumnElement[bool]) -> sa.ColumnElement[bool]:
+                    """Rows before the recomputed years, and every row of a village not recomputed."""
+                    if touched is None:
+                        return before
+                    others = table.c.village_id.not_in(sa.bindparam("touched", touched, expanding=True))
+                    return sa.or_(before, others) if touched else sa.true()
+
+                _copy(sconn, store.flow, old_generation, generation, kept(store.flow, store.flow.c.month < boundary))
                 # The December before the first recomputed year stays (it is that year's start).
-                _copy(sconn, store.stock, old_generation, generation, store.stock.c.month < boundary)
-                _copy(sconn, store.month_range, old_generation, generation, store.month_range.c.year < first_recomputed)
+                _copy(sconn, store.stock, old_generation, generation, kept(store.stock, store.stock.c.month < boundary))
+                _copy(
+                    sconn,
+                    store.month_range,
+                    old_generation,
+                    generation,
+                    kept(store.month_range, store.month_range.c.year < first_recomputed),
+                )
             for part in computed:
                 _write(sconn, store.flow, part.flows, generation)
                 stocks = part.stocks
@@ -251,10 +281,13 @@ def _refresh(
             "coverage_first": covered_from.isoformat() if covered_from else "",
             "coverage_last": covered_to.isoformat() if covered_to else "",
             "years": ",".join(map(str, years)),
+            "villages": "all" if touched is None else str(len(touched)),
             **{f"max_id_{k}": str(v) for k, v in ids.items()},
         },
     )
-    return Refreshed(generation, mode, years, time.perf_counter() - t0, refreshed_at)
+    return Refreshed(
+        generation, mode, years, time.perf_counter() - t0, refreshed_at, None if touched is None else len(touched)
+    )
 
 
 def _same_units(old: pd.DataFrame, new: pd.DataFrame) -> bool:
