@@ -251,7 +251,8 @@ def _statement(
     spec: Spec, year_starts: list[date], month_starts: list[date], ids: tuple[int, int], *, by_year: bool
 ) -> sa.Select[Any]:
     """The spec's sums over rows with ids in (ids[0], ids[1]] dated before the horizon's end:
-    per village, key and year (``by_year``), else per village and key."""
+    per village, key and year (``by_year``), else per key alone (the cheap pass that says
+    whether anything changed: the sums move when a row changes village too)."""
     table = TABLES[spec.table]
     keys = spec.keys()
     s1, s2 = spec.sums()
@@ -266,9 +267,9 @@ def _statement(
     ]
     if spec.where is not None:
         conditions.append(spec.where())
-    groups = [village_of(spec), *keys]
+    groups = list(keys)
     if by_year:
-        groups.append(month_bucket(column, _shifted(year_starts, spec.years), "y").label("bucket"))
+        groups = [village_of(spec), *keys, month_bucket(column, _shifted(year_starts, spec.years), "y").label("bucket")]
     return (
         sa.select(
             *groups,
@@ -279,7 +280,7 @@ def _statement(
             # Two rows swapping dates leave Σ day alone, not Σ day × (id mod p).
             sa.func.sum(day * (table.c.id % 1009)).label("mi"),
         )
-        .select_from(spec.source() if spec.source is not None else table)
+        .select_from(spec.source() if spec.source is not None and by_year else table)
         .where(*conditions)
         .group_by(*groups)
     )
@@ -288,13 +289,20 @@ def _statement(
 def _rows(conn: sa.Connection, spec: Spec, stmt: sa.Select[Any], *, by_year: bool) -> pd.DataFrame:
     n_keys = len(spec.keys())
     key_columns = [f"k{i}" for i in range(n_keys)]
-    rows = rows_frame(conn.execute(stmt), ["village", *key_columns, *(["bucket"] if by_year else []), *SUMS])
-    # The key: "village|k0|k1…" (the village first: see ``key_village``).
-    village = pd.to_numeric(rows["village"], errors="coerce").astype("Int64").astype(object)
-    parts = pd.DataFrame({"village": village.where(village.notna(), "")}, index=rows.index)
+    rows = rows_frame(
+        conn.execute(stmt), [*(["village"] if by_year else []), *key_columns, *(["bucket"] if by_year else []), *SUMS]
+    )
+    # The key: "village|k0|k1…" (the village first: see ``key_village``); "k0|k1…" per key alone.
+    parts = pd.DataFrame(index=rows.index)
+    if by_year:
+        village = pd.to_numeric(rows["village"], errors="coerce").astype("Int64").astype(object)
+        parts["village"] = village.where(village.notna(), "")
     for column in key_columns:
         parts[column] = rows[column].astype(object).where(rows[column].notna(), "")
-    rows["key"] = parts.astype(str).agg("|".join, axis=1).str.slice(0, 120) if not rows.empty else ""
+    if rows.empty or parts.empty:
+        rows["key"] = ""
+    else:
+        rows["key"] = parts.astype(str).agg("|".join, axis=1).str.slice(0, 120)
     rows["spec"] = spec.name
     if not by_year:
         rows["bucket"] = -1
@@ -387,7 +395,7 @@ def take(
         summed = _rows(
             conn, spec, _statement(spec, year_starts, month_starts, (0, before), by_year=False), by_year=False
         )
-        last = mine_old.groupby("key", as_index=False)[SUMS].sum()
+        last = mine_old.assign(key=mine_old["key"].str.partition("|")[2]).groupby("key", as_index=False)[SUMS].sum()
         if _same(last, summed):
             kept = mine_old
         else:  # 2. Which years and villages: grouped by year again, compared bucket by bucket.
@@ -458,7 +466,7 @@ def reach(
         found.update(int(v) for v in conn.execute(stmt).scalars() if v is not None)
 
     if villages and "household" in tables:
-        wanted = sa.bindparam("reach_villages", sorted(villages), expanding=True)
+        wanted: sa.BindParameter[list[int]] = sa.bindparam("reach_villages", sorted(villages), expanding=True)
         add(
             sa.select(household.c.village_id)
             .select_from(person.join(household, person.c.household_id == household.c.id))
