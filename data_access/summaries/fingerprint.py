@@ -395,14 +395,26 @@ def take(
         summed = _rows(
             conn, spec, _statement(spec, year_starts, month_starts, (0, before), by_year=False), by_year=False
         )
-        last = mine_old.assign(key=mine_old["key"].str.partition("|")[2]).groupby("key", as_index=False)[SUMS].sum()
+        last = mine_old.assign(key=_flat_key(mine_old["key"])).groupby("key", as_index=False)[SUMS].sum()
         if _same(last, summed):
             kept = mine_old
         else:  # 2. Which years and villages: grouped by year again, compared bucket by bucket.
-            kept = _rows(
-                conn, spec, _statement(spec, year_starts, month_starts, (0, before), by_year=True), by_year=True
-            )
-            note(_changed_buckets(mine_old, kept), spec, old_rows=True)
+            stmt = _statement(spec, year_starts, month_starts, (0, before), by_year=True)
+            keys = _changed_keys(last, summed) if len(spec.keys()) == 1 else None
+            if keys is not None and all(len(k) < 120 for k in keys):
+                # Only the rows of the changed keys (a deleted operation: the operations alone,
+                # an index range): the prints of the other keys stand.
+                column = spec.keys()[0]
+                values: sa.BindParameter[list[str]] = sa.bindparam("changed_keys", sorted(keys), expanding=True)
+                stmt = stmt.where(sa.or_(column.in_(values), column.is_(None)) if "" in keys else column.in_(values))
+                fresh = _rows(conn, spec, stmt, by_year=True)
+                fresh = fresh[_flat_key(fresh["key"]).isin(keys)]
+                old_of_keys = _flat_key(mine_old["key"]).isin(keys)
+                note(_changed_buckets(mine_old[old_of_keys], fresh), spec, old_rows=True)
+                kept = pd.concat([mine_old[~old_of_keys], fresh], ignore_index=True)
+            else:
+                kept = _rows(conn, spec, stmt, by_year=True)
+                note(_changed_buckets(mine_old, kept), spec, old_rows=True)
         # New rows: a primary-key range, always grouped; they change their years.
         new = _rows(conn, spec, _statement(spec, year_starts, month_starts, (before, top), by_year=True), by_year=True)
         if not new.empty:
@@ -413,6 +425,21 @@ def take(
     prints = _combine(parts)
     first = min(changed) if changed else None
     return Taken(prints, first, None if anywhere else frozenset(villages), new_rows)
+
+
+def _flat_key(keys: pd.Series) -> pd.Series:
+    """A print's key without its village ("12|operation" → "operation")."""
+    return keys.str.split("|", n=1).str[1].fillna("") if len(keys) else keys.astype(object)
+
+
+def _changed_keys(last: pd.DataFrame, now: pd.DataFrame) -> set[str] | None:
+    """The keys whose sums differ between two per-key passes (None: cannot tell)."""
+    merged = last.merge(now, on="key", how="outer", suffixes=("_old", "_new"))
+    differs = pd.Series(False, index=merged.index)
+    for column in SUMS:
+        differs |= merged[f"{column}_old"].fillna(0) != merged[f"{column}_new"].fillna(0)
+    keys = {str(k) for k in merged.loc[differs, "key"]}
+    return keys or None
 
 
 def _same(last: pd.DataFrame, now: pd.DataFrame) -> bool:
