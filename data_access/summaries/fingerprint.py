@@ -1,20 +1,24 @@
-"""What the registry looked like, year by year: per date column, rows counted by the year
-their date falls in, with sums of their ids, of the village or person they belong to, of
-their day number and of day × (id mod 1009) — so that an incremental refresh can tell which years
-changed since the last one.
+"""What the registry looked like, village by village and year by year: per date column, rows
+counted by the village they count in (their own ``village_id``, or their person's for
+contraception and reward payments) and the year their date falls in, with sums of their ids, of
+the village or person they belong to, of their day number and of day × (id mod 1009) — so that
+an incremental refresh can tell which years and which villages changed since the last one.
 
-Prints are kept per village (the village a row is counted in: its own ``village_id``, or its
-person's for contraception and reward payments), so a change also says where: a row inserted,
-deleted, moved to another village or re-dated changes the counts or sums of the (village, year)
-buckets it leaves and enters; the earliest such year is where recomputing starts, and only the
-villages touched are recomputed (``Taken.villages``; ``None`` when a change may reach any village). Birth dates are bucketed by the month of the 15th and the 50th birthday, the
-only months a birth date moves a count in. A change before the first year summarised, where
-that matters, makes the whole horizon recomputed.
+A row inserted, deleted, moved to another village or re-dated changes the counts or sums of
+the (village, year) buckets it leaves and enters; the earliest such year is where recomputing
+starts, and only the villages touched are recomputed (``Taken.villages``, widened by ``reach``
+to the villages a change there moves counts of). A changed old row of a kind counted across
+villages (a person checked counts where her first check is) gives ``None``: every village.
+Birth dates are bucketed by the month of the 15th and the 50th birthday, the only months a
+birth date moves a count in. A change before the first year summarised, where that matters,
+makes the whole horizon recomputed.
 
-Two steps keep it cheap on a large registry: the rows that existed at the last refresh (ids up
-to its largest) are first summed per spec in one ungrouped pass and compared with the stored
-prints; only a spec whose old rows changed is grouped by year again. New rows (ids above the
-last largest, a primary-key range) are always grouped, and added to the prints kept.
+Steps that keep it cheap on a large registry: the rows that existed at the last refresh (ids up
+to its largest) are first summed per spec and key in one pass without grouping by village or
+year, and compared with the stored prints; only a spec whose old rows changed is grouped by
+village and year again — only the rows of its changed keys when it has one key column (a
+deleted operation regroups the operations alone). New rows (ids above the last largest, a
+primary-key range) are always grouped, and added to the prints kept.
 """
 
 from __future__ import annotations
@@ -429,7 +433,7 @@ def take(
 
 def _flat_key(keys: pd.Series) -> pd.Series:
     """A print's key without its village ("12|operation" → "operation")."""
-    return keys.str.split("|", n=1).str[1].fillna("") if len(keys) else keys.astype(object)
+    return pd.Series([str(k).partition("|")[2] for k in keys], index=keys.index, dtype=object)
 
 
 def _changed_keys(last: pd.DataFrame, now: pd.DataFrame) -> set[str] | None:
