@@ -297,16 +297,19 @@ def _rows(conn: sa.Connection, spec: Spec, stmt: sa.Select[Any], *, by_year: boo
         conn.execute(stmt), [*(["village"] if by_year else []), *key_columns, *(["bucket"] if by_year else []), *SUMS]
     )
     # The key: "village|k0|k1…" (the village first: see ``key_village``); "k0|k1…" per key alone.
-    parts = pd.DataFrame(index=rows.index)
+    parts: list[pd.Series] = []
     if by_year:
         village = pd.to_numeric(rows["village"], errors="coerce").astype("Int64").astype(object)
-        parts["village"] = village.where(village.notna(), "")
+        parts.append(village.where(village.notna(), "").astype(str))
     for column in key_columns:
-        parts[column] = rows[column].astype(object).where(rows[column].notna(), "")
-    if rows.empty or parts.empty:
+        parts.append(rows[column].astype(object).where(rows[column].notna(), "").astype(str))
+    if rows.empty or not parts:
         rows["key"] = ""
-    else:
-        rows["key"] = parts.astype(str).agg("|".join, axis=1).str.slice(0, 120)
+    else:  # joined column by column (a join per row costs seconds on 40,000 prints)
+        key = parts[0]
+        for part in parts[1:]:
+            key = key + "|" + part
+        rows["key"] = key.str.slice(0, 120)
     rows["spec"] = spec.name
     if not by_year:
         rows["bucket"] = -1
