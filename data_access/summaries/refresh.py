@@ -206,7 +206,9 @@ def _refresh(
         prints = taken.prints  # kept for the next refresh
         computed = []
         if years and touched != []:
-            say(f"years {years[0]}–{years[-1]}" + (f", {len(touched)} villages" if touched is not None else ""))
+            say(f"years {years[0]}–{years[-1]}")
+            if touched is not None:
+                say(f"villages {len(touched)}")
             computed = SpanComputer(
                 conn,
                 years[0],
