@@ -134,6 +134,18 @@ SPECS: tuple[Spec, ...] = (
         lambda: [person.c.hukou],
         _ids(person, _SUM(person.c.village_id, 0)),
     ),
+    # A birth date corrected moves who counts at all (a date that is no day leaves the person
+    # out) and whether a registration was a move in (registered on the day of birth or not).
+    # New persons are placed by their registration.
+    Spec(
+        "person.birth_date",
+        "person",
+        lambda: person.c.birth_date,
+        lambda: [person.c.hukou],
+        _ids(person, _SUM(person.c.village_id, 0)),
+        before_matters=True,
+        old_rows_only=True,
+    ),
     # A marriage dated in the horizon starts counting then; a married woman's status or hukou
     # changing (no date is recorded for it) rewrites every month: before_matters.
     Spec(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -431,6 +431,20 @@ def _household_moved(conn: sa.Connection) -> None:
     conn.execute(sa.update(person).where(person.c.id == who).values(household_id=home))
 
 
+def _birth_date_corrected(conn: sa.Connection) -> None:
+    """A child registered at birth whose birth date is corrected by a day: the registration
+    becomes a move in."""
+    child = _one(
+        conn,
+        sa.select(person.c.id)
+        .where(person.c.registered_on == person.c.birth_date, person.c.birth_date >= date(2024, 3, 1))
+        .order_by(person.c.id),
+    )
+    born = conn.execute(sa.select(person.c.birth_date).where(person.c.id == child)).scalar_one()
+    day_before = date.fromisoformat(str(born)[:10]) - timedelta(days=1)
+    conn.execute(sa.update(person).where(person.c.id == child).values(birth_date=day_before))
+
+
 #: change → (what the registry held before the first refresh, the change, whether the refresh
 #: may narrow to the villages touched)
 VILLAGE_CHANGES = {
@@ -440,6 +454,7 @@ VILLAGE_CHANGES = {
     "a method ended": (None, _method_ended, True),
     "a death in a household of another village": (_household_moved, _a_death, True),
     "an old check re-dated": (None, _check_redated, False),
+    "a birth date corrected": (None, _birth_date_corrected, True),
 }
 
 
