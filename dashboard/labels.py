@@ -67,6 +67,8 @@ _TEXT: Final[dict[str, tuple[str, str]]] = {
     "refresh_step_years": ("计算 {detail} 年", "counting {detail}"),
     "refresh_step_quality": ("数据质量检查", "data-quality checks"),
     "refresh_step_writing": ("写入并切换", "writing and switching"),
+    # --- incremental refresh per village (issue 10) ---
+    "refresh_step_villages": ("只重算有变动的 {detail} 个村", "recounting only the {detail} villages that changed"),
     "registry_down": (
         "登记库暂时无法读取：{problem}。以下数字为 {when} 的汇总数据；名单、导出和目标修改需等登记库恢复",
         "The registry cannot be read now: {problem}. The numbers below are the summaries of {when}; lists, exports and target edits wait for the registry",

@@ -291,6 +291,26 @@ def contract_defects(conn: sa.Connection) -> pd.DataFrame:
         frame.insert(0, "check", check)
         parts.append(frame)
 
+    def collect_two(
+        checks: tuple[str, str],
+        table: sa.Table,
+        conditions: tuple[sa.ColumnElement[bool], sa.ColumnElement[bool]],
+        detail: sa.ColumnElement[Any],
+    ) -> None:
+        """Two checks that exclude each other on one column, in one scan (the per-row tests
+        are what costs: SQLite's day check, the case folding)."""
+        source, person_id, village_id = _placed(table)
+        first = sa.case((conditions[0], 1), else_=2)
+        stmt = (
+            sa.select(table.c.id, person_id, village_id, detail, first).select_from(source).where(sa.or_(*conditions))
+        )
+        frame = rows_frame(conn.execute(stmt), ["record_id", "person_id", "village_id", "detail", "which"])
+        for i, check in enumerate(checks, start=1):
+            part = frame[frame["which"] == i].drop(columns="which").reset_index(drop=True)
+            part.insert(0, "table", table.name)
+            part.insert(0, "check", check)
+            parts.append(part)
+
     for name, columns in DATE_COLUMNS.items():
         if name not in present:
             continue
@@ -298,16 +318,27 @@ def contract_defects(conn: sa.Connection) -> pd.DataFrame:
         for column in columns:
             col = table.c[column]
             label = sa.literal(f"{name}.{column} ") + sa.cast(col, sa.String)
-            collect("date_invalid", table, sa.and_(col.is_not(None), sa.not_(valid_date(col))), label)
-            collect("date_time_part", table, has_time_part(col), label)
+            collect_two(
+                ("date_invalid", "date_time_part"),
+                table,
+                (sa.and_(col.is_not(None), sa.not_(valid_date(col))), has_time_part(col)),
+                label,
+            )
     for (name, column), allowed in CODES.items():
         if name not in present:
             continue
         table = _TABLES[name]
         col = table.c[column]
         label = sa.literal(f"{name}.{column} ") + col
-        collect("code_unreadable", table, sa.and_(col.is_not(None), code(col).not_in(allowed)), label)
-        collect("code_normalised", table, sa.and_(code(col).in_(allowed), exact(col).not_in(allowed)), label)
+        collect_two(
+            ("code_unreadable", "code_normalised"),
+            table,
+            (
+                sa.and_(col.is_not(None), code(col).not_in(allowed)),
+                sa.and_(code(col).in_(allowed), exact(col).not_in(allowed)),
+            ),
+            label,
+        )
     for name in ("person", "birth", "household", "service_event", "demo_site"):
         if name in present:
             table = _TABLES[name]
@@ -363,11 +394,15 @@ def findings(
     today: date,
     check: str | None = None,
     villages: tuple[tuple[int, ...], bool] | None = None,
+    *,
+    defects: bool = True,
 ) -> pd.DataFrame:
     """The findings of every check that does not depend on the period (``check``: that one
     alone), ``quality.FINDING_COLUMNS``: records dated after ``today`` are in the future,
     villages are stale against the last complete month; ``villages`` limits the ID-number
-    checks to the persons of those villages (see :func:`persons_for_id_checks`)."""
+    checks to the persons of those villages (see :func:`persons_for_id_checks`).
+    ``defects=False`` leaves out the contract defects (``contract_defects``: the summary
+    refresh runs them beside the rest)."""
 
     def wanted(*codes: str) -> bool:
         return check is None or check in codes
@@ -385,7 +420,7 @@ def findings(
         parts.append(quality.missing_field_findings(births_missing_fields(conn)))
     if wanted("stale_village"):
         parts.append(quality.stale_findings(last_change(conn, today), last_complete_month_end(today)))
-    if wanted("date_invalid", "date_time_part", "code_unreadable", "code_normalised", "reference_missing"):
+    if defects and wanted("date_invalid", "date_time_part", "code_unreadable", "code_normalised", "reference_missing"):
         parts.append(quality.defect_findings(contract_defects(conn)))
     if wanted("target_invalid"):
         parts.append(quality.target_findings(target_rows(conn)))

@@ -7,7 +7,6 @@ both side by side): the definitions are the same conditions, applied to month en
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -81,9 +80,20 @@ class YearSummary:
 class SpanComputer:
     """Everything the calendar years ``first_year``..``last_year`` contribute, for the villages
     ``village_ids``: each table is read once for the whole span (months bucketed across it),
-    then counted year by year (bounded memory at any scale)."""
+    then counted year by year (bounded memory at any scale). ``narrow``: the statements read
+    only the rows that count in those villages (an incremental refresh of a few villages);
+    otherwise every row is read and rows of other villages are left out in Python."""
 
-    def __init__(self, conn: sa.Connection, first_year: int, last_year: int, village_ids: list[int], tables: set[str]):
+    def __init__(
+        self,
+        conn: sa.Connection,
+        first_year: int,
+        last_year: int,
+        village_ids: list[int],
+        tables: set[str],
+        *,
+        narrow: bool = False,
+    ):
         self.conn = conn
         self.first_year = first_year
         self.years = list(range(first_year, last_year + 1))
@@ -92,6 +102,8 @@ class SpanComputer:
         self.village_ids = village_ids
         self.village_pos = {v: i for i, v in enumerate(village_ids)}
         self.tables = tables
+        self.narrow = narrow
+        self._span_events: pd.DataFrame | None = None
 
     # ------------------------------------------------------------------ helpers
 
@@ -100,6 +112,12 @@ class SpanComputer:
         pos = villages.map(self.village_pos)
         known = pos.notna().to_numpy()
         return pos.fillna(-1).astype("int64").to_numpy(), known
+
+    def _mine(self, village: sa.ColumnElement[Any]) -> sa.ColumnElement[bool]:
+        """Rows counted in the span's villages (always true unless ``narrow``)."""
+        if not self.narrow:
+            return sa.true()
+        return village.in_(sa.bindparam("span_villages", list(self.village_ids), expanding=True))
 
     def _matrix(self) -> np.ndarray:
         return np.zeros((len(self.village_ids), self.months + 1), dtype=np.int64)
@@ -112,7 +130,8 @@ class SpanComputer:
     def _in_year(self, column: sa.ColumnElement[Any]) -> sa.ColumnElement[bool]:
         """Dated in the span's years (a real day: '2019-02-30' or '' is left out, and counted by
         the quality checks)."""
-        return sa.and_(valid_date(column), column >= self.starts[0], column < self.starts[-1])
+        # The plain comparisons first: SQLite evaluates the terms in order, the day check costs more.
+        return sa.and_(column >= self.starts[0], column < self.starts[-1], valid_date(column))
 
     # ------------------------------------------------------------------ population
 
@@ -128,7 +147,7 @@ class SpanComputer:
         hukou = code(person.c.hukou).label("hukou")
         stmt = (
             sa.select(person.c.village_id, hukou, reg, left, died, moved, sa.func.count().label("n"))
-            .where(person.c.village_id.is_not(None), usable_person())
+            .where(self._mine(person.c.village_id), person.c.village_id.is_not(None), usable_person())
             .group_by(person.c.village_id, hukou, reg, left, died, moved)
         )
         rows = rows_frame(self.conn.execute(stmt), ["village_id", "hukou", "reg_b", "left_b", "death_b", "moved", "n"])
@@ -163,7 +182,7 @@ class SpanComputer:
         hukou, sex = code(birth.c.hukou).label("hukou"), code(birth.c.sex).label("sex")
         stmt = (
             sa.select(birth.c.village_id, hukou, sex, ok, born, sa.func.count().label("n"))
-            .where(self._in_year(birth.c.birth_date), birth.c.village_id.is_not(None))
+            .where(self._mine(birth.c.village_id), self._in_year(birth.c.birth_date), birth.c.village_id.is_not(None))
             .group_by(birth.c.village_id, hukou, sex, ok, born)
         )
         rows = rows_frame(self.conn.execute(stmt), ["village_id", "hukou", "sex", "ok", "birth_b", "n"])
@@ -192,6 +211,7 @@ class SpanComputer:
         nexts = list(self.starts)  # the day after each end
         earliest, latest = nexts[0], nexts[-1]
         candidate = sa.and_(
+            self._mine(person.c.village_id),
             code(person.c.hukou) == "local",
             code(person.c.sex) == "F",
             code(person.c.marital_status) == "married",
@@ -300,7 +320,12 @@ class SpanComputer:
         stmt = (
             sa.select(person.c.household_id, household.c.village_id, reg, left, died)
             .select_from(person.join(household, person.c.household_id == household.c.id))
-            .where(code(person.c.hukou) == "local", household.c.village_id.is_not(None), usable_person())
+            .where(
+                self._mine(household.c.village_id),
+                code(person.c.hukou) == "local",
+                household.c.village_id.is_not(None),
+                usable_person(),
+            )
             .group_by(person.c.household_id, household.c.village_id, reg, left, died)
         )
         rows = fast_frame(self.conn, (stmt), ["household_id", "village_id", "reg_b", "left_b", "death_b"])
@@ -339,6 +364,7 @@ class SpanComputer:
             sa.select(service_event.c.village_id, kind, informed, when, sa.func.count().label("n"))
             .where(
                 kind.in_(("operation", "pregnancy_check", "folic_acid")),
+                self._mine(service_event.c.village_id),
                 self._in_year(service_event.c.event_date),
                 service_event.c.village_id.is_not(None),
             )
@@ -365,6 +391,7 @@ class SpanComputer:
             .select_from(reward_payment.join(person, reward_payment.c.person_id == person.c.id))
             .where(
                 self._in_year(reward_payment.c.due_date),
+                self._mine(person.c.village_id),
                 usable_date(reward_payment.c.paid_on),
                 person.c.village_id.is_not(None),
             )
@@ -385,7 +412,11 @@ class SpanComputer:
         level = code(demo_site.c.level).label("level")
         stmt = (
             sa.select(demo_site.c.village_id, level, supply, when, sa.func.count().label("n"))
-            .where(self._in_year(demo_site.c.established_on), demo_site.c.village_id.is_not(None))
+            .where(
+                self._mine(demo_site.c.village_id),
+                self._in_year(demo_site.c.established_on),
+                demo_site.c.village_id.is_not(None),
+            )
             .group_by(demo_site.c.village_id, level, supply, when)
         )
         rows = rows_frame(self.conn.execute(stmt), ["village_id", "level", "supply", "site_b", "n"])
@@ -430,49 +461,64 @@ class SpanComputer:
         marked = np.where(visited, np.arange(n + 1), 0)
         return np.maximum.accumulate(marked, axis=1)[:, 1:]
 
+    def _events(self, first: date, end: date) -> pd.DataFrame:
+        """Publicity visits, supply services, checks and folic acid dated in [first, end) (kind,
+        household, person, village, day, month 1..12, id) in one scan — the distinct counts of
+        every range come from them. Every such event is read, also in ``narrow`` mode: whether a
+        person counts in a village depends on her events elsewhere, and a filter that says so
+        costs more than the scan (rows of other villages drop out in the counting)."""
+        column = service_event.c.event_date
+        kinds = ("publicity_visit", "supply_service", *QUOTA_PERSON_COLUMNS)
+        events = fast_frame(
+            self.conn,
+            sa.select(
+                code(service_event.c.kind),
+                service_event.c.household_id,
+                service_event.c.person_id,
+                service_event.c.village_id,
+                column,
+                service_event.c.id,
+            )
+            # The plain comparisons first: SQLite evaluates the terms in order, and the code and
+            # day checks cost more per row than the whole scan.
+            .where(column >= first, column < end, code(service_event.c.kind).in_(kinds), valid_date(column)),
+            ["kind", "household_id", "person_id", "village_id", "event_date", "id"],
+        )
+        events["day"] = _as_days(events["event_date"])
+        stamps = pd.DatetimeIndex(events["day"])
+        events["year"] = stamps.year.to_numpy(dtype="int64")
+        events["event_b"] = stamps.month.to_numpy(dtype="int64")
+        return events.drop(columns="event_date")
+
+    def _year_events(self, year: int) -> pd.DataFrame:
+        """The year's events for ``ranges``: read for the whole span at once when ``narrow`` (a
+        few years of an incremental refresh, one scan), else year by year (bounded memory)."""
+        if not self.narrow:
+            return self._events(date(year, 1, 1), date(year + 1, 1, 1))
+        if self._span_events is None:
+            self._span_events = self._events(self.starts[0], self.starts[-1])
+        return self._span_events[self._span_events["year"] == year]
+
     def ranges(self, year: int, lived_in: pd.DataFrame, short_users: pd.DataFrame) -> pd.DataFrame:
         """The year's distinct counts for every month range a..b (1 ≤ a ≤ b ≤ 12)."""
         n = 12
-        starts = month_starts(year)
-        in_year = lambda column: sa.and_(valid_date(column), column >= starts[0], column < starts[-1])  # noqa: E731
         cube = {c: np.zeros((len(self.village_ids), n + 1, n + 1), dtype=np.int64) for c in RANGE_COLUMNS}
         if "service_event" in self.tables:
-            when = month_bucket(service_event.c.event_date, starts, "v").label("event_b")
+            events = self._year_events(year)
             if not lived_in.empty:
-                visits = fast_frame(
-                    self.conn,
-                    (
-                        sa.select(service_event.c.household_id, when)
-                        .where(
-                            code(service_event.c.kind) == "publicity_visit",
-                            in_year(service_event.c.event_date),
-                            service_event.c.household_id.is_not(None),
-                        )
-                        .group_by(service_event.c.household_id, when)
-                    ),
-                    ["household_id", "event_b"],
-                )
+                visits = events[(events["kind"] == "publicity_visit") & events["household_id"].notna()]
+                visits = visits.assign(household_id=visits["household_id"].astype("int64"))
                 ids = lived_in["household_id"].to_numpy(dtype=np.int64)
                 cube["households_reached"] = self._range_counts(
                     lived_in, self._latest_month(ids, visits, "household_id")
                 )
             if not short_users.empty:
-                served = fast_frame(
-                    self.conn,
-                    (
-                        sa.select(service_event.c.person_id, when)
-                        .where(
-                            code(service_event.c.kind) == "supply_service",
-                            in_year(service_event.c.event_date),
-                            service_event.c.person_id.is_not(None),
-                        )
-                        .group_by(service_event.c.person_id, when)
-                    ),
-                    ["person_id", "event_b"],
-                )
+                served = events[(events["kind"] == "supply_service") & events["person_id"].notna()]
+                served = served.assign(person_id=served["person_id"].astype("int64"))
                 ids = short_users["person_id"].to_numpy(dtype=np.int64)
                 cube["supply_served"] = self._range_counts(short_users, self._latest_month(ids, served, "person_id"))
-            self._quota_persons(cube, in_year)
+            quota = events["kind"].isin(list(QUOTA_PERSON_COLUMNS)) & events["person_id"].notna()
+            self._quota_persons(cube, events[quota & events["village_id"].notna()])
         rows = []
         for a in range(1, n + 1):
             for b in range(a, n + 1):
@@ -489,31 +535,11 @@ class SpanComputer:
         out.insert(0, "year", year)
         return out
 
-    def _quota_persons(self, cube: dict[str, np.ndarray], in_year: Callable[[Any], sa.ColumnElement[bool]]) -> None:
+    def _quota_persons(self, cube: dict[str, np.ndarray], events: pd.DataFrame) -> None:
         """Distinct persons with a check / folic acid in [a, b]: each counted once, in the
         village of her first such event in the range (ties: the lower event id)."""
-        events = fast_frame(
-            self.conn,
-            (
-                sa.select(
-                    code(service_event.c.kind),
-                    service_event.c.person_id,
-                    service_event.c.village_id,
-                    service_event.c.event_date,
-                    service_event.c.id,
-                ).where(
-                    code(service_event.c.kind).in_(tuple(QUOTA_PERSON_COLUMNS)),
-                    in_year(service_event.c.event_date),
-                    service_event.c.person_id.is_not(None),
-                    service_event.c.village_id.is_not(None),
-                )
-            ),
-            ["kind", "person_id", "village_id", "event_date", "id"],
-        )
         if events.empty:
             return
-        events["day"] = _as_days(events["event_date"])
-        events["event_b"] = events["day"].dt.month.astype("int64")
         events = events.sort_values(["day", "id"], kind="stable")
         n = 12
         for kind, column in QUOTA_PERSON_COLUMNS.items():

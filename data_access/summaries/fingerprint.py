@@ -1,23 +1,30 @@
-"""What the registry looked like, year by year: per date column, rows counted by the year
-their date falls in, with sums of their ids, of the village or person they belong to, of
-their day number and of day × (id mod 1009) — so that an incremental refresh can tell which years
-changed since the last one.
+"""What the registry looked like, village by village and year by year: per date column, rows
+counted by the village they count in (their own ``village_id``, or their person's for
+contraception and reward payments) and the year their date falls in, with sums of their ids, of
+the village or person they belong to, of their day number and of day × (id mod 1009) — so that
+an incremental refresh can tell which years and which villages changed since the last one.
 
 A row inserted, deleted, moved to another village or re-dated changes the counts or sums of
-the years it leaves and enters; the earliest such year is where recomputing starts. Birth dates are bucketed by the month of the 15th and the 50th birthday, the
-only months a birth date moves a count in. A change before the first year summarised, where
-that matters, makes the whole horizon recomputed.
+the (village, year) buckets it leaves and enters; the earliest such year is where recomputing
+starts, and only the villages touched are recomputed (``Taken.villages``, widened by ``reach``
+to the villages a change there moves counts of). A changed old row of a kind counted across
+villages (a person checked counts where her first check is) gives ``None``: every village.
+Birth dates are bucketed by the month of the 15th and the 50th birthday, the only months a
+birth date moves a count in. A change before the first year summarised, where that matters,
+makes the whole horizon recomputed.
 
-Two steps keep it cheap on a large registry: the rows that existed at the last refresh (ids up
-to its largest) are first summed per spec in one ungrouped pass and compared with the stored
-prints; only a spec whose old rows changed is grouped by year again. New rows (ids above the
-last largest, a primary-key range) are always grouped, and added to the prints kept.
+Steps that keep it cheap on a large registry: the rows that existed at the last refresh (ids up
+to its largest) are first summed per spec and key in one pass without grouping by village or
+year, and compared with the stored prints; only a spec whose old rows changed is grouped by
+village and year again — only the rows of its changed keys when it has one key column (a
+deleted operation regroups the operations alone). New rows (ids above the last largest, a
+primary-key range) are always grouped, and added to the prints kept.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -85,6 +92,13 @@ class Spec:
     where: Callable[[], sa.ColumnElement[bool]] | None = None
     # Only rows that existed at the last refresh (new rows are placed by their registration).
     old_rows_only: bool = False
+    # The village the row counts in, and the join that reaches it (None: the table's own).
+    village: Callable[[], sa.ColumnElement[Any]] | None = None
+    source: Callable[[], sa.FromClause] | None = None
+    # Keys (the first key's value) whose old rows, when changed, may move counts of villages
+    # other than their own (distinct persons counted where their first event is, households
+    # reached in the household's village): any village is recomputed.
+    far_keys: frozenset[str] = frozenset()
 
 
 def _ids(
@@ -119,6 +133,18 @@ SPECS: tuple[Spec, ...] = (
         lambda: person.c.death_date,
         lambda: [person.c.hukou],
         _ids(person, _SUM(person.c.village_id, 0)),
+    ),
+    # A birth date corrected moves who counts at all (a date that is no day leaves the person
+    # out) and whether a registration was a move in (registered on the day of birth or not).
+    # New persons are placed by their registration.
+    Spec(
+        "person.birth_date",
+        "person",
+        lambda: person.c.birth_date,
+        lambda: [person.c.hukou],
+        _ids(person, _SUM(person.c.village_id, 0)),
+        before_matters=True,
+        old_rows_only=True,
     ),
     # A marriage dated in the horizon starts counting then; a married woman's status or hukou
     # changing (no date is recorded for it) rewrites every month: before_matters.
@@ -166,6 +192,8 @@ SPECS: tuple[Spec, ...] = (
         lambda: [contraception.c.method],
         _ids(contraception, contraception.c.woman_id),
         before_matters=True,
+        village=lambda: person.c.village_id,
+        source=lambda: contraception.outerjoin(person, contraception.c.woman_id == person.c.id),
     ),
     Spec(
         "contraception.end_date",
@@ -173,6 +201,8 @@ SPECS: tuple[Spec, ...] = (
         lambda: contraception.c.end_date,
         lambda: [contraception.c.method],
         _ids(contraception, contraception.c.woman_id),
+        village=lambda: person.c.village_id,
+        source=lambda: contraception.outerjoin(person, contraception.c.woman_id == person.c.id),
     ),
     Spec(
         "service_event.event_date",
@@ -187,6 +217,7 @@ SPECS: tuple[Spec, ...] = (
             + 37 * _SUM(service_event.c.household_id, 0)
             + 41 * _SUM(sa.cast(service_event.c.informed_choice, sa.Integer), 0),
         ),
+        far_keys=frozenset({"publicity_visit", "supply_service", "pregnancy_check", "folic_acid"}),
     ),
     Spec(
         "reward_payment.due_date",
@@ -198,6 +229,8 @@ SPECS: tuple[Spec, ...] = (
             _SUM(reward_payment.c.person_id, 0)
             + 31 * sa.cast(_SUM(reward_payment.c.amount_due, 0) * 100, sa.BigInteger),
         ),
+        village=lambda: person.c.village_id,
+        source=lambda: reward_payment.outerjoin(person, reward_payment.c.person_id == person.c.id),
     ),
     Spec(
         "reward_payment.paid_on",
@@ -205,6 +238,8 @@ SPECS: tuple[Spec, ...] = (
         lambda: reward_payment.c.paid_on,
         lambda: [],
         _ids(reward_payment, sa.cast(_SUM(reward_payment.c.amount_paid, 0) * 100, sa.BigInteger)),
+        village=lambda: person.c.village_id,
+        source=lambda: reward_payment.outerjoin(person, reward_payment.c.person_id == person.c.id),
     ),
     Spec(
         "demo_site.established_on",
@@ -223,11 +258,17 @@ TABLES: dict[str, sa.Table] = {
 }
 
 
+def village_of(spec: Spec) -> sa.ColumnElement[Any]:
+    """The village a spec's rows count in."""
+    return spec.village() if spec.village is not None else TABLES[spec.table].c.village_id
+
+
 def _statement(
     spec: Spec, year_starts: list[date], month_starts: list[date], ids: tuple[int, int], *, by_year: bool
 ) -> sa.Select[Any]:
     """The spec's sums over rows with ids in (ids[0], ids[1]] dated before the horizon's end:
-    per key and year (``by_year``), else per key only."""
+    per village, key and year (``by_year``), else per key alone (the cheap pass that says
+    whether anything changed: the sums move when a row changes village too)."""
     table = TABLES[spec.table]
     keys = spec.keys()
     s1, s2 = spec.sums()
@@ -244,7 +285,7 @@ def _statement(
         conditions.append(spec.where())
     groups = list(keys)
     if by_year:
-        groups.append(month_bucket(column, _shifted(year_starts, spec.years), "y").label("bucket"))
+        groups = [village_of(spec), *keys, month_bucket(column, _shifted(year_starts, spec.years), "y").label("bucket")]
     return (
         sa.select(
             *groups,
@@ -255,6 +296,7 @@ def _statement(
             # Two rows swapping dates leave Σ day alone, not Σ day × (id mod p).
             sa.func.sum(day * (table.c.id % 1009)).label("mi"),
         )
+        .select_from(spec.source() if spec.source is not None and by_year else table)
         .where(*conditions)
         .group_by(*groups)
     )
@@ -263,12 +305,23 @@ def _statement(
 def _rows(conn: sa.Connection, spec: Spec, stmt: sa.Select[Any], *, by_year: bool) -> pd.DataFrame:
     n_keys = len(spec.keys())
     key_columns = [f"k{i}" for i in range(n_keys)]
-    rows = rows_frame(conn.execute(stmt), [*key_columns, *(["bucket"] if by_year else []), *SUMS])
-    if n_keys and not rows.empty:
-        text = rows[key_columns].astype(object).where(rows[key_columns].notna(), "").astype(str)
-        rows["key"] = text.agg("|".join, axis=1).str.slice(0, 120)
-    else:
+    rows = rows_frame(
+        conn.execute(stmt), [*(["village"] if by_year else []), *key_columns, *(["bucket"] if by_year else []), *SUMS]
+    )
+    # The key: "village|k0|k1…" (the village first: see ``key_village``); "k0|k1…" per key alone.
+    parts: list[pd.Series] = []
+    if by_year:
+        village = pd.to_numeric(rows["village"], errors="coerce").astype("Int64").astype(object)
+        parts.append(village.where(village.notna(), "").astype(str))
+    for column in key_columns:
+        parts.append(rows[column].astype(object).where(rows[column].notna(), "").astype(str))
+    if rows.empty or not parts:
         rows["key"] = ""
+    else:  # joined column by column (a join per row costs seconds on 40,000 prints)
+        key = parts[0]
+        for part in parts[1:]:
+            key = key + "|" + part
+        rows["key"] = key.str.slice(0, 120)
     rows["spec"] = spec.name
     if not by_year:
         rows["bucket"] = -1
@@ -286,13 +339,31 @@ def _combine(frames: list[pd.DataFrame]) -> pd.DataFrame:
     return both.groupby(["spec", "key", "bucket"], as_index=False)[SUMS].sum()[COLUMNS]
 
 
+ANY = None  # a change that may reach any village
+
+
 @dataclass(frozen=True)
 class Taken:
-    """The prints to keep for the next refresh, and the earliest changed year bucket (None:
-    nothing changed; 1: the first year, i.e. everything)."""
+    """The prints to keep for the next refresh, the earliest changed year bucket (None:
+    nothing changed; 1: the first year, i.e. everything) and the villages whose rows changed
+    (``None``: any village may have, recompute all)."""
 
     prints: pd.DataFrame
     first_changed: int | None
+    villages: frozenset[int] | None = frozenset()
+    # Per table, the largest id of the last refresh when rows above it were found (new rows).
+    new_rows: dict[str, int] = field(default_factory=dict)
+
+
+def key_village(key: str) -> int | None:
+    """The village of a print's key ("village|k0|…"; None: no village)."""
+    head = key.split("|", 1)[0]
+    return int(head) if head.lstrip("-").isdigit() else None
+
+
+def _first_key(key: str) -> str:
+    parts = key.split("|")
+    return parts[1].strip().lower() if len(parts) > 1 else ""
 
 
 def take(
@@ -308,7 +379,26 @@ def take(
     (the last refresh's, whose rows had ids up to ``old_max_ids``) when given."""
     parts: list[pd.DataFrame] = []
     changed: list[int] = []
+    villages: set[int] = set()
+    anywhere = False
+    new_rows: dict[str, int] = {}
     old_max_ids = old_max_ids or {}
+
+    def note(frame: pd.DataFrame, spec: Spec, *, old_rows: bool) -> None:
+        nonlocal anywhere
+        buckets = set(frame["bucket"].astype(int))
+        if 0 in buckets and spec.before_matters:
+            buckets.add(1)
+        years = [b for b in buckets if b > 0]
+        if not years:
+            return
+        changed.extend(years)
+        # (A change before the horizon moves every month of a before_matters spec's village.)
+        counted = frame if spec.before_matters else frame[frame["bucket"] > 0]
+        villages.update(v for v in map(key_village, counted["key"]) if v is not None)
+        if old_rows and any(_first_key(k) in spec.far_keys for k in counted["key"]):
+            anywhere = True
+
     for spec in SPECS:
         if spec.table not in tables:
             continue
@@ -320,31 +410,55 @@ def take(
             continue
         before = min(old_max_ids.get(spec.table, 0), top)
         mine_old = old[old["spec"] == spec.name]
-        # 1. Did the rows that existed last time change? One ungrouped pass (per key).
+        # 1. Did the rows that existed last time change? One ungrouped pass (per village and key).
         summed = _rows(
             conn, spec, _statement(spec, year_starts, month_starts, (0, before), by_year=False), by_year=False
         )
-        last = mine_old.groupby("key", as_index=False)[SUMS].sum()
+        last = mine_old.assign(key=_flat_key(mine_old["key"])).groupby("key", as_index=False)[SUMS].sum()
         if _same(last, summed):
             kept = mine_old
-        else:  # 2. Which years: grouped by year again, compared bucket by bucket.
-            kept = _rows(
-                conn, spec, _statement(spec, year_starts, month_starts, (0, before), by_year=True), by_year=True
-            )
-            years = _changed_buckets(mine_old, kept)
-            if 0 in years and spec.before_matters:
-                years.add(1)
-            changed += [b for b in years if b > 0]
+        else:  # 2. Which years and villages: grouped by year again, compared bucket by bucket.
+            stmt = _statement(spec, year_starts, month_starts, (0, before), by_year=True)
+            keys = _changed_keys(last, summed) if len(spec.keys()) == 1 else None
+            if keys is not None and all(len(k) < 120 for k in keys):
+                # Only the rows of the changed keys (a deleted operation: the operations alone,
+                # an index range): the prints of the other keys stand.
+                column = spec.keys()[0]
+                values: sa.BindParameter[list[str]] = sa.bindparam("changed_keys", sorted(keys), expanding=True)
+                stmt = stmt.where(sa.or_(column.in_(values), column.is_(None)) if "" in keys else column.in_(values))
+                fresh = _rows(conn, spec, stmt, by_year=True)
+                fresh = fresh[_flat_key(fresh["key"]).isin(keys)]
+                old_of_keys = _flat_key(mine_old["key"]).isin(keys)
+                note(_changed_buckets(mine_old[old_of_keys], fresh), spec, old_rows=True)
+                kept = pd.concat([mine_old[~old_of_keys], fresh], ignore_index=True)
+            else:
+                kept = _rows(conn, spec, stmt, by_year=True)
+                note(_changed_buckets(mine_old, kept), spec, old_rows=True)
         # New rows: a primary-key range, always grouped; they change their years.
         new = _rows(conn, spec, _statement(spec, year_starts, month_starts, (before, top), by_year=True), by_year=True)
-        if not spec.old_rows_only and not new.empty:  # (those are placed by their registration)
-            buckets = set(new["bucket"].astype(int))
-            if 0 in buckets and spec.before_matters:
-                buckets.add(1)
-            changed += [b for b in buckets if b > 0]
+        if not new.empty:
+            new_rows[spec.table] = before
+            if not spec.old_rows_only:  # (those are placed by their registration)
+                note(new, spec, old_rows=False)
         parts.append(_combine([kept, new]))
     prints = _combine(parts)
-    return Taken(prints, min(changed) if changed else None)
+    first = min(changed) if changed else None
+    return Taken(prints, first, None if anywhere else frozenset(villages), new_rows)
+
+
+def _flat_key(keys: pd.Series) -> pd.Series:
+    """A print's key without its village ("12|operation" → "operation")."""
+    return pd.Series([str(k).partition("|")[2] for k in keys], index=keys.index, dtype=object)
+
+
+def _changed_keys(last: pd.DataFrame, now: pd.DataFrame) -> set[str] | None:
+    """The keys whose sums differ between two per-key passes (None: cannot tell)."""
+    merged = last.merge(now, on="key", how="outer", suffixes=("_old", "_new"))
+    differs = pd.Series(False, index=merged.index)
+    for column in SUMS:
+        differs |= merged[f"{column}_old"].fillna(0) != merged[f"{column}_new"].fillna(0)
+    keys = {str(k) for k in merged.loc[differs, "key"]}
+    return keys or None
 
 
 def _same(last: pd.DataFrame, now: pd.DataFrame) -> bool:
@@ -355,12 +469,13 @@ def _same(last: pd.DataFrame, now: pd.DataFrame) -> bool:
     return a.index.equals(b.index) and bool((a.to_numpy() == b.to_numpy()).all())
 
 
-def _changed_buckets(old: pd.DataFrame, new: pd.DataFrame) -> set[int]:
+def _changed_buckets(old: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
+    """The (key, bucket) pairs whose sums differ."""
     merged = old.merge(new, on=["key", "bucket"], how="outer", suffixes=("_old", "_new"))
     differs = pd.Series(False, index=merged.index)
     for column in SUMS:
         differs |= merged[f"{column}_old"].fillna(0) != merged[f"{column}_new"].fillna(0)
-    return {int(b) for b in merged.loc[differs, "bucket"]}
+    return merged.loc[differs, ["key", "bucket"]]
 
 
 def person_households(conn: sa.Connection, up_to_id: int) -> int:
@@ -382,3 +497,51 @@ def households(conn: sa.Connection, up_to_id: int) -> tuple[int, int, int]:
         ).where(household.c.id <= up_to_id)
     ).one()
     return int(row[0]), int(row[1]), int(row[2])
+
+
+def reach(
+    conn: sa.Connection, villages: frozenset[int], tables: set[str], new_events_above: int | None
+) -> frozenset[int]:
+    """``villages`` and the villages their changes reach: the households' villages of their
+    persons (households lived in are counted where the household is), and for new service
+    events (ids above ``new_events_above``) the villages of their households and persons and
+    of every quota event of their persons (a person checked counts where her first check is)."""
+    found = set(villages)
+
+    def add(stmt: sa.Select[Any]) -> None:
+        found.update(int(v) for v in conn.execute(stmt).scalars() if v is not None)
+
+    if villages and "household" in tables:
+        wanted: sa.BindParameter[list[int]] = sa.bindparam("reach_villages", sorted(villages), expanding=True)
+        add(
+            sa.select(household.c.village_id)
+            .select_from(person.join(household, person.c.household_id == household.c.id))
+            .where(person.c.village_id.in_(wanted))
+            .distinct()
+        )
+    if new_events_above is not None and "service_event" in tables:
+        new = service_event.c.id > new_events_above
+        if "household" in tables:
+            add(
+                sa.select(household.c.village_id)
+                .select_from(service_event.join(household, service_event.c.household_id == household.c.id))
+                .where(new)
+                .distinct()
+            )
+        add(
+            sa.select(person.c.village_id)
+            .select_from(service_event.join(person, service_event.c.person_id == person.c.id))
+            .where(new)
+            .distinct()
+        )
+        other = service_event.alias("other_event")
+        add(
+            sa.select(other.c.village_id)
+            .where(
+                other.c.person_id.in_(
+                    sa.select(service_event.c.person_id).where(new, service_event.c.person_id.is_not(None))
+                )
+            )
+            .distinct()
+        )
+    return frozenset(found)

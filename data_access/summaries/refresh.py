@@ -1,10 +1,12 @@
 """``refresh``: build the summaries from the registry, fully or from what changed.
 
 Full: every year of the horizon (January of the first year with data, at most ten years back,
-to December of the refresh year) is computed. Incremental: the registry's fingerprints (month by
-month, see ``fingerprint``) are compared with the last refresh's; the years from the first
-changed month on are recomputed and the years before it copied forward. The new generation is
-written beside the current one and switched to in one transaction.
+to December of the refresh year) is computed. Incremental: the registry's fingerprints (per
+village and year, see ``fingerprint``) are compared with the last refresh's; for the villages
+whose rows changed (and those their changes reach, ``fingerprint.reach``) the years from the
+first changed year on are recomputed, reading only those villages' rows; every other row is
+copied forward. A change that may reach any village recomputes all of them for those years. The
+new generation is written beside the current one and switched to in one transaction.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ class Refreshed:
     years: tuple[int, ...]  # the years recomputed
     seconds: float
     refreshed_at: str
+    villages: int | None = None  # how many villages those years were recomputed for (None: all)
 
 
 def horizon(conn: sa.Connection, today: date) -> tuple[int, int]:
@@ -61,9 +64,8 @@ def _horizon_starts(first: int, last: int) -> list[date]:
     return [date(y, m, 1) for y in range(first, last + 1) for m in range(1, 13)] + [date(last + 1, 1, 1)]
 
 
-def _quality_counts(conn: sa.Connection, today: date, unit_rows: pd.DataFrame) -> pd.DataFrame:
+def _quality_counts(found: pd.DataFrame, unit_rows: pd.DataFrame) -> pd.DataFrame:
     """Findings per village and check (those that do not depend on the period)."""
-    found = quality_queries.findings(conn, today)
     village = pd.to_numeric(found["village_id"], errors="coerce")
     known = village.isin(unit_rows.index)
     found = found.assign(village_id=village.where(known).astype("Int64"))
@@ -71,9 +73,12 @@ def _quality_counts(conn: sa.Connection, today: date, unit_rows: pd.DataFrame) -
     return counts.rename(columns={"check": "check_code"})
 
 
-def _quality_job(registry: sa.Engine, today: date, unit_rows: pd.DataFrame) -> pd.DataFrame:
+def _quality_job(registry: sa.Engine, today: date, defects: bool) -> pd.DataFrame:
+    """The findings of the checks (``defects``: the contract defects alone, else the rest)."""
     with reading(registry) as conn:
-        return _quality_counts(conn, today, unit_rows)
+        if defects:
+            return quality.defect_findings(quality_queries.contract_defects(conn))
+        return quality_queries.findings(conn, today, defects=False)
 
 
 def _households_print(conn: sa.Connection, tables: set[str], ids: dict[str, int]) -> str:
@@ -155,9 +160,11 @@ def _refresh(
         first_year, last_year = horizon(conn, today)
         say("units")
         unit_rows = units.load_units(conn)
-        # The quality checks need nothing else: they run on their own connection meanwhile.
-        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="summary-quality")
-        checks_job = pool.submit(_quality_job, registry, today, unit_rows)
+        # The quality checks need nothing else: they run on their own connections meanwhile,
+        # in two halves (the contract defects and the rest take about as long; a SQLite query
+        # lets go of the GIL, so both cores work).
+        pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="summary-quality")
+        checks_jobs = [pool.submit(_quality_job, registry, today, part) for part in (False, True)]
         pool.shutdown(wait=False)
         quotas = (
             pd.concat(
@@ -181,22 +188,40 @@ def _refresh(
             and old_meta.get("tables") == ",".join(sorted(tables))
             and old_meta.get("households") == _households_print(conn, tables, old_ids)
         )
+        village_ids = [int(v) for v in unit_rows.index]
+        touched: list[int] | None = None  # the villages recomputed (None: all)
         if incremental:
             taken = fingerprint.take(conn, year_starts, month_starts, tables, ids, old_prints, old_ids)
             changed = taken.first_changed
             years = tuple(range(first_year + changed - 1, last_year + 1)) if changed is not None else ()
             mode = "incremental" if years else "unchanged"
+            if years and taken.villages is not None:
+                reached = fingerprint.reach(conn, taken.villages, tables, taken.new_rows.get("service_event"))
+                touched = [v for v in village_ids if v in reached]
+                if len(touched) == len(village_ids):
+                    touched = None
         else:
             taken = fingerprint.take(conn, year_starts, month_starts, tables, ids)
             years, mode = tuple(range(first_year, last_year + 1)), "full"
         prints = taken.prints  # kept for the next refresh
-        village_ids = [int(v) for v in unit_rows.index]
         computed = []
-        if years:
+        if years and touched != []:
             say(f"years {years[0]}–{years[-1]}")
-            computed = SpanComputer(conn, years[0], years[-1], village_ids, tables).compute()
+            if touched is not None:
+                say(f"villages {len(touched)}")
+            computed = SpanComputer(
+                conn,
+                years[0],
+                years[-1],
+                village_ids if touched is None else touched,
+                tables,
+                narrow=touched is not None,
+            ).compute()
         say("quality")
-        checks = checks_job.result()
+        found = [f for f in (job.result() for job in checks_jobs) if not f.empty]
+        checks = _quality_counts(
+            pd.concat(found, ignore_index=True) if found else pd.DataFrame(columns=quality.FINDING_COLUMNS), unit_rows
+        )
         household_print = _households_print(conn, tables, ids)
         covered_from, covered_to = units.coverage(conn, today)
         # The targets as they stood: pages judge against them while the registry is down.
@@ -210,10 +235,24 @@ def _refresh(
             if old_generation is not None and mode != "full":
                 first_recomputed = min(years) if years else last_year + 1
                 boundary = month_index(first_recomputed, 1)
-                _copy(sconn, store.flow, old_generation, generation, store.flow.c.month < boundary)
+
+                def kept(table: sa.Table, before: sa.ColumnElement[bool]) -> sa.ColumnElement[bool]:
+                    """Rows before the recomputed years, and every row of a village not recomputed."""
+                    if touched is None:
+                        return before
+                    others = table.c.village_id.not_in(sa.bindparam("touched", touched, expanding=True))
+                    return sa.or_(before, others) if touched else sa.true()
+
+                _copy(sconn, store.flow, old_generation, generation, kept(store.flow, store.flow.c.month < boundary))
                 # The December before the first recomputed year stays (it is that year's start).
-                _copy(sconn, store.stock, old_generation, generation, store.stock.c.month < boundary)
-                _copy(sconn, store.month_range, old_generation, generation, store.month_range.c.year < first_recomputed)
+                _copy(sconn, store.stock, old_generation, generation, kept(store.stock, store.stock.c.month < boundary))
+                _copy(
+                    sconn,
+                    store.month_range,
+                    old_generation,
+                    generation,
+                    kept(store.month_range, store.month_range.c.year < first_recomputed),
+                )
             for part in computed:
                 _write(sconn, store.flow, part.flows, generation)
                 stocks = part.stocks
@@ -251,10 +290,13 @@ def _refresh(
             "coverage_first": covered_from.isoformat() if covered_from else "",
             "coverage_last": covered_to.isoformat() if covered_to else "",
             "years": ",".join(map(str, years)),
+            "villages": "all" if touched is None else str(len(touched)),
             **{f"max_id_{k}": str(v) for k, v in ids.items()},
         },
     )
-    return Refreshed(generation, mode, years, time.perf_counter() - t0, refreshed_at)
+    return Refreshed(
+        generation, mode, years, time.perf_counter() - t0, refreshed_at, None if touched is None else len(touched)
+    )
 
 
 def _same_units(old: pd.DataFrame, new: pd.DataFrame) -> bool:

@@ -40,7 +40,7 @@ class RefreshBusy(RegistryError):
 
 metadata = sa.MetaData()
 #: The layout of the store's tables; a store of another layout is rebuilt from scratch.
-FORMAT = 3
+FORMAT = 4  # 4: fingerprints per village
 
 _INT = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 

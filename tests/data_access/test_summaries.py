@@ -1,13 +1,14 @@
 """The summaries against the live queries, on SQLite, PostgreSQL and MariaDB: every period
 kind gives the same counts and the same indicator values; an incremental refresh after
-inserts, date updates and deletions equals a full rebuild; a reader never sees a half-built
+inserts, date updates and deletions equals a full rebuild, also when it recomputes only the
+villages a change touched (and those it reaches); a reader never sees a half-built
 generation; the store holds counts, not people."""
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -23,6 +24,7 @@ from data_access import config, demo
 from data_access.db import reading
 from data_access.demo import day
 from data_access.queries import counts, services
+from data_access.schema import contraception, household, person, service_event
 from data_access.summaries import read, refresh, store
 from tests import boundary_registry
 from tests.conftest import DIALECTS, fresh_database
@@ -325,3 +327,163 @@ def test_an_update_of_old_rows_alone_is_found(change: str, tmp_path: Path) -> No
     after, rebuilt = _dump(inc), _dump(full)
     for name in rebuilt:
         pd.testing.assert_frame_equal(after[name], rebuilt[name], obj=name)
+
+
+# ----------------------------------------------------------------------------- the villages a change touches
+
+
+def _one(conn: sa.Connection, stmt: sa.Select[tuple[int]]) -> int:
+    value = conn.execute(stmt.limit(1)).scalar()
+    assert value is not None
+    return int(value)
+
+
+def _alive_local(conn: sa.Connection) -> int:
+    return _one(
+        conn,
+        sa.select(person.c.id)
+        .where(person.c.hukou == "local", person.c.death_date.is_(None), person.c.left_on.is_(None))
+        .order_by(person.c.id),
+    )
+
+
+def _a_death(conn: sa.Connection) -> None:
+    conn.execute(sa.update(person).where(person.c.id == _alive_local(conn)).values(death_date=date(2024, 6, 1)))
+
+
+def _another_village(conn: sa.Connection, village_id: int) -> int:
+    return _one(
+        conn, sa.select(household.c.village_id).where(household.c.village_id != village_id).order_by(household.c.id)
+    )
+
+
+def _new_event(conn: sa.Connection, **values: object) -> None:
+    top = int(conn.execute(sa.select(sa.func.max(service_event.c.id))).scalar() or 0)
+    row = {"id": top + 1, "person_id": None, "household_id": None, "operation": None, "informed_choice": None}
+    conn.execute(sa.insert(service_event).values({**row, **values}))
+
+
+def _visit_elsewhere(conn: sa.Connection) -> None:
+    """A publicity visit recorded in one village to a household of another: the household's
+    village is reached."""
+    home, village = conn.execute(sa.select(household.c.id, household.c.village_id).order_by(household.c.id)).first()  # type: ignore[misc]
+    _new_event(
+        conn,
+        kind="publicity_visit",
+        event_date=date(2024, 5, 10),
+        village_id=_another_village(conn, village),
+        household_id=home,
+    )
+
+
+def _first_check(conn: sa.Connection) -> tuple[int, int, int]:
+    row = conn.execute(
+        sa.select(service_event.c.id, service_event.c.person_id, service_event.c.village_id)
+        .where(
+            service_event.c.kind == "pregnancy_check",
+            service_event.c.person_id.is_not(None),
+            service_event.c.event_date >= date(2024, 3, 1),
+            service_event.c.event_date < date(2025, 1, 1),
+        )
+        .order_by(service_event.c.id)
+        .limit(1)
+    ).first()
+    assert row is not None
+    return int(row[0]), int(row[1]), int(row[2])
+
+
+def _earlier_check_elsewhere(conn: sa.Connection) -> None:
+    """A check recorded for a woman before her first of the year, in another village: she now
+    counts there and no longer where she did."""
+    _, woman, village = _first_check(conn)
+    _new_event(
+        conn,
+        kind="pregnancy_check",
+        event_date=date(2024, 1, 2),
+        village_id=_another_village(conn, village),
+        person_id=woman,
+    )
+
+
+def _check_redated(conn: sa.Connection) -> None:
+    """An old check re-dated: whose first check it is may move between any villages."""
+    event, _, _ = _first_check(conn)
+    conn.execute(sa.update(service_event).where(service_event.c.id == event).values(event_date=date(2024, 1, 3)))
+
+
+def _method_ended(conn: sa.Connection) -> None:
+    spell = _one(
+        conn,
+        sa.select(contraception.c.id)
+        .where(contraception.c.end_date.is_(None), contraception.c.start_date < date(2023, 1, 1))
+        .order_by(contraception.c.id),
+    )
+    conn.execute(sa.update(contraception).where(contraception.c.id == spell).values(end_date=date(2024, 3, 1)))
+
+
+def _household_moved(conn: sa.Connection) -> None:
+    """(Before the first refresh) a living local person alone in a household of another
+    village than hers: her death empties it there."""
+    who = _alive_local(conn)
+    village = conn.execute(sa.select(person.c.village_id).where(person.c.id == who)).scalar_one()
+    home = int(conn.execute(sa.select(sa.func.max(household.c.id))).scalar() or 0) + 1
+    conn.execute(sa.insert(household).values(id=home, village_id=_another_village(conn, village), code=f"H{home}"))
+    conn.execute(sa.update(person).where(person.c.id == who).values(household_id=home))
+
+
+def _birth_date_corrected(conn: sa.Connection) -> None:
+    """A child registered at birth whose birth date is corrected by a day: the registration
+    becomes a move in."""
+    child = _one(
+        conn,
+        sa.select(person.c.id)
+        .where(person.c.registered_on == person.c.birth_date, person.c.birth_date >= date(2024, 3, 1))
+        .order_by(person.c.id),
+    )
+    born = conn.execute(sa.select(person.c.birth_date).where(person.c.id == child)).scalar_one()
+    day_before = date.fromisoformat(str(born)[:10]) - timedelta(days=1)
+    conn.execute(sa.update(person).where(person.c.id == child).values(birth_date=day_before))
+
+
+#: change → (what the registry held before the first refresh, the change, whether the refresh
+#: may narrow to the villages touched)
+VILLAGE_CHANGES = {
+    "a death": (None, _a_death, True),
+    "a visit to a household of another village": (None, _visit_elsewhere, True),
+    "an earlier check in another village": (None, _earlier_check_elsewhere, True),
+    "a method ended": (None, _method_ended, True),
+    "a death in a household of another village": (_household_moved, _a_death, True),
+    "an old check re-dated": (None, _check_redated, False),
+    "a birth date corrected": (None, _birth_date_corrected, True),
+}
+
+
+@pytest.mark.parametrize("change", list(VILLAGE_CHANGES))
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_a_change_recomputes_the_villages_it_reaches(dialect: str, change: str, tmp_path: Path) -> None:
+    before, apply, narrow = VILLAGE_CHANGES[change]
+    with (
+        fresh_database(dialect, tmp_path) as url,
+        fresh_database(dialect, tmp_path) as inc_url,
+        fresh_database(dialect, tmp_path) as full_url,
+    ):
+        _build_demo(url)
+        registry, inc, full = sources.open_registry(url), store.make_store(inc_url), store.make_store(full_url)
+        if before is not None:
+            with registry.begin() as conn:
+                before(conn)
+        refresh.refresh(registry, inc, today=TODAY)
+        with registry.begin() as conn:
+            apply(conn)
+        step = refresh.refresh(registry, inc, today=TODAY)
+        assert step.mode == "incremental", step
+        with reading(inc) as conn:
+            villages = len(read.load_units(conn, step.generation))
+        if narrow:  # a few villages, not all of them
+            assert step.villages is not None and 0 < step.villages < villages, step
+        else:
+            assert step.villages is None, step
+        refresh.refresh(registry, full, today=TODAY, full=True)
+        after, rebuilt = _dump(inc), _dump(full)
+        for name in rebuilt:
+            pd.testing.assert_frame_equal(after[name], rebuilt[name], obj=f"{change}: {name}")
