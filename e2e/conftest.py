@@ -379,3 +379,24 @@ def choose(page: Page, scope: Page | Locator, label: str, option: str) -> None:
     choice = page.get_by_role("option", name=option, exact=True)
     expect(choice).to_be_visible()
     choice.click()
+
+
+def download(page: Page, button_name: str) -> Path:
+    """Click the download button named exactly ``button_name`` and keep the file (in
+    ``artifacts/downloads`` under its suggested name)."""
+    from playwright.sync_api import expect
+
+    button = page.get_by_role("button", name=button_name, exact=True)
+    button.scroll_into_view_if_needed()
+    expect(button).to_be_visible()
+    expect(button).to_be_enabled()
+    with page.expect_download(timeout=60_000) as info:
+        button.click()
+    got = info.value
+    assert got.failure() is None, got.failure()
+    DOWNLOADS.mkdir(parents=True, exist_ok=True)
+    target = DOWNLOADS / got.suggested_filename
+    target.unlink(missing_ok=True)
+    got.save_as(target)
+    assert target.stat().st_size > 0, target
+    return target

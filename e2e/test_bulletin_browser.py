@@ -6,26 +6,17 @@ from __future__ import annotations
 
 import docx
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page
 
 from dashboard.app.sources import indicator_report, open_registry
 from dashboard.domain.periods import parse_period
-from e2e.conftest import DOWNLOADS, wait_for_app
+from e2e.conftest import download, wait_for_app
 
 PERIOD = "2024"
 
 
 def _download(page: Page, name: str) -> docx.document.Document:
-    button = page.get_by_role("button", name=name)
-    button.scroll_into_view_if_needed()
-    expect(button).to_be_enabled()
-    with page.expect_download(timeout=60_000) as info:
-        button.click()
-    download = info.value
-    assert download.failure() is None, download.failure()
-    DOWNLOADS.mkdir(parents=True, exist_ok=True)
-    target = DOWNLOADS / download.suggested_filename
-    download.save_as(target)
+    target = download(page, name)
     assert target.suffix == ".docx", target.name
     return docx.Document(str(target))
 

@@ -31,7 +31,6 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from dashboard.render import exports
 from e2e.conftest import (
-    DOWNLOADS,
     LOGS,
     REPO,
     STARTUP_TIMEOUT_S,
@@ -41,6 +40,7 @@ from e2e.conftest import (
     wait_for_app,
 )
 from e2e.conftest import choose as _choose
+from e2e.conftest import download as _download
 from e2e.conftest import selectbox as _selectbox
 from e2e.conftest import shot as _conftest_shot
 
@@ -630,22 +630,6 @@ def test_ranking_table_shows_every_township(new_page, townships: dict[str, str])
 
 
 NUMBER_COLUMNS = ("分子", "分母", "数值", "全年预测", "95%下限", "95%上限")
-
-
-def _download(page: Page, button_name: str) -> Path:
-    button = page.get_by_role("button", name=button_name, exact=True)
-    expect(button).to_be_visible()
-    expect(button).to_be_enabled()
-    with page.expect_download(timeout=60_000) as info:
-        button.click()
-    download = info.value
-    assert download.failure() is None, download.failure()
-    DOWNLOADS.mkdir(parents=True, exist_ok=True)
-    target = DOWNLOADS / download.suggested_filename
-    target.unlink(missing_ok=True)
-    download.save_as(target)
-    assert target.stat().st_size > 0, target
-    return target
 
 
 def test_export_page_village_indicators_files(new_page, townships: dict[str, str]) -> None:

@@ -36,22 +36,34 @@ class Card:
     lines: tuple[tuple[str, str], ...] = ()  # extra (status, text) lines, e.g. the three site goals
 
 
-def card_parts(card: Card) -> list[tuple[str, str]]:
-    """The lines under a card's value as (kind, HTML): badge, target, projection, each extra
-    line, n, interval, small — nothing empty, nothing 'None'. Pages and slides style the kinds."""
-    colour = style.STATUS_COLOURS[card.status]
-    parts = [
-        ("badge", f'<span class="card-badge" style="background:{colour}">{html.escape(card.badge)}</span>'),
-        ("target", f"{labels.t('target')} {html.escape(card.target_text)}"),
-    ]
+def card_text(card: Card) -> list[tuple[str, str]]:
+    """The lines under a card's value as (kind, plain text): badge, target, projection, each
+    extra line, n, interval, small — nothing empty, nothing 'None'. The page's and slides' HTML
+    and the meeting pack's pages are both made from these."""
+    parts = [("badge", card.badge), ("target", f"{labels.t('target')} {card.target_text}")]
     if card.projection_text:
-        parts.append(("projection", f"<b>{labels.t('projection')} {html.escape(card.projection_text)}</b>"))
+        parts.append(("projection", f"{labels.t('projection')} {card.projection_text}"))
     for status, text in card.lines:
-        parts.append(("line", f"{style.STATUS_SYMBOLS[status]} {html.escape(text)}"))
+        parts.append(("line", f"{style.STATUS_SYMBOLS[status]} {text}"))
     if card.n_text:
-        parts.append(("n", f"n = {html.escape(card.n_text)}"))
+        parts.append(("n", f"n = {card.n_text}"))
     if card.interval_text:
-        parts.append(("interval", f"{labels.t('interval')} {html.escape(card.interval_text)}"))
+        parts.append(("interval", f"{labels.t('interval')} {card.interval_text}"))
     if card.small_numbers:
         parts.append(("small", f"{style.SMALL_NUMBERS_SYMBOL} {labels.t('small_numbers')}"))
+    return parts
+
+
+def card_parts(card: Card) -> list[tuple[str, str]]:
+    """:func:`card_text` as (kind, HTML): the badge in its status colour, the projection bold.
+    Pages and slides style the kinds."""
+    colour = style.STATUS_COLOURS[card.status]
+    parts = []
+    for kind, text in card_text(card):
+        shown = html.escape(text)
+        if kind == "badge":
+            shown = f'<span class="card-badge" style="background:{colour}">{shown}</span>'
+        elif kind == "projection":
+            shown = f"<b>{shown}</b>"
+        parts.append((kind, shown))
     return parts

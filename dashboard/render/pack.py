@@ -26,7 +26,7 @@ from pptx.util import Pt
 from dashboard import labels
 from dashboard.domain.errors import KeyedError
 from dashboard.render import style
-from dashboard.render.cards import Card
+from dashboard.render.cards import Card, card_text
 
 #: Where the CJK font is looked for (Debian's fonts-noto-cjk), then the symbol fallback.
 CJK_FONTS: tuple[tuple[str, str], ...] = (
@@ -99,17 +99,16 @@ def _rgb(colour: str) -> tuple[int, int, int]:
     return int(c[0:2], 16), int(c[2:4], 16), int(c[4:6], 16)
 
 
+#: What a pack's card shows under its value (as the slide: the interval and the small-numbers
+#: note are on the page's legend).
+PACK_PARTS = ("target", "projection", "line", "n")
+
+
 def card_lines(card: Card) -> list[tuple[str, str]]:
-    """A card's lines as (kind, text), as the slide shows them: title, value, badge, target,
-    projection, extra lines, n; '?' and the small-numbers note on a small-numbers value."""
+    """A card's lines as (kind, text), as the slide shows them: title, value, badge, then
+    target, projection, extra lines and n (each as a 'line')."""
     lines = [("title", card.title), ("value", card.value_text), ("badge", card.badge)]
-    lines.append(("line", f"{labels.t('target')} {card.target_text}"))
-    if card.projection_text:
-        lines.append(("line", f"{labels.t('projection')} {card.projection_text}"))
-    for status, text in card.lines:
-        lines.append(("line", f"{style.STATUS_SYMBOLS[status]} {text}"))
-    if card.n_text:
-        lines.append(("line", f"n = {card.n_text}"))
+    lines += [("line", text) for kind, text in card_text(card) if kind in PACK_PARTS]
     return lines
 
 
@@ -219,6 +218,14 @@ def _pdf_cards(pdf: _Pdf, groups: Sequence[tuple[str, list[Card], int]], top: fl
     return y
 
 
+def _image_size(page: Page, width: float, bottom: float) -> tuple[float, float]:
+    """The page's image scaled into its box (half the width beside a side table), in points."""
+    assert page.image is not None
+    box_w = width * (0.5 if page.side_table is not None else 1.0)
+    scale = min(box_w / page.image.width, (bottom - BODY_TOP) / page.image.height)
+    return page.image.width * scale, page.image.height * scale
+
+
 def pdf_bytes(laid: Sequence[Page], info: PackInfo, title: str = "") -> bytes:
     """The pack as a PDF: one 16:9 page per slide, fonts embedded."""
     pdf = _Pdf()
@@ -236,10 +243,7 @@ def pdf_bytes(laid: Sequence[Page], info: PackInfo, title: str = "") -> bytes:
         if page.table is not None:
             _pdf_table(pdf, page.table, MARGIN, BODY_TOP, width, bottom, 10.5 if page.kind == "scorecard" else 14)
         if page.image is not None:
-            box_h = bottom - BODY_TOP
-            box_w = width * (0.5 if page.side_table is not None else 1.0)
-            scale = min(box_w / page.image.width, box_h / page.image.height)
-            w, h = page.image.width * scale, page.image.height * scale
+            w, h = _image_size(page, width, bottom)
             pdf.image(io.BytesIO(page.image.png), x=MARGIN, y=BODY_TOP, w=w, h=h)
             if page.side_table is not None:
                 sx = MARGIN + w + 20
@@ -343,10 +347,7 @@ def pptx_bytes(laid: Sequence[Page], info: PackInfo, title: str = "") -> bytes:
         if page.table is not None:
             _pptx_table(slide, page.table, MARGIN, BODY_TOP, width, bottom, 10.0 if page.kind == "scorecard" else 14.0)
         if page.image is not None:
-            box_h = bottom - BODY_TOP
-            box_w = width * (0.5 if page.side_table is not None else 1.0)
-            scale = min(box_w / page.image.width, box_h / page.image.height)
-            w, h = page.image.width * scale, page.image.height * scale
+            w, h = _image_size(page, width, bottom)
             slide.shapes.add_picture(io.BytesIO(page.image.png), Pt(MARGIN), Pt(BODY_TOP), Pt(w), Pt(h))
             if page.side_table is not None:
                 sx = MARGIN + w + 20

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -163,22 +164,29 @@ def _dump(engine: sa.Engine) -> dict[str, pd.DataFrame]:
     return out
 
 
-@pytest.mark.parametrize("dialect", DIALECTS)
-def test_incremental_refresh_equals_a_full_rebuild(dialect: str, tmp_path: Path) -> None:
+@contextmanager
+def _demo_and_two_stores(dialect: str, tmp_path: Path) -> Iterator[tuple[sa.Engine, sa.Engine, sa.Engine]]:
+    """A small demo registry and two empty summary stores (one refreshed step by step, one
+    rebuilt in full), each its own database on ``dialect``."""
     with (
         fresh_database(dialect, tmp_path) as url,
         fresh_database(dialect, tmp_path) as inc_url,
         fresh_database(dialect, tmp_path) as full_url,
     ):
         _build_demo(url)
-        registry, inc, full = sources.open_registry(url), store.make_store(inc_url), store.make_store(full_url)
+        yield sources.open_registry(url), store.make_store(inc_url), store.make_store(full_url)
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_incremental_refresh_equals_a_full_rebuild(dialect: str, tmp_path: Path) -> None:
+    with _demo_and_two_stores(dialect, tmp_path) as (registry, inc, full):
         first = refresh.refresh(registry, inc, today=TODAY)
         assert first.mode == "full"
         before = _dump(inc)
         again = refresh.refresh(registry, inc, today=TODAY)
         assert (again.mode, again.years) == ("unchanged", ())
         assert all(_dump(inc)[name].equals(frame) for name, frame in before.items())  # copied forward whole
-        earliest = day.apply_a_day(sa.create_engine(url), TODAY)
+        earliest = day.apply_a_day(registry, TODAY)
         step = refresh.refresh(registry, inc, today=TODAY)
         assert step.mode == "incremental" and step.years[0] == earliest, step  # from the earliest change on
         refresh.refresh(registry, full, today=TODAY, full=True)
@@ -462,13 +470,7 @@ VILLAGE_CHANGES = {
 @pytest.mark.parametrize("dialect", DIALECTS)
 def test_a_change_recomputes_the_villages_it_reaches(dialect: str, change: str, tmp_path: Path) -> None:
     before, apply, narrow = VILLAGE_CHANGES[change]
-    with (
-        fresh_database(dialect, tmp_path) as url,
-        fresh_database(dialect, tmp_path) as inc_url,
-        fresh_database(dialect, tmp_path) as full_url,
-    ):
-        _build_demo(url)
-        registry, inc, full = sources.open_registry(url), store.make_store(inc_url), store.make_store(full_url)
+    with _demo_and_two_stores(dialect, tmp_path) as (registry, inc, full):
         if before is not None:
             with registry.begin() as conn:
                 before(conn)
