@@ -464,11 +464,15 @@ class SpanComputer:
     def _events(self, first: date, end: date) -> pd.DataFrame:
         """Publicity visits, supply services, checks and folic acid dated in [first, end) (kind,
         household, person, village, day, month 1..12, id) in one scan — the distinct counts of
-        every range come from them. Every such event is read, also in ``narrow`` mode: whether a
-        person counts in a village depends on her events elsewhere, and a filter that says so
-        costs more than the scan (rows of other villages drop out in the counting)."""
+        every range come from them. In ``narrow`` mode only the events that can count in the
+        span's villages (``_reachable_events``); rows of other villages drop out in the counting."""
         column = service_event.c.event_date
         kinds = ("publicity_visit", "supply_service", *QUOTA_PERSON_COLUMNS)
+        # The plain comparisons first: SQLite evaluates the terms in order, and the code and
+        # day checks cost more per row than the whole scan.
+        dated = [column >= first, column < end, code(service_event.c.kind).in_(kinds), valid_date(column)]
+        if self.narrow:
+            dated.append(self._reachable_events(first, end))
         events = fast_frame(
             self.conn,
             sa.select(
@@ -478,10 +482,7 @@ class SpanComputer:
                 service_event.c.village_id,
                 column,
                 service_event.c.id,
-            )
-            # The plain comparisons first: SQLite evaluates the terms in order, and the code and
-            # day checks cost more per row than the whole scan.
-            .where(column >= first, column < end, code(service_event.c.kind).in_(kinds), valid_date(column)),
+            ).where(*dated),
             ["kind", "household_id", "person_id", "village_id", "event_date", "id"],
         )
         events["day"] = _as_days(events["event_date"])
@@ -489,6 +490,30 @@ class SpanComputer:
         events["year"] = stamps.year.to_numpy(dtype="int64")
         events["event_b"] = stamps.month.to_numpy(dtype="int64")
         return events.drop(columns="event_date")
+
+    def _reachable_events(self, first: date, end: date) -> sa.ColumnElement[bool]:
+        """The events that can move a count of the span's villages: visits to their households
+        (households lived in count where the household is), events of their persons (supply
+        service to short-acting users), and every event of a person with a check or folic acid
+        in them in [first, end) (she counts where her first one is, which may be elsewhere).
+        A superset: what does not count there drops out in the counting."""
+        other = service_event.alias("quota_event")
+        quota_persons = sa.select(other.c.person_id).where(
+            other.c.event_date >= first,
+            other.c.event_date < end,
+            self._mine(other.c.village_id),
+            code(other.c.kind).in_(list(QUOTA_PERSON_COLUMNS)),
+            other.c.person_id.is_not(None),
+        )
+        their_persons = sa.select(person.c.id).where(self._mine(person.c.village_id))
+        reachable = [
+            service_event.c.person_id.in_(their_persons),
+            service_event.c.person_id.in_(quota_persons),
+        ]
+        if "household" in self.tables:
+            their_homes = sa.select(household.c.id).where(self._mine(household.c.village_id))
+            reachable.append(service_event.c.household_id.in_(their_homes))
+        return sa.or_(*reachable)
 
     def _year_events(self, year: int) -> pd.DataFrame:
         """The year's events for ``ranges``: read for the whole span at once when ``narrow`` (a
@@ -519,20 +544,21 @@ class SpanComputer:
                 cube["supply_served"] = self._range_counts(short_users, self._latest_month(ids, served, "person_id"))
             quota = events["kind"].isin(list(QUOTA_PERSON_COLUMNS)) & events["person_id"].notna()
             self._quota_persons(cube, events[quota & events["village_id"].notna()])
-        rows = []
-        for a in range(1, n + 1):
-            for b in range(a, n + 1):
-                frame = pd.DataFrame({c: cube[c][:, a, b] for c in RANGE_COLUMNS})
-                frame.insert(0, "village_id", self.village_ids)
-                frame.insert(0, "last_month", b)
-                frame.insert(0, "first_month", a)
-                rows.append(frame)
-        out = (
-            pd.concat(rows, ignore_index=True)
-            if rows
-            else pd.DataFrame(columns=["first_month", "last_month", "village_id", *RANGE_COLUMNS])
+        # Rows (a, b, village) for a ≤ b, a-major then b then village, in one go (a frame per
+        # range cost ~0.2 s a year).
+        a_of, b_of = np.triu_indices(n)
+        a_of, b_of = a_of + 1, b_of + 1
+        villages = len(self.village_ids)
+        out = pd.DataFrame(
+            {
+                "year": np.full(len(a_of) * villages, year, dtype=np.int64),
+                "first_month": np.repeat(a_of, villages),
+                "last_month": np.repeat(b_of, villages),
+                "village_id": np.tile(np.asarray(self.village_ids, dtype=np.int64), len(a_of)),
+            }
         )
-        out.insert(0, "year", year)
+        for c in RANGE_COLUMNS:
+            out[c] = cube[c][:, a_of, b_of].T.reshape(-1)
         return out
 
     def _quota_persons(self, cube: dict[str, np.ndarray], events: pd.DataFrame) -> None:

@@ -448,7 +448,9 @@ def take(
 
 def _flat_key(keys: pd.Series) -> pd.Series:
     """A print's key without its village ("12|operation" → "operation")."""
-    return pd.Series([str(k).partition("|")[2] for k in keys], index=keys.index, dtype=object)
+    if keys.empty:
+        return pd.Series([], index=keys.index, dtype=object)
+    return keys.astype(str).str.partition("|")[2].astype(object)
 
 
 def _changed_keys(last: pd.DataFrame, now: pd.DataFrame) -> set[str] | None:
