@@ -38,11 +38,18 @@ def _missing(referenced: sa.Table, column: sa.ColumnElement[Any]) -> sa.ColumnEl
     return ~sa.exists().where(other.c.id == column)
 
 
-def persons_for_id_checks(conn: sa.Connection, villages: tuple[tuple[int, ...], bool] | None = None) -> pd.DataFrame:
+def persons_for_id_checks(
+    conn: sa.Connection,
+    villages: tuple[tuple[int, ...], bool] | None = None,
+    id_range: tuple[int, int] | None = None,
+) -> pd.DataFrame:
     """Every person's id, ID number, sex, birth date and village (for the ID-number checks);
     ``villages`` = (ids, unplaced): only persons of those villages (and, when ``unplaced``,
-    those without a known village) — the records behind counts the summaries placed."""
+    those without a known village) — the records behind counts the summaries placed;
+    ``id_range`` = (after, up to): only persons with ids in that range (the summary refresh's)."""
     stmt = sa.select(person.c.id, person.c.id_number, person.c.sex, person.c.birth_date, person.c.village_id)
+    if id_range is not None:
+        stmt = stmt.where(person.c.id > id_range[0], person.c.id <= id_range[1])
     if villages is not None:
         ids, unplaced = villages
         where: list[sa.ColumnElement[bool]] = (
@@ -396,19 +403,20 @@ def findings(
     villages: tuple[tuple[int, ...], bool] | None = None,
     *,
     defects: bool = True,
+    id_checks: bool = True,
 ) -> pd.DataFrame:
     """The findings of every check that does not depend on the period (``check``: that one
     alone), ``quality.FINDING_COLUMNS``: records dated after ``today`` are in the future,
     villages are stale against the last complete month; ``villages`` limits the ID-number
     checks to the persons of those villages (see :func:`persons_for_id_checks`).
-    ``defects=False`` leaves out the contract defects (``contract_defects``: the summary
-    refresh runs them beside the rest)."""
+    ``defects=False`` leaves out the contract defects (``contract_defects``) and
+    ``id_checks=False`` the ID-number checks: the summary refresh runs them beside the rest."""
 
     def wanted(*codes: str) -> bool:
         return check is None or check in codes
 
     parts = []
-    if wanted("id_missing", "id_invalid", "id_duplicate", "id_sex_mismatch", "id_birth_date_mismatch"):
+    if id_checks and wanted("id_missing", "id_invalid", "id_duplicate", "id_sex_mismatch", "id_birth_date_mismatch"):
         parts.append(quality.id_findings(persons_for_id_checks(conn, villages)))
     if wanted("mother_age"):
         parts.append(quality.mother_age_findings(mother_ages(conn)))

@@ -36,6 +36,8 @@ HORIZON_YEARS = 10
 #: The checks kept per village; the population balance depends on the period and is worked
 #: out from the summaries when a page asks for it.
 STORED_CHECKS = tuple(c for c in quality.CHECKS if c != "population_balance")
+#: The ID-number checks: persons' own fields alone (and duplicates among them).
+ID_CHECKS = ("id_missing", "id_invalid", "id_duplicate", "id_sex_mismatch", "id_birth_date_mismatch")
 
 
 @dataclass(frozen=True)
@@ -74,11 +76,37 @@ def _quality_counts(found: pd.DataFrame, unit_rows: pd.DataFrame) -> pd.DataFram
 
 
 def _quality_job(registry: sa.Engine, today: date, defects: bool) -> pd.DataFrame:
-    """The findings of the checks (``defects``: the contract defects alone, else the rest)."""
+    """The findings of the checks (``defects``: the contract defects alone, else the rest but
+    the ID-number checks, ``_id_job``'s)."""
     with reading(registry) as conn:
         if defects:
             return quality.defect_findings(quality_queries.contract_defects(conn))
-        return quality_queries.findings(conn, today, defects=False)
+        return quality_queries.findings(conn, today, defects=False, id_checks=False)
+
+
+@dataclass(frozen=True)
+class IdChecked:
+    findings: pd.DataFrame  # of the persons checked
+    inputs: tuple[int, ...]  # ``fingerprint.id_inputs`` of every person up to the refresh's largest id
+    kept: bool  # the last refresh's counts stand for the persons it saw (only new persons were checked)
+
+
+def _id_job(registry: sa.Engine, before: int, top: int, last: tuple[int, ...] | None) -> IdChecked:
+    """The ID-number checks of persons with ids up to ``top``. When what they read of the
+    persons up to ``before`` (the last refresh's largest id) sums to ``last``, those persons'
+    findings stand and only the new ones are checked — unless a new person has an ID number
+    (it may duplicate an old one): then, as without ``last``, every person is checked."""
+    with reading(registry) as conn:
+        if last is not None and before <= top:
+            old = fingerprint.id_inputs(conn, 0, before)
+            if old == last:
+                new = quality_queries.persons_for_id_checks(conn, id_range=(before, top))
+                numbers = new["id_number"].astype("string").str.strip()
+                if not (numbers.notna() & (numbers != "")).any():
+                    inputs = fingerprint.add_inputs(old, fingerprint.id_inputs(conn, before, top))
+                    return IdChecked(quality.id_findings(new), inputs, kept=True)
+        persons = quality_queries.persons_for_id_checks(conn, id_range=(0, top))
+        return IdChecked(quality.id_findings(persons), fingerprint.id_inputs(conn, 0, top), kept=False)
 
 
 def _coverage_job(registry: sa.Engine, today: date) -> tuple[date | None, date | None]:
@@ -160,11 +188,19 @@ def _refresh(
         old_meta = store.read_meta(sconn)
         old_units = pd.DataFrame()
         old_prints = pd.DataFrame(columns=fingerprint.COLUMNS)
+        old_id_counts = pd.DataFrame(columns=["village_id", "check_code", "n"])
         if old_generation is not None:
             old_units = pd.read_sql(sa.select(store.unit).where(store.unit.c.generation == old_generation), sconn)
             old_prints = pd.read_sql(
                 sa.select(*(store.fingerprint.c[c] for c in fingerprint.COLUMNS)).where(
                     store.fingerprint.c.generation == old_generation
+                ),
+                sconn,
+            )
+            old_id_counts = pd.read_sql(
+                sa.select(store.quality.c.village_id, store.quality.c.check_code, store.quality.c.n).where(
+                    store.quality.c.generation == old_generation,
+                    store.quality.c.check_code.in_(ID_CHECKS),
                 ),
                 sconn,
             )
@@ -176,8 +212,24 @@ def _refresh(
         # The quality checks need nothing else: they run on their own connections meanwhile,
         # in two halves (the contract defects and the rest take about as long; a SQLite query
         # lets go of the GIL, so both cores work).
-        pool = ThreadPoolExecutor(max_workers=3, thread_name_prefix="summary-quality")
+        ids = _max_ids(conn, tables)
+        old_ids = {k: int(old_meta.get(f"max_id_{k}", "0") or 0) for k in fingerprint.TABLES}
+        last_id_inputs = old_meta.get("id_inputs", "")
+        pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="summary-quality")
         checks_jobs = [pool.submit(_quality_job, registry, today, part) for part in (False, True)]
+        id_job = pool.submit(
+            _id_job,
+            registry,
+            old_ids["person"],
+            ids.get("person", 0),
+            # Only when the last refresh's counts are of this format and these villages.
+            tuple(int(v) for v in last_id_inputs.split(","))
+            if last_id_inputs
+            and not full
+            and old_meta.get("format") == str(store.FORMAT)
+            and _same_units(old_units, unit_rows)
+            else None,
+        )
         coverage_job = pool.submit(_coverage_job, registry, today)  # it too reads every event
         pool.shutdown(wait=False)
         quotas = (
@@ -191,8 +243,6 @@ def _refresh(
         say("fingerprints")
         month_starts = _horizon_starts(first_year, last_year)
         year_starts = [date(y, 1, 1) for y in range(first_year, last_year + 2)]
-        ids = _max_ids(conn, tables)
-        old_ids = {k: int(old_meta.get(f"max_id_{k}", "0") or 0) for k in fingerprint.TABLES}
         incremental = (
             not full
             and old_generation is not None
@@ -232,10 +282,18 @@ def _refresh(
                 narrow=touched is not None,
             ).compute()
         say("quality")
-        found = [f for f in (job.result() for job in checks_jobs) if not f.empty]
+        id_checked = id_job.result()
+        found = [f for f in [*(job.result() for job in checks_jobs), id_checked.findings] if not f.empty]
         checks = _quality_counts(
             pd.concat(found, ignore_index=True) if found else pd.DataFrame(columns=quality.FINDING_COLUMNS), unit_rows
         )
+        if id_checked.kept and not old_id_counts.empty:
+            kept = old_id_counts.assign(village_id=old_id_counts["village_id"].astype("Int64"))
+            checks = (
+                pd.concat([checks, kept], ignore_index=True)
+                .groupby(["village_id", "check_code"], dropna=False, as_index=False)["n"]
+                .sum()
+            )
         household_print = _households_print(conn, tables, ids)
         covered_from, covered_to = coverage_job.result()
         # The targets as they stood: pages judge against them while the registry is down.
@@ -305,6 +363,8 @@ def _refresh(
             "coverage_last": covered_to.isoformat() if covered_to else "",
             "years": ",".join(map(str, years)),
             "villages": "all" if touched is None else str(len(touched)),
+            "id_inputs": ",".join(map(str, id_checked.inputs)),
+            "id_checks": "new persons" if id_checked.kept else "all",
             **{f"max_id_{k}": str(v) for k, v in ids.items()},
         },
     )

@@ -489,3 +489,99 @@ def test_a_change_recomputes_the_villages_it_reaches(dialect: str, change: str, 
         after, rebuilt = _dump(inc), _dump(full)
         for name in rebuilt:
             pd.testing.assert_frame_equal(after[name], rebuilt[name], obj=f"{change}: {name}")
+
+
+# ----------------------------------------------------------------------------- the ID-number checks
+
+
+def _numbered(conn: sa.Connection, offset: int = 0) -> tuple[int, str]:
+    """A person with an 18-character ID number: (id, number)."""
+    row = conn.execute(
+        sa.select(person.c.id, person.c.id_number)
+        .where(sa.func.length(person.c.id_number) == 18)
+        .order_by(person.c.id)
+        .offset(offset)
+        .limit(1)
+    ).one()
+    return int(row[0]), str(row[1])
+
+
+def _change_id_digit(conn: sa.Connection) -> None:
+    pid, number = _numbered(conn)
+    digit = "0" if number[10] != "0" else "1"
+    conn.execute(sa.update(person).where(person.c.id == pid).values(id_number=number[:10] + digit + number[11:]))
+
+
+def _swap_two_numbers(conn: sa.Connection) -> None:
+    (a, first), (b, second) = _numbered(conn), _numbered(conn, 1)
+    conn.execute(sa.update(person).where(person.c.id == a).values(id_number=second))
+    conn.execute(sa.update(person).where(person.c.id == b).values(id_number=first))
+
+
+def _blank_a_number(conn: sa.Connection) -> None:
+    pid, _ = _numbered(conn, 2)
+    conn.execute(sa.update(person).where(person.c.id == pid).values(id_number=""))
+
+
+def _flip_sex(conn: sa.Connection) -> None:
+    pid, _ = _numbered(conn, 3)
+    sex = conn.execute(sa.select(person.c.sex).where(person.c.id == pid)).scalar()
+    conn.execute(sa.update(person).where(person.c.id == pid).values(sex="M" if sex == "F" else "F"))
+
+
+def _new_person_with_an_old_number(conn: sa.Connection) -> None:
+    pid, number = _numbered(conn, 4)
+    old = conn.execute(sa.select(person).where(person.c.id == pid)).mappings().one()
+    top = int(conn.execute(sa.select(sa.func.max(person.c.id))).scalar() or 0)
+    conn.execute(sa.insert(person).values({**old, "id": top + 1, "name": "重复"}))
+
+
+ID_CHANGES = {
+    "a digit of an ID number": _change_id_digit,
+    "two persons' numbers swapped": _swap_two_numbers,
+    "a number blanked": _blank_a_number,
+    "sex corrected": _flip_sex,
+    "a new person with an old person's number": _new_person_with_an_old_number,
+}
+
+
+def _id_counts(engine: sa.Engine) -> pd.DataFrame:
+    frame = _dump(engine)["summary_quality"]
+    return frame[frame["check_code"].isin(refresh.ID_CHECKS)].reset_index(drop=True)
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+@pytest.mark.parametrize("change", list(ID_CHANGES))
+def test_the_id_checks_see_every_change_to_what_they_read(dialect: str, change: str, tmp_path: Path) -> None:
+    """An incremental refresh keeps the last ID-number findings only while the persons' ID
+    numbers, sexes, birth dates and villages are as they were; any change to them (none of
+    which the summaries' counts see) checks every person again, as a full rebuild does."""
+    with _demo_and_two_stores(dialect, tmp_path) as (registry, inc, full):
+        refresh.refresh(registry, inc, today=TODAY)
+        before = _id_counts(inc)
+        with registry.begin() as conn:
+            ID_CHANGES[change](conn)
+        refresh.refresh(registry, inc, today=TODAY)
+        with inc.connect() as conn:
+            assert store.read_meta(conn)["id_checks"] == "all"
+        refresh.refresh(registry, full, today=TODAY, full=True)
+        pd.testing.assert_frame_equal(_id_counts(inc), _id_counts(full))
+        assert not _id_counts(inc).equals(before), "the change moved no count: the test shows nothing"
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_a_day_of_new_persons_without_numbers_checks_only_them(dialect: str, tmp_path: Path) -> None:
+    """Newborns registered without ID numbers: the old persons' findings stand, the new ones
+    are checked (id_missing per village grows by them), the counts equal a full rebuild."""
+    with _demo_and_two_stores(dialect, tmp_path) as (registry, inc, full):
+        refresh.refresh(registry, inc, today=TODAY)
+        before = _id_counts(inc)
+        day.apply_a_day(registry, TODAY)
+        refresh.refresh(registry, inc, today=TODAY)
+        with inc.connect() as conn:
+            assert store.read_meta(conn)["id_checks"] == "new persons"
+        refresh.refresh(registry, full, today=TODAY, full=True)
+        after = _id_counts(inc)
+        pd.testing.assert_frame_equal(after, _id_counts(full))
+        missing = after.loc[after["check_code"] == "id_missing", "n"].sum()
+        assert missing > before.loc[before["check_code"] == "id_missing", "n"].sum()
