@@ -46,11 +46,10 @@ st.segmented_control(
     format_func=lambda v: labels.t(f"overview_matrix_{v}"),
 )
 tables.status_table(page.matrix, page.matrix_status, key="overview-matrix")
-shown, long = page.export("matrix"), page.export("long")
-tables.export_buttons(
-    lambda: shown.frame,
-    shown.context,
-    stem=shown.stem,
+tables.export_buttons(  # the files are built on click
+    lambda: page.export("matrix").frame,
+    lambda: page.export("matrix").context,
+    stem=page.export_stem("matrix"),
     key="overview-matrix",
-    alternative=(lambda: long.frame, long.context, long.stem),
+    alternative=(lambda: page.export("long").frame, lambda: page.export("long").context, page.export_stem("long")),
 )

@@ -12,10 +12,10 @@ import streamlit as st
 from dashboard import labels
 from dashboard.app import audit, cache, sources
 from dashboard.domain import indicators as ind
+from dashboard.domain import privacy, units
 from dashboard.domain import trends as series_engine
-from dashboard.domain import units
 from dashboard.domain.access import Access, AccessDenied
-from dashboard.domain.periods import Period, PeriodError
+from dashboard.domain.periods import Period, PeriodError, parse_period
 from dashboard.domain.report import Report
 from dashboard.render import formats, vega
 from dashboard.views import bulletin, drilldown, export, meeting, overview, quality, ranking, services, trends
@@ -206,24 +206,41 @@ def trends_page(
 def services_page(url: str, period: Period, access: Access) -> services.ServicesPage:
     """The service work; the late or unpaid rewards list within the user's scope (a township
     user: its own township's; a viewer: none)."""
-    county = cache.report(url, period, "county")
-    townships = cache.report(url, period, "township")
-    unit_rows = cache.unit_rows(url)
+    generation = cache.snapshot(url).generation
     if not access.sees_records:
-        return services.build(county, townships, None, unit_rows)
-    raw = cache.reward_problems(url, period.label)
-    own = units.scope_units(unit_rows, access.township, None) if access.role == "township" else unit_rows
-    raw = raw[raw["village_id"].isin(own.index)] if "village_id" in raw else raw
+        return _services_model(url, generation, period.label, labels.language(), None, None)
+    township = access.township if access.role == "township" else None
     return audit.person_rows(
         access,
-        [access.township] if access.role == "township" else [None],
-        lambda: services.build(county, townships, raw, unit_rows),
+        [township],
+        lambda: _services_model(url, generation, period.label, labels.language(), township, not access.masked),
         table="reward_problems",
-        scope=access.township or "county",
+        scope=township or "county",
         period=period.label,
         seen=_seen(),
         count=lambda page: len(page.rewards.display) if page.rewards is not None else 0,
     )
+
+
+@st.cache_data(ttl=cache.CACHE_TTL_SECONDS, show_spinner=False, max_entries=32)
+def _services_model(
+    url: str, generation: int, period_label: str, language: str, township: str | None, revealed: bool | None
+) -> services.ServicesPage:
+    """The services page model, kept: building it (matrix, quota charts, rewards) cost ~55 ms
+    on every rerun. Keyed on what it reads — the summaries' generation, the period, the words'
+    ``language`` — and on the rewards list's scope: ``revealed`` None for no list (a viewer),
+    else whether it is unmasked; ``township`` the township user's own (None: the county)."""
+    period = parse_period(period_label)
+    county = cache.report(url, period, "county", generation)
+    townships = cache.report(url, period, "township", generation)
+    unit_rows = cache.unit_rows(url)
+    if revealed is None:
+        return services.build(county, townships, None, unit_rows)
+    raw = cache.reward_problems(url, period_label)
+    own = units.scope_units(unit_rows, township, None) if township else unit_rows
+    raw = raw[raw["village_id"].isin(own.index)] if "village_id" in raw else raw
+    with privacy.revealed(revealed):
+        return services.build(county, townships, raw, unit_rows)
 
 
 def quality_page(url: str, period: Period, today: date) -> quality.QualityPage:

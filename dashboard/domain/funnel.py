@@ -19,12 +19,12 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special  # (not scipy.stats: see intervals)
 
 from dashboard.domain.indicators import Indicator
 
-Z95 = float(stats.norm.ppf(0.975))
-Z998 = float(stats.norm.ppf(0.999))
+Z95 = float(special.ndtri(0.975))
+Z998 = float(special.ndtri(0.999))
 
 
 def funnel_x(indicator: Indicator, rolled: pd.DataFrame) -> pd.Series:

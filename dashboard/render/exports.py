@@ -18,14 +18,14 @@ from collections.abc import Iterable, Sequence
 from copy import copy
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-from openpyxl.utils import get_column_letter
+
+if TYPE_CHECKING:
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
 
 from dashboard import labels
 from dashboard.domain.errors import KeyedError
@@ -155,6 +155,12 @@ def check_rows(rows: int) -> None:
 
 def to_xlsx_bytes(frame: pd.DataFrame, context: ExportContext) -> bytes:
     """The formatted workbook for ``frame`` (see the module docstring)."""
+    # openpyxl is imported on the first download, not by every page's first run after a start.
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+    from openpyxl.utils import get_column_letter
+
     check_rows(len(frame))
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(_sheet_name(context.title))
@@ -255,6 +261,9 @@ def _title_text(context: ExportContext) -> str:
 
 
 def _notes_sheet(wb: Workbook, context: ExportContext, rows: int) -> None:
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Alignment, Font
+
     ws = wb.create_sheet(labels.t("notes_sheet"))
     ws.column_dimensions["A"].width = 26
     ws.column_dimensions["B"].width = 110

@@ -17,11 +17,12 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from fpdf import FPDF
-from pptx import Presentation
-from pptx.dml.color import RGBColor
-from pptx.util import Pt
+# The writers' libraries are imported when a pack is made: fpdf2 and python-pptx take most of a
+# second to import, which every server's first page would pay (this module is on its path).
+if TYPE_CHECKING:
+    from fpdf import FPDF
 
 from dashboard import labels
 from dashboard.domain.errors import KeyedError
@@ -122,32 +123,38 @@ def _fonts() -> tuple[str, str]:
     return cjk
 
 
-class _Pdf(FPDF):
-    def __init__(self) -> None:
-        super().__init__(orientation="L", unit="pt", format=(PAGE_H, PAGE_W))
-        self.set_auto_page_break(False)
-        self.set_margins(MARGIN, MARGIN, MARGIN)
-        regular, bold = _fonts()
-        self.add_font("cjk", "", regular, collection_font_number=_SC_INDEX)
-        self.add_font("cjk", "B", bold, collection_font_number=_SC_INDEX)
+def _new_pdf() -> FPDF:
+    """A 16:9 landscape PDF in points with the CJK font, the status symbols as its glyphs."""
+    from fpdf import FPDF
 
-    def normalize_text(self, text: str) -> str:
-        return super().normalize_text(text.translate(PDF_SYMBOLS))
+    class _Pdf(FPDF):
+        def normalize_text(self, text: str) -> str:
+            return super().normalize_text(text.translate(PDF_SYMBOLS))
 
-    def text_at(self, x: float, y: float, w: float, text: str, size: float, *, bold: bool = False) -> None:
-        self.set_font("cjk", "B" if bold else "", size)
-        self.set_xy(x, y)
-        self.cell(w, size * 1.25, text, new_x="LMARGIN", new_y="NEXT")
-
-    def para(self, x: float, y: float, w: float, text: str, size: float, *, bold: bool = False) -> float:
-        """Wrapped text from (x, y); returns the y below it."""
-        self.set_font("cjk", "B" if bold else "", size)
-        self.set_xy(x, y)
-        self.multi_cell(w, size * 1.3, text, align="L", new_x="LMARGIN", new_y="NEXT")
-        return float(self.get_y())
+    pdf = _Pdf(orientation="L", unit="pt", format=(PAGE_H, PAGE_W))
+    pdf.set_auto_page_break(False)
+    pdf.set_margins(MARGIN, MARGIN, MARGIN)
+    regular, bold = _fonts()
+    pdf.add_font("cjk", "", regular, collection_font_number=_SC_INDEX)
+    pdf.add_font("cjk", "B", bold, collection_font_number=_SC_INDEX)
+    return pdf
 
 
-def _pdf_table(pdf: _Pdf, table: Table, x: float, y: float, w: float, bottom: float, size: float) -> float:
+def _text_at(pdf: FPDF, x: float, y: float, w: float, text: str, size: float, *, bold: bool = False) -> None:
+    pdf.set_font("cjk", "B" if bold else "", size)
+    pdf.set_xy(x, y)
+    pdf.cell(w, size * 1.25, text, new_x="LMARGIN", new_y="NEXT")
+
+
+def _para(pdf: FPDF, x: float, y: float, w: float, text: str, size: float, *, bold: bool = False) -> float:
+    """Wrapped text from (x, y); returns the y below it."""
+    pdf.set_font("cjk", "B" if bold else "", size)
+    pdf.set_xy(x, y)
+    pdf.multi_cell(w, size * 1.3, text, align="L", new_x="LMARGIN", new_y="NEXT")
+    return float(pdf.get_y())
+
+
+def _pdf_table(pdf: FPDF, table: Table, x: float, y: float, w: float, bottom: float, size: float) -> float:
     widths = table.widths or [1.0] * len(table.header)
     scale = w / sum(widths)
     cols = [c * scale for c in widths]
@@ -187,12 +194,12 @@ def _pdf_table(pdf: _Pdf, table: Table, x: float, y: float, w: float, bottom: fl
     return ty
 
 
-def _pdf_cards(pdf: _Pdf, groups: Sequence[tuple[str, list[Card], int]], top: float, bottom: float) -> float:
+def _pdf_cards(pdf: FPDF, groups: Sequence[tuple[str, list[Card], int]], top: float, bottom: float) -> float:
     y = top
     width = PAGE_W - 2 * MARGIN
     heights = {"headline": 165.0, "service": 190.0}
     for group, members, columns in groups:
-        pdf.text_at(MARGIN, y, width, group, 13, bold=True)
+        _text_at(pdf, MARGIN, y, width, group, 13, bold=True)
         y += 20
         gap = 8.0
         cw = (width - gap * (columns - 1)) / columns
@@ -212,7 +219,7 @@ def _pdf_cards(pdf: _Pdf, groups: Sequence[tuple[str, list[Card], int]], top: fl
                     pdf.set_text_color(110, 110, 110)
                 if kind == "badge":
                     pdf.set_text_color(*_rgb(style.STATUS_COLOURS[card.status]))
-                ly = pdf.para(cx + 10, ly, cw - 14, text, size, bold=kind in ("title", "value", "badge"))
+                ly = _para(pdf, cx + 10, ly, cw - 14, text, size, bold=kind in ("title", "value", "badge"))
                 pdf.set_text_color(17, 17, 17)
         y += ch + 10
     return y
@@ -228,13 +235,13 @@ def _image_size(page: Page, width: float, bottom: float) -> tuple[float, float]:
 
 def pdf_bytes(laid: Sequence[Page], info: PackInfo, title: str = "") -> bytes:
     """The pack as a PDF: one 16:9 page per slide, fonts embedded."""
-    pdf = _Pdf()
+    pdf = _new_pdf()
     pdf.set_title(title)
     for n, page in enumerate(laid, start=1):
         pdf.add_page()
         pdf.set_text_color(16, 42, 67)
-        pdf.text_at(MARGIN, 22, 560, page.title, 24, bold=True)
-        pdf.text_at(MARGIN + 560, 30, PAGE_W - 2 * MARGIN - 560, page.sub, 14)
+        _text_at(pdf, MARGIN, 22, 560, page.title, 24, bold=True)
+        _text_at(pdf, MARGIN + 560, 30, PAGE_W - 2 * MARGIN - 560, page.sub, 14)
         pdf.set_text_color(17, 17, 17)
         width = PAGE_W - 2 * MARGIN
         bottom = BODY_BOTTOM - 14 * len(page.lines)
@@ -250,14 +257,14 @@ def pdf_bytes(laid: Sequence[Page], info: PackInfo, title: str = "") -> bytes:
                 sw = PAGE_W - MARGIN - sx
                 y = BODY_TOP
                 for line in page.side_lines:
-                    y = pdf.para(sx, y, sw, line, 11, bold=line == page.side_lines[0]) + 2
+                    y = _para(pdf, sx, y, sw, line, 11, bold=line == page.side_lines[0]) + 2
                 _pdf_table(pdf, page.side_table, sx, y + 4, sw, bottom, 11)
         y = BODY_BOTTOM - 14 * len(page.lines)
         for line in page.lines:
-            y = pdf.para(MARGIN, y, width, line, 9.5)
+            y = _para(pdf, MARGIN, y, width, line, 9.5)
         pdf.set_text_color(72, 101, 129)
-        pdf.para(MARGIN, PAGE_H - 44, width, labels.t("legend_marks"), 9)
-        pdf.para(MARGIN, PAGE_H - 28, width, info.footer(n, len(laid)), 9)
+        _para(pdf, MARGIN, PAGE_H - 44, width, labels.t("legend_marks"), 9)
+        _para(pdf, MARGIN, PAGE_H - 28, width, info.footer(n, len(laid)), 9)
         pdf.set_text_color(17, 17, 17)
     return bytes(pdf.output())
 
@@ -269,6 +276,9 @@ def _pptx_text(
     slide: object, x: float, y: float, w: float, h: float, lines: Sequence[tuple[str, float, bool, str]]
 ) -> None:
     """A text box at (x, y) points: each line (text, size, bold, colour)."""
+    from pptx.dml.color import RGBColor
+    from pptx.util import Pt
+
     box = slide.shapes.add_textbox(Pt(x), Pt(y), Pt(w), Pt(h))  # type: ignore[attr-defined]
     frame = box.text_frame
     frame.word_wrap = True
@@ -283,6 +293,9 @@ def _pptx_text(
 
 
 def _pptx_table(slide: object, table: Table, x: float, y: float, w: float, bottom: float, size: float) -> None:
+    from pptx.dml.color import RGBColor
+    from pptx.util import Pt
+
     n_rows = len(table.rows) + 1
     row_h = min(size * 2.1, (bottom - y) / n_rows)
     shape = slide.shapes.add_table(n_rows, len(table.header), Pt(x), Pt(y), Pt(w), Pt(row_h * n_rows))  # type: ignore[attr-defined]
@@ -311,6 +324,10 @@ def _pptx_table(slide: object, table: Table, x: float, y: float, w: float, botto
 
 def pptx_bytes(laid: Sequence[Page], info: PackInfo, title: str = "") -> bytes:
     """The pack as PowerPoint: one 16:9 slide per slide, text as text (editable), charts as pictures."""
+    from pptx import Presentation
+    from pptx.dml.color import RGBColor
+    from pptx.util import Pt
+
     prs = Presentation()
     prs.core_properties.title = title
     prs.slide_width, prs.slide_height = Pt(PAGE_W), Pt(PAGE_H)

@@ -13,6 +13,7 @@ from dashboard import labels
 from dashboard.domain import indicators as ind
 from dashboard.domain import periods
 from dashboard.domain import units as unit_lookup
+from dashboard.domain.county import County
 from dashboard.domain.periods import Period
 from dashboard.domain.report import Report
 from dashboard.render import formats, tables
@@ -105,6 +106,14 @@ def _scoped(selection: Selection, report: Report, unit_rows: pd.DataFrame | None
     return result
 
 
+def indicator_stem(selection: Selection, unit_rows: pd.DataFrame | None, county: County) -> tuple[str, ...]:
+    """The file name's parts of :func:`indicator_table`'s file, known before it is built."""
+    scope = scope_name(unit_rows, selection, formats.county_name(county))
+    words = formats.period_words(selection.period)
+    stem = (county.short_name, formats.file_scope(scope, county.name, county.name_en), table_name(selection.table))
+    return (*stem, labels.t("export_long_stem"), words) if selection.layout == "long" else (*stem, words)
+
+
 def indicator_table(
     selection: Selection, report: Report, unit_rows: pd.DataFrame | None, county_report: Report | None = None
 ) -> ExportTable:
@@ -123,10 +132,9 @@ def indicator_table(
     filters.append((labels.t("export_layout"), labels.t(f"export_layout_{selection.layout}")))
     as_of = min(selection.as_of or selection.period.end, selection.period.end)
     words = formats.period_words(selection.period)
-    stem: tuple[str, ...] = (county.short_name, formats.file_scope(scope, county.name, county.name_en), title, words)
+    stem = indicator_stem(selection, unit_rows, county)
     notes = formats.indicator_notes(chosen, notes_from)
     if selection.layout == "long":
-        stem = (*stem[:-1], labels.t("export_long_stem"), words)
         frame = tables.indicator_export(result, county, level=True, township=selection.level == "village")
         context = tables.indicator_context(
             title, scope, selection.period, notes=notes, as_of=as_of, filters=tuple(filters)

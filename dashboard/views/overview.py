@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -10,12 +11,13 @@ import pandas as pd
 
 from dashboard import labels
 from dashboard.domain import indicators as ind
+from dashboard.domain.periods import Period
 from dashboard.domain.report import Report
 from dashboard.render import formats, tables
 from dashboard.render.cards import Card
 from dashboard.views import drilldown
 from dashboard.views.cards import all_cards, county_sites, sites_cell, township_sites
-from dashboard.views.export import ExportTable, Selection, indicator_table
+from dashboard.views.export import ExportTable, Selection, indicator_stem, indicator_table
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,7 @@ class OverviewPage:
     matrix: pd.DataFrame
     matrix_status: pd.DataFrame
     export: Callable[[str], ExportTable]  # the matrix's file, by layout: 'matrix' (as shown) or 'long'
+    export_stem: Callable[[str], tuple[str, ...]]  # its name's parts, without building it
 
 
 def status_matrix(
@@ -66,18 +69,22 @@ def status_matrix(
     return table, status
 
 
+def _matrix_selection(period: Period, indicators: tuple[ind.Indicator, ...], as_of: date, layout: str) -> Selection:
+    return Selection(
+        table="indicators_township",
+        period=period,
+        indicators=tuple(i.code for i in indicators),
+        layout=layout,
+        as_of=as_of,
+    )
+
+
 def matrix_export(
     county: Report, townships: Report, indicators: tuple[ind.Indicator, ...], *, as_of: date, layout: str = "matrix"
 ) -> ExportTable:
     """The matrix's file: the Export page's township table for the whole county with the same
     indicators — one builder, so the two pages give the same file."""
-    selection = Selection(
-        table="indicators_township",
-        period=county.period,
-        indicators=tuple(i.code for i in indicators),
-        layout=layout,
-        as_of=as_of,
-    )
+    selection = _matrix_selection(county.period, indicators, as_of, layout)
     return indicator_table(selection, townships, None, county_report=county)
 
 
@@ -167,5 +174,7 @@ def build(
         cards=all_cards(county, townships, county_last),
         matrix=table,
         matrix_status=status,
-        export=lambda layout: matrix_export(county, townships, shown, as_of=as_of, layout=layout),
+        # Built when a button is clicked (once per layout), not on every run: ~20 ms for the two.
+        export=functools.cache(lambda layout: matrix_export(county, townships, shown, as_of=as_of, layout=layout)),
+        export_stem=lambda layout: indicator_stem(_matrix_selection(period, shown, as_of, layout), None, c),
     )

@@ -167,7 +167,7 @@ def _members(data: bytes) -> dict[str, bytes]:
 def test_overview_and_export_page_give_the_same_township_matrix_file() -> None:
     """One builder: the overview's download and the Export page's township table (whole county,
     the same indicators, chosen in any order) are the same file, name and bytes, once the
-    generation time is the same."""
+    generation time is the same; the button names the file it will build on click."""
     county, townships = build("county", True), build("township", True)
     as_of = date(2024, 1, 31)
     for all_targets in (False, True):
@@ -184,6 +184,7 @@ def test_overview_and_export_page_give_the_same_township_matrix_file() -> None:
             )
             from_export = export.indicator_table(selection, townships, UNITS, county_report=county)
             assert from_overview.stem == from_export.stem
+            assert page.export_stem(layout) == from_overview.stem  # the button's name, before the file
             at = datetime(2024, 2, 1, 9, 30)
             files = [
                 exports.to_xlsx_bytes(t.frame, replace(t.context, generated_at=at))

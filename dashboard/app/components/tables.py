@@ -83,7 +83,7 @@ def status_table(table: pd.DataFrame, status: pd.DataFrame, *, key: str) -> None
 
 def export_buttons(
     build: Callable[[], pd.DataFrame],
-    context: exports.ExportContext,
+    context: exports.ExportContext | Callable[[], exports.ExportContext],
     *,
     stem: tuple[str, ...],
     key: str,
@@ -91,9 +91,13 @@ def export_buttons(
     detail: str = "",
     xlsx: bool = True,
     access: Access | None = None,
-    alternative: tuple[Callable[[], pd.DataFrame], exports.ExportContext, tuple[str, ...]] | None = None,
+    alternative: tuple[
+        Callable[[], pd.DataFrame], exports.ExportContext | Callable[[], exports.ExportContext], tuple[str, ...]
+    ]
+    | None = None,
 ) -> None:
-    """An .xlsx and a .csv button for exactly the table shown; files are built on click only.
+    """An .xlsx and a .csv button for exactly the table shown; files are built on click only
+    (``context`` too, when it is a callable: a file's notes may cost as much as its rows).
 
     ``person_level`` tables (registry lists) are logged when downloaded; ``xlsx=False`` offers
     CSV alone (a table too long for one Excel sheet); ``alternative`` (build, context, stem)
@@ -106,11 +110,13 @@ def export_buttons(
     def make(fmt: str) -> bytes:
         if person_level:  # refused outside the scope even if a button was crafted
             who.require_records([who.township] if who.role == "township" else [])
-        return file_bytes(build(), context, fmt, person_level=person_level, access=who, detail=detail)
+        return file_bytes(build(), _context(context), fmt, person_level=person_level, access=who, detail=detail)
 
     def make_long(fmt: str) -> bytes:
         assert alternative is not None
-        return file_bytes(alternative[0](), alternative[1], fmt, person_level=False, access=who, detail=detail)
+        return file_bytes(
+            alternative[0](), _context(alternative[1]), fmt, person_level=False, access=who, detail=detail
+        )
 
     # Files are built in Streamlit's worker thread: in a copy of this run's context, so that
     # the session's language (a context variable) names the 说明 sheet and the title row.
@@ -138,6 +144,10 @@ def export_buttons(
                     on_click="ignore",
                     icon=":material/download:",
                 )
+
+
+def _context(context: exports.ExportContext | Callable[[], exports.ExportContext]) -> exports.ExportContext:
+    return context if isinstance(context, exports.ExportContext) else context()
 
 
 def table_buttons(shown: Table, *, key: str) -> None:

@@ -12,7 +12,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import shapely
-from scipy.spatial import Voronoi
 from shapely.geometry import MultiPolygon, Point, Polygon, mapping, shape
 
 from dashboard.domain.errors import KeyedError
@@ -85,6 +84,8 @@ def schematic_boundaries(townships: pd.DataFrame, outline_geojson: Mapping[str, 
     cx, cy = points.mean(axis=0)
     far = 50.0
     dummies = np.array([[cx - far, cy - far], [cx + far, cy - far], [cx + far, cy + far], [cx - far, cy + far]])
+    from scipy.spatial import Voronoi  # here: a quarter of a second to import, for the map only
+
     vor = Voronoi(np.vstack([points, dummies]))
 
     features = []
