@@ -77,36 +77,10 @@ def _findings(
     return frame[FINDING_COLUMNS]
 
 
-def id_problems(numbers: pd.Series) -> pd.Series:
-    """Vectorised :func:`idnumber.problem`: 'missing', 'length', 'characters', 'date',
-    'check_digit' or None, for every number."""
-    text = numbers.astype("string").str.strip().str.upper()
-    out = pd.Series(None, index=numbers.index, dtype=object)
-    missing = text.isna() | (text == "")
-    out[missing] = "missing"
-    length_bad = ~missing & (text.str.len() != 18)
-    out[length_bad] = "length"
-    rest = ~missing & ~length_bad
-    chars_bad = rest & ~text.str.fullmatch(r"\d{17}[\dX]").fillna(False).astype(bool)
-    out[chars_bad] = "characters"
-    rest &= ~chars_bad
-    dates = pd.to_datetime(text.where(rest).str.slice(6, 14), format="%Y%m%d", errors="coerce")
-    date_bad = rest & (dates.isna() | (dates.dt.year < 1800))
-    out[date_bad] = "date"
-    rest &= ~date_bad
-    if rest.any():
-        body = text[rest].str.slice(0, 17)
-        digits = np.frombuffer("".join(body.tolist()).encode("ascii"), dtype=np.uint8).reshape(-1, 17) - 48
-        expected = idnumber.check_chars(digits)
-        actual = text[rest].str.slice(17, 18).to_numpy()
-        wrong = pd.Series(expected != actual, index=body.index)
-        out[wrong[wrong].index] = "check_digit"
-    return out
-
-
 def id_findings(persons: pd.DataFrame) -> pd.DataFrame:
     """Missing, invalid, duplicate, and sex- or birth-date-inconsistent 身份证号 (``persons_for_id_checks``)."""
-    problems = id_problems(persons["id_number"])
+    numbers = idnumber.read(persons["id_number"])
+    problems = numbers.problem
     parts = []
     bad = problems.notna()
     missing = problems == "missing"
@@ -129,9 +103,9 @@ def id_findings(persons: pd.DataFrame) -> pd.DataFrame:
             problems[invalid],
         )
     )
-    text = persons["id_number"].astype("string").str.strip().str.upper()
-    present = text.notna() & (text != "")
-    dup = present & text.duplicated(keep=False)
+    text = numbers.text
+    present = ~missing
+    dup = present & text.duplicated(keep=False).to_numpy(dtype=bool)
     parts.append(
         _findings(
             "id_duplicate",
@@ -141,12 +115,11 @@ def id_findings(persons: pd.DataFrame) -> pd.DataFrame:
             text[dup].astype(object).map(privacy.mask_id_number),
         )
     )
-    valid = (~bad).to_numpy(dtype=bool)
     # Only valid numbers are compared; others (15-digit old numbers, blanks) give no digit.
-    digit = pd.to_numeric(text.str.slice(16, 17), errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
-    id_sex = np.where(digit % 2 == 1, "M", "F")
-    sex = persons["sex"].astype(object).to_numpy()
-    sex_bad = pd.Series(valid & np.isin(sex, ["M", "F"]) & (sex != id_sex), index=persons.index)
+    valid = ~bad
+    sex = persons["sex"]
+    recorded_male, recorded_female = (sex == "M").fillna(False), (sex == "F").fillna(False)
+    sex_bad = valid & ((recorded_male & ~numbers.male) | (recorded_female & numbers.male))
     parts.append(
         _findings(
             "id_sex_mismatch",
@@ -156,11 +129,9 @@ def id_findings(persons: pd.DataFrame) -> pd.DataFrame:
             "sex " + persons.loc[sex_bad, "sex"].astype(str),
         )
     )
-    id_birth = pd.to_datetime(
-        text.where(pd.Series(valid, index=persons.index)).str.slice(6, 14), format="%Y%m%d", errors="coerce"
-    )
+    id_birth = numbers.birth
     recorded = _as_datetime(persons["birth_date"])
-    date_bad = pd.Series(valid, index=persons.index) & recorded.notna() & id_birth.notna() & (recorded != id_birth)
+    date_bad = valid & recorded.notna() & id_birth.notna() & (recorded != id_birth)
     parts.append(
         _findings(
             "id_birth_date_mismatch",
@@ -332,4 +303,9 @@ def summarise(findings: pd.DataFrame, units: pd.DataFrame) -> QualityReport:
 
 
 def _as_datetime(values: pd.Series) -> pd.Series:
+    """The day each value names (its first ten characters as YYYY-MM-DD), NaT where none."""
+    if pd.api.types.infer_dtype(values, skipna=True) == "date":
+        # date objects (the typed dialects): the days themselves, not each written out as text
+        # and read back (0.02 s, not 0.4 s, for 460,000)
+        return pd.to_datetime(values).astype("datetime64[us]")
     return pd.to_datetime(values.astype("string").str.slice(0, 10), format="%Y-%m-%d", errors="coerce")

@@ -3,6 +3,8 @@ change per village, moves (the checks themselves are ``dashboard.domain.quality`
 
 from __future__ import annotations
 
+import itertools
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
@@ -14,7 +16,15 @@ from dashboard.domain.periods import last_complete_month_end
 from data_access.db import relations
 from data_access.filters import Bounds, DayRange
 from data_access.queries.common import LONG_ACTING_METHODS, SHORT_ACTING_METHODS, count_if, fast_frame, rows_frame
-from data_access.queries.validity import DATE_COLUMNS, code, exact, has_time_part, valid_date
+from data_access.queries.validity import (
+    DATE_COLUMNS,
+    PERSON_DATES,
+    code,
+    exact,
+    has_time_part,
+    not_bare_day,
+    valid_date,
+)
 from data_access.schema import (
     birth,
     contraception,
@@ -81,112 +91,81 @@ def births_missing_fields(conn: sa.Connection) -> pd.DataFrame:
     return rows_frame(conn.execute(stmt), ["birth_id", "village_id", "birth_date", "sex", "policy_compliant"])
 
 
-def dated_records(conn: sa.Connection, after: date | None = None, before_birth: bool = False) -> pd.DataFrame:
-    """Records dated after ``after`` (future) or, with ``before_birth``, before the person's birth.
+@dataclass(frozen=True)
+class _Dated:
+    """One dated field checked in a scan (``dated_records``)."""
 
-    Columns: table, field, record_id, person_id, village_id, date. Checked fields: person's
-    registered_on, left_on, death_date, married_on (and birth_date for the future); birth
-    dates (against the mother); contraception start; service events (also before the person's
-    birth); reward payments made; demonstration sites.
+    check: str
+    source: sa.FromClause  # the table, or its join: the fields of one source share a scan
+    keys: tuple[sa.ColumnElement[Any], ...]  # record id, person id, village id
+    date: sa.Column[Any]  # the field (of the table checked)
+    condition: sa.ColumnElement[bool]
+
+
+def dated_records(conn: sa.Connection, after: date | None = None, before_birth: bool = False) -> pd.DataFrame:
+    """Records dated after ``after`` (check ``event_future``) and, with ``before_birth``, before
+    the person's birth (``event_before_birth``).
+
+    Columns: check, table, field, record_id, person_id, village_id, date. Checked fields:
+    person's registered_on, left_on, death_date, married_on (and birth_date for the future);
+    birth dates (against the mother); contraception start; service events (also before the
+    person's birth); reward payments made; demonstration sites. Rows come per check and field
+    in that order, each field's as the database reads them.
     """
     present = relations(conn)
-    rows: list[pd.DataFrame] = []
-    columns = ["table", "field", "record_id", "person_id", "village_id", "date"]
+    tests: list[_Dated] = []
 
-    def collect(table: str, field: str, stmt: sa.Select[Any]) -> None:
-        frame = rows_frame(conn.execute(stmt), ["record_id", "person_id", "village_id", "date"])
-        frame = frame[frame["date"].notna()]  # a date that is no real day is date_invalid's
-        frame.insert(0, "field", field)
-        frame.insert(0, "table", table)
-        rows.append(frame)
+    def later(source: sa.FromClause, keys: tuple[sa.ColumnElement[Any], ...], col: sa.Column[Any]) -> None:
+        tests.append(_Dated("event_future", source, keys, col, col >= limit))
 
+    def earlier(
+        source: sa.FromClause, keys: tuple[sa.ColumnElement[Any], ...], col: sa.Column[Any], born: sa.Column[Any]
+    ) -> None:
+        tests.append(_Dated("event_before_birth", source, keys, col, sa.and_(col < born, valid_date(born))))
+
+    personal = (person.c.id, person.c.id, person.c.village_id)
+    births = (birth.c.id, birth.c.mother_id, birth.c.village_id)
+    women = contraception.join(person, contraception.c.woman_id == person.c.id)
+    womens = (contraception.c.id, contraception.c.woman_id, person.c.village_id)
+    events = (service_event.c.id, service_event.c.person_id, service_event.c.village_id)
+    limit = sa.bindparam("after", after + timedelta(days=1) if after else None, type_=sa.Date)
     if after is not None:
-        limit = sa.bindparam("after", after + timedelta(days=1), type_=sa.Date)
-        for field in ("birth_date", "registered_on", "left_on", "death_date", "married_on"):
-            col = person.c[field]
-            collect("person", field, sa.select(person.c.id, person.c.id, person.c.village_id, col).where(col >= limit))
-        collect(
-            "birth",
-            "birth_date",
-            sa.select(birth.c.id, birth.c.mother_id, birth.c.village_id, birth.c.birth_date).where(
-                birth.c.birth_date >= limit
-            ),
-        )
-        collect(
-            "contraception",
-            "start_date",
-            sa.select(contraception.c.id, contraception.c.woman_id, person.c.village_id, contraception.c.start_date)
-            .select_from(contraception.join(person, contraception.c.woman_id == person.c.id))
-            .where(contraception.c.start_date >= limit),
-        )
-        if "service_event" in present:
-            collect(
-                "service_event",
-                "event_date",
-                sa.select(
-                    service_event.c.id,
-                    service_event.c.person_id,
-                    service_event.c.village_id,
-                    service_event.c.event_date,
-                ).where(service_event.c.event_date >= limit),
-            )
-        if "reward_payment" in present:
-            collect(
-                "reward_payment",
-                "paid_on",
-                sa.select(
-                    reward_payment.c.id, reward_payment.c.person_id, person.c.village_id, reward_payment.c.paid_on
-                )
-                .select_from(reward_payment.join(person, reward_payment.c.person_id == person.c.id))
-                .where(reward_payment.c.paid_on >= limit),
-            )
-        if "demo_site" in present:
-            collect(
-                "demo_site",
-                "established_on",
-                sa.select(demo_site.c.id, sa.null(), demo_site.c.village_id, demo_site.c.established_on).where(
-                    demo_site.c.established_on >= limit
-                ),
-            )
+        for field in PERSON_DATES:
+            later(person, personal, person.c[field])
+        later(birth, births, birth.c.birth_date)
+        later(women, womens, contraception.c.start_date)
+        later(service_event, events, service_event.c.event_date)
+        paid = reward_payment.join(person, reward_payment.c.person_id == person.c.id)
+        later(paid, (reward_payment.c.id, reward_payment.c.person_id, person.c.village_id), reward_payment.c.paid_on)
+        later(demo_site, (demo_site.c.id, sa.null(), demo_site.c.village_id), demo_site.c.established_on)
     if before_birth:
-        for field in ("registered_on", "left_on", "death_date", "married_on"):
-            col = person.c[field]
-            collect(
-                "person",
-                field,
-                sa.select(person.c.id, person.c.id, person.c.village_id, col).where(
-                    col < person.c.birth_date, valid_date(person.c.birth_date)
-                ),
-            )
-        collect(
-            "contraception",
-            "start_date",
-            sa.select(contraception.c.id, contraception.c.woman_id, person.c.village_id, contraception.c.start_date)
-            .select_from(contraception.join(person, contraception.c.woman_id == person.c.id))
-            .where(contraception.c.start_date < person.c.birth_date, valid_date(person.c.birth_date)),
-        )
+        for field in PERSON_DATES[1:]:  # after birth_date itself
+            earlier(person, personal, person.c[field], person.c.birth_date)
+        earlier(women, womens, contraception.c.start_date, person.c.birth_date)
         mother = person.alias("mother")
-        collect(
-            "birth",
-            "birth_date",
-            sa.select(birth.c.id, birth.c.mother_id, birth.c.village_id, birth.c.birth_date)
-            .select_from(birth.join(mother, birth.c.mother_id == mother.c.id))
-            .where(birth.c.birth_date < mother.c.birth_date, valid_date(mother.c.birth_date)),
-        )
-        if "service_event" in present:
-            collect(
-                "service_event",
-                "event_date",
-                sa.select(
-                    service_event.c.id,
-                    service_event.c.person_id,
-                    service_event.c.village_id,
-                    service_event.c.event_date,
-                )
-                .select_from(service_event.join(person, service_event.c.person_id == person.c.id))
-                .where(service_event.c.event_date < person.c.birth_date, valid_date(person.c.birth_date)),
-            )
-    frames = [r for r in rows if not r.empty]
+        mothers = birth.join(mother, birth.c.mother_id == mother.c.id)
+        earlier(mothers, births, birth.c.birth_date, mother.c.birth_date)
+        persons = service_event.join(person, service_event.c.person_id == person.c.id)
+        earlier(persons, events, service_event.c.event_date, person.c.birth_date)
+    tests = [t for t in tests if t.date.table.name in present]
+    columns = ["check", "table", "field", "record_id", "person_id", "village_id", "date"]
+    found: dict[int, pd.DataFrame] = {}
+    # One statement per source, not per field: person is read once for all nine of its tests.
+    for source in dict.fromkeys(t.source for t in tests):
+        mine = [(i, t) for i, t in enumerate(tests) if t.source is source]
+        selected: list[sa.ColumnElement[Any]] = list(mine[0][1].keys)
+        for n, (_, t) in enumerate(mine):
+            selected += [sa.case((t.condition, 1), else_=0).label(f"flag_{n}"), t.date.label(f"date_{n}")]
+        stmt = sa.select(*selected).select_from(source).where(sa.or_(*(t.condition for _, t in mine)))
+        names = [f"{what}_{n}" for n in range(len(mine)) for what in ("flag", "date")]
+        frame = rows_frame(conn.execute(stmt), ["record_id", "person_id", "village_id", *names])
+        for n, (i, t) in enumerate(mine):
+            # A date that is no real day reads as none: it is date_invalid's.
+            rows = frame[(frame[f"flag_{n}"] == 1) & frame[f"date_{n}"].notna()]
+            if not rows.empty:
+                part = rows[["record_id", "person_id", "village_id"]].assign(date=rows[f"date_{n}"])
+                found[i] = part.assign(check=t.check, table=t.date.table.name, field=t.date.name)[columns]
+    frames = [found[i] for i in sorted(found)]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
 
 
@@ -196,20 +175,23 @@ def last_change(conn: sa.Connection, today: date) -> pd.Series:
     other checks count those)."""
     latest: dict[int, object] = {}
     limit = sa.bindparam("changed_by", today, type_=sa.Date)
-    columns = [(birth.c.village_id, birth.c.birth_date)]
-    columns += [(person.c.village_id, person.c[f]) for f in ("registered_on", "left_on", "death_date", "married_on")]
-    for village_column, column in columns:
-        stmt = (
-            sa.select(village_column, sa.func.max(column))
-            .where(valid_date(column), column <= limit)
-            .group_by(village_column)
-        )
-        for village_id, when in conn.execute(stmt).all():
-            if village_id is None or when is None:
-                continue
-            when = pd.Timestamp(str(when)[:10])
-            if village_id not in latest or when > latest[village_id]:
-                latest[int(village_id)] = when
+
+    def last(column: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
+        return sa.func.max(sa.case((sa.and_(column <= limit, valid_date(column)), column)))
+
+    # One scan of person for its four fields, not four.
+    statements = [
+        sa.select(birth.c.village_id, last(birth.c.birth_date)).group_by(birth.c.village_id),
+        sa.select(person.c.village_id, *(last(person.c[f]) for f in PERSON_DATES[1:])).group_by(person.c.village_id),
+    ]
+    for stmt in statements:
+        for village_id, *whens in conn.execute(stmt).all():
+            for when in whens:
+                if village_id is None or when is None:
+                    continue
+                when = pd.Timestamp(str(when)[:10])
+                if village_id not in latest or when > latest[village_id]:
+                    latest[int(village_id)] = when
     ids = conn.execute(sa.select(village.c.id)).scalars().all()
     return pd.Series({int(v): latest.get(int(v), pd.NaT) for v in ids}, dtype="datetime64[ns]")
 
@@ -278,6 +260,100 @@ def _placed(table: sa.Table) -> tuple[sa.FromClause, sa.ColumnElement[Any], sa.C
     return table, (table.c.person_id if "person_id" in table.c else sa.null()), table.c.village_id
 
 
+@dataclass(frozen=True)
+class _Probe:
+    """One column's checks, run in its table's scan (``contract_defects``)."""
+
+    order: int  # where its findings come among the scans' (the order the checks are listed in)
+    checks: tuple[str, ...]  # the check codes, one per test
+    tests: tuple[sa.ColumnElement[bool], ...]  # the checks' definitions; they exclude each other
+    suspect: sa.ColumnElement[bool]  # TRUE exactly where one of the tests is, cheaper per row
+    label: sa.ColumnElement[Any]  # the finding's detail
+
+
+def _probes(present: set[str]) -> dict[str, list[_Probe]]:
+    """The checks of every column of the tables present that their own row can answer: dates,
+    codes, and the village referred to."""
+    probes: dict[str, list[_Probe]] = {}
+    order = itertools.count()
+
+    def add(
+        col: sa.Column[Any],
+        checks: tuple[str, ...],
+        tests: tuple[sa.ColumnElement[bool], ...],
+        suspect: sa.ColumnElement[bool],
+        text: bool = False,
+    ) -> None:
+        place = next(order)
+        name = col.table.name
+        if name in present:
+            label = sa.literal(f"{name}.{col.name} ") + (col if text else sa.cast(col, sa.String))
+            probes.setdefault(name, []).append(_Probe(place, checks, tests, suspect, label))
+
+    for name, columns in DATE_COLUMNS.items():
+        for column in columns:
+            col = _TABLES[name].c[column]
+            tests: tuple[sa.ColumnElement[bool], ...] = (
+                sa.and_(col.is_not(None), sa.not_(valid_date(col))),
+                has_time_part(col),
+            )
+            add(col, ("date_invalid", "date_time_part"), tests, not_bare_day(col))
+    for (name, column), allowed in CODES.items():
+        col = _TABLES[name].c[column]
+        tests = (
+            sa.and_(col.is_not(None), code(col).not_in(allowed)),
+            sa.and_(code(col).in_(allowed), exact(col).not_in(allowed)),
+        )
+        # The allowed values are written trimmed and in their case: a value is one of the two
+        # defects exactly when it is none of them byte for byte, found without trimming or
+        # folding each row.
+        add(col, ("code_unreadable", "code_normalised"), tests, exact(col).not_in(allowed), text=True)
+    for name in ("person", "birth", "household", "service_event", "demo_site"):
+        col = _TABLES[name].c.village_id
+        # NOT IN over the few hundred villages (without NULL ids: the NOT EXISTS it stands
+        # for) is a hashed list on every engine, also inside the scan's OR.
+        missing = col.not_in(sa.select(village.c.id).where(village.c.id.is_not(None)))
+        add(col, ("reference_missing",), (missing,), missing)
+    return probes
+
+
+#: The columns that refer to a person (checked in one statement, in this order).
+_PERSON_REFERENCES = (
+    birth.c.mother_id,
+    contraception.c.woman_id,
+    reward_payment.c.person_id,
+    service_event.c.person_id,
+)
+
+
+def _missing_persons(present: set[str]) -> sa.Select[Any] | None:
+    """The rows referring to a person who does not exist: which (the position in
+    ``_PERSON_REFERENCES``), record_id, person_id, village_id, detail. One anti-join of all the
+    references: the persons are hashed once, not once per table; and the scans of contraception
+    and payments then join their persons for the rows they keep only."""
+    branches = []
+    for which, col in enumerate(_PERSON_REFERENCES):
+        table = col.table
+        if table.name not in present:
+            continue
+        # A row placed through its person (``_placed``) has no village without that person.
+        own = table.c.village_id if "village_id" in table.c else sa.cast(sa.null(), sa.Integer)
+        label = sa.literal(f"{table.name}.{col.name} ") + sa.cast(col, sa.String)
+        branches.append(
+            sa.select(
+                sa.literal(which).label("which"),
+                table.c.id.label("record_id"),
+                col.label("person_id"),
+                own.label("village_id"),
+                label.label("detail"),
+            ).where(col.is_not(None))
+        )
+    if not branches:
+        return None
+    referring = sa.union_all(*branches).subquery("referring")
+    return sa.select(referring).where(_missing(person, referring.c.person_id))
+
+
 def contract_defects(conn: sa.Connection) -> pd.DataFrame:
     """Rows the contract cannot read as they are (``DEFECT_COLUMNS``):
 
@@ -286,85 +362,38 @@ def contract_defects(conn: sa.Connection) -> pd.DataFrame:
     ``code_unreadable``   a coded value the contract does not know ('X', 'patch'): left out
     ``code_normalised``   a coded value read after trimming or case-folding ('LOCAL')
     ``reference_missing`` a village, township, mother, woman or person that does not exist
+
+    Rows come per check and column in the order listed (dates, codes, villages, persons, the
+    villages' townships), each check's rows as the database reads them; ids are ``Int64``.
     """
     present = relations(conn)
-    parts: list[pd.DataFrame] = []
-
-    def collect(check: str, table: sa.Table, condition: sa.ColumnElement[bool], detail: sa.ColumnElement[Any]) -> None:
-        source, person_id, village_id = _placed(table)
-        stmt = sa.select(table.c.id, person_id, village_id, detail).select_from(source).where(condition)
-        frame = rows_frame(conn.execute(stmt), ["record_id", "person_id", "village_id", "detail"])
-        frame.insert(0, "table", table.name)
-        frame.insert(0, "check", check)
-        parts.append(frame)
-
-    def collect_two(
-        checks: tuple[str, str],
-        table: sa.Table,
-        conditions: tuple[sa.ColumnElement[bool], sa.ColumnElement[bool]],
-        detail: sa.ColumnElement[Any],
-    ) -> None:
-        """Two checks that exclude each other on one column, in one scan (the per-row tests
-        are what costs: SQLite's day check, the case folding)."""
-        source, person_id, village_id = _placed(table)
-        first = sa.case((conditions[0], 1), else_=2)
-        stmt = (
-            sa.select(table.c.id, person_id, village_id, detail, first).select_from(source).where(sa.or_(*conditions))
-        )
-        frame = rows_frame(conn.execute(stmt), ["record_id", "person_id", "village_id", "detail", "which"])
-        for i, check in enumerate(checks, start=1):
-            part = frame[frame["which"] == i].drop(columns="which").reset_index(drop=True)
-            part.insert(0, "table", table.name)
-            part.insert(0, "check", check)
-            parts.append(part)
-
-    for name, columns in DATE_COLUMNS.items():
-        if name not in present:
-            continue
+    # One scan per table, not one per column and check: the scans cost as much as the tests.
+    # The WHERE keeps a row with any defect; a flag per column says which check found it.
+    parts: list[tuple[tuple[int, int, int], pd.DataFrame]] = []
+    keys = ["record_id", "person_id", "village_id"]
+    for name, probes in _probes(present).items():
         table = _TABLES[name]
-        for column in columns:
-            col = table.c[column]
-            label = sa.literal(f"{name}.{column} ") + sa.cast(col, sa.String)
-            collect_two(
-                ("date_invalid", "date_time_part"),
-                table,
-                (sa.and_(col.is_not(None), sa.not_(valid_date(col))), has_time_part(col)),
-                label,
-            )
-    for (name, column), allowed in CODES.items():
-        if name not in present:
-            continue
-        table = _TABLES[name]
-        col = table.c[column]
-        label = sa.literal(f"{name}.{column} ") + col
-        collect_two(
-            ("code_unreadable", "code_normalised"),
-            table,
-            (
-                sa.and_(col.is_not(None), code(col).not_in(allowed)),
-                sa.and_(code(col).in_(allowed), exact(col).not_in(allowed)),
-            ),
-            label,
-        )
-    for name in ("person", "birth", "household", "service_event", "demo_site"):
-        if name in present:
-            table = _TABLES[name]
-            collect(
-                "reference_missing",
-                table,
-                sa.and_(table.c.village_id.is_not(None), _missing(village, table.c.village_id)),
-                sa.literal(f"{name}.village_id ") + sa.cast(table.c.village_id, sa.String),
-            )
-    for table, column in ((birth, "mother_id"), (contraception, "woman_id"), (reward_payment, "person_id"),
-                          (service_event, "person_id")):  # fmt: skip
-        if table.name in present:
-            col = table.c[column]
-            collect(
-                "reference_missing",
-                table,
-                sa.and_(col.is_not(None), _missing(person, col)),
-                sa.literal(f"{table.name}.{column} ") + sa.cast(col, sa.String),
-            )
+        source, person_id, village_id = _placed(table)
+        columns: list[sa.ColumnElement[Any]] = [table.c.id, person_id, village_id]
+        for i, p in enumerate(probes):
+            flag = sa.case(*((test, k) for k, test in enumerate(p.tests, start=1)), else_=0)
+            columns += [flag.label(f"flag_{i}"), p.label.label(f"detail_{i}")]
+        stmt = sa.select(*columns).select_from(source).where(sa.or_(*(p.suspect for p in probes)))
+        names = keys + [f"{what}_{i}" for i in range(len(probes)) for what in ("flag", "detail")]
+        frame = rows_frame(conn.execute(stmt), names)
+        for i, p in enumerate(probes):
+            for k, check in enumerate(p.checks, start=1):
+                found = frame[frame[f"flag_{i}"] == k]
+                if not found.empty:
+                    part = found[keys].assign(detail=found[f"detail_{i}"], check=check, table=name)
+                    parts.append(((0, p.order, k), part))
+    missing = _missing_persons(present)
+    if missing is not None:
+        frame = rows_frame(conn.execute(missing), ["which", *keys, "detail"])
+        for which, found in frame.groupby("which", sort=True):
+            name = _PERSON_REFERENCES[int(which)].table.name
+            part = found[[*keys, "detail"]].assign(check="reference_missing", table=name)
+            parts.append(((1, int(which), 0), part))
     orphans = rows_frame(
         conn.execute(
             sa.select(
@@ -374,9 +403,12 @@ def contract_defects(conn: sa.Connection) -> pd.DataFrame:
         ["record_id", "detail"],
     )
     if not orphans.empty:  # the village itself cannot be placed in a township
-        parts.append(orphans.assign(check="reference_missing", table="village", person_id=None, village_id=None))
-    found = [p for p in parts if not p.empty]
-    return pd.concat(found, ignore_index=True)[DEFECT_COLUMNS] if found else pd.DataFrame(columns=DEFECT_COLUMNS)
+        extra = orphans.assign(check="reference_missing", table="village", person_id=None, village_id=None)
+        parts.append(((2, 0, 0), extra))
+    if not parts:
+        return pd.DataFrame(columns=DEFECT_COLUMNS)
+    found = pd.concat([part for _, part in sorted(parts, key=lambda kv: kv[0])], ignore_index=True)
+    return found[DEFECT_COLUMNS].astype({"person_id": "Int64", "village_id": "Int64"})
 
 
 def target_rows(conn: sa.Connection) -> pd.DataFrame:
@@ -420,10 +452,14 @@ def findings(
         parts.append(quality.id_findings(persons_for_id_checks(conn, villages)))
     if wanted("mother_age"):
         parts.append(quality.mother_age_findings(mother_ages(conn)))
-    if wanted("event_future"):
-        parts.append(quality.dated_findings(dated_records(conn, after=today), "event_future"))
-    if wanted("event_before_birth"):
-        parts.append(quality.dated_findings(dated_records(conn, before_birth=True), "event_before_birth"))
+    if wanted("event_future", "event_before_birth"):
+        # Both in one pass: the scans they share read their table once.
+        dated = dated_records(
+            conn, after=today if wanted("event_future") else None, before_birth=wanted("event_before_birth")
+        )
+        for code in ("event_future", "event_before_birth"):
+            if wanted(code):
+                parts.append(quality.dated_findings(dated[dated["check"] == code], code))
     if wanted("birth_missing_fields"):
         parts.append(quality.missing_field_findings(births_missing_fields(conn)))
     if wanted("stale_village"):

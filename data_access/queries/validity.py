@@ -35,8 +35,9 @@ class valid_date(sa.sql.functions.FunctionElement[bool]):
 
 
 def _real_day_sqlite(x: str) -> str:
-    # date(x, '+0 days') rolls '2019-02-30' over to March: a real day survives unchanged.
-    return f"(date({x}, '+0 days') IS NOT NULL AND date({x}, '+0 days') = substr({x}, 1, 10))"
+    # date(x, '+0 days') rolls '2019-02-30' over to March: a real day survives unchanged. IS,
+    # not =: no day (NULL) is then unequal, without a second call (each costs ~0.2 µs a row).
+    return f"({x} IS NOT NULL AND date({x}, '+0 days') IS substr({x}, 1, 10))"
 
 
 def _real_day_mysql(x: str) -> str:
@@ -99,6 +100,33 @@ def _time_sqlite(element: has_time_part, compiler: Any, **kw: Any) -> str:
 @compiles(has_time_part)
 def _time_default(element: has_time_part, compiler: Any, **kw: Any) -> str:
     return "1 = 0"
+
+
+class not_bare_day(sa.sql.functions.FunctionElement[bool]):
+    """TRUE where a date column holds something other than a bare real day: exactly where
+    it fails :class:`valid_date` (NULL aside) or :class:`has_time_part` holds, in one cheap
+    test per row (a scan's filter; those two say which)."""
+
+    type = sa.Boolean()
+    inherit_cache = True
+
+
+@compiles(not_bare_day, "sqlite")
+def _not_bare_sqlite(element: not_bare_day, compiler: Any, **kw: Any) -> str:
+    # A bare real day is the text date() writes for it: one call, no substr, no length.
+    x = compiler.process(element.clauses, **kw)
+    return f"(date({x}, '+0 days') IS NOT {x})"
+
+
+@compiles(not_bare_day, "mysql")
+def _not_bare_mysql(element: not_bare_day, compiler: Any, **kw: Any) -> str:
+    x = compiler.process(element.clauses, **kw)
+    return f"({x} IS NOT NULL AND NOT {_real_day_mysql(x)})"
+
+
+@compiles(not_bare_day)
+def _not_bare_default(element: not_bare_day, compiler: Any, **kw: Any) -> str:
+    return "1 = 0"  # a typed DATE column holds bare real days only
 
 
 def usable_person() -> sa.ColumnElement[bool]:

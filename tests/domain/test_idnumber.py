@@ -60,3 +60,62 @@ def test_old_15_digit_numbers_are_invalid_not_a_crash() -> None:
     )
     found = quality.id_findings(persons)
     assert sorted(zip(found["check"], found["detail"])) == [("id_invalid", "length"), ("id_missing", "missing")]
+
+
+# The named edge cases of the column-wise reading: (value, reason), each also against the
+# one-number definition.
+EDGE_CASES: dict[str, tuple[object, str | None]] = {
+    "none": (None, "missing"),
+    "nan": (float("nan"), "missing"),
+    "empty": ("", "missing"),
+    "spaces": ("   ", "missing"),
+    "padded valid": (" 11010519491231002X\u3000", None),
+    "lower-case x": ("11010519491231002x", None),
+    "15 digits (old number)": ("530823900101123", "length"),
+    "17 digits": ("11010519491231002", "length"),
+    "19 digits": ("1101051949123100211", "length"),
+    "letters": ("1101051949123100AX", "characters"),
+    "X inside": ("1101051949123X0021", "characters"),
+    "full-width digit": ("11010519491231002１", "characters"),
+    "superscript digit": ("1101051949123100²X", "characters"),
+    "born 1799": ("110105179912310029", "date"),
+    "2019-02-30 encoded": ("110105201902300026", "date"),
+    "29 February 1900 (no leap year)": ("110105190002290020", "date"),
+    "month 00": ("110105194900310021", "date"),
+    "wrong check digit": ("110105194912310021", "check_digit"),
+    "29 February 2000": ("110105200002290021", None),
+    "valid (the standard's example)": ("11010519491231002X", None),
+    "valid, born 1880": ("440524188001010014", None),
+    "valid, ending in a digit": ("110101199003074477", None),
+}
+
+
+@pytest.mark.parametrize(("value", "reason"), EDGE_CASES.values(), ids=EDGE_CASES.keys())
+def test_the_column_reading_is_the_definition(value: object, reason: str | None) -> None:
+    assert idnumber.problem(value) == reason
+    read = idnumber.read(pd.Series([value, "11010519491231002X"], dtype=object))
+    assert read.problem.iloc[0] == reason
+    if reason is None:
+        text = str(value).strip().upper()
+        assert read.birth.iloc[0].date() == idnumber.birth_date(text)
+        assert read.male.iloc[0] == (idnumber.sex(text) == "M")
+    else:
+        assert pd.isna(read.birth.iloc[0]) and not read.male.iloc[0]
+    assert read.problem.iloc[1] is None  # its neighbour is read on its own
+
+
+def test_non_ascii_digits_are_characters_not_a_crash() -> None:
+    # A full-width digit is what data entry in a Chinese input method leaves; ² passes isdigit().
+    assert idnumber.problem("11010519491231002１") == "characters"
+    assert idnumber.problem("1101051949123100²X") == "characters"
+    persons = pd.DataFrame(
+        {
+            "person_id": [1, 2],
+            "id_number": ["１１０１０５１９４９１２３１００２X", "11010519491231002X"],
+            "sex": ["F", "F"],
+            "birth_date": ["1949-12-31", "1949-12-31"],
+            "village_id": [1, 1],
+        }
+    )
+    found = quality.id_findings(persons)
+    assert list(zip(found["check"], found["record"], found["detail"])) == [("id_invalid", 1, "characters")]
