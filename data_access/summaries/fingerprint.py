@@ -23,7 +23,6 @@ primary-key range) are always grouped, and added to the prints kept.
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -557,17 +556,13 @@ _DIGEST_MASK = 0xFFFFFF
 
 
 class text_digest(sa.sql.functions.FunctionElement[int]):
-    """A 24-bit digest of a text (NULL: NULL), as each dialect says it cheaply: PostgreSQL's
-    ``hashtext``, MySQL's ``CRC32``, and on SQLite a CRC-32 registered on the connection
-    (``register_digest``)."""
+    """A 24-bit digest of a text (NULL: NULL), where the dialect has one built in:
+    PostgreSQL's ``hashtext``, MySQL's ``CRC32`` (``has_digest``). SQLite has none; a
+    function registered from Python is called with the GIL held for every row, and next to the
+    refresh's other threads that costs more than the checks it would save."""
 
     type = sa.BigInteger()
     inherit_cache = True
-
-
-@compiles(text_digest, "sqlite")
-def _digest_sqlite(element: text_digest, compiler: Any, **kw: Any) -> str:
-    return f"dashboard_digest({compiler.process(element.clauses, **kw)})"
 
 
 @compiles(text_digest, "postgresql")
@@ -580,30 +575,23 @@ def _digest_mysql(element: text_digest, compiler: Any, **kw: Any) -> str:
     return f"(CRC32({compiler.process(element.clauses, **kw)}) & {_DIGEST_MASK})"
 
 
-def _crc(value: object) -> int | None:
-    return None if value is None else zlib.crc32(str(value).encode("utf-8")) & _DIGEST_MASK
-
-
-def register_digest(conn: sa.Connection) -> None:
-    """Make ``text_digest`` callable on a SQLite connection (the others have it built in)."""
-    if conn.dialect.name == "sqlite":
-        raw = conn.connection.dbapi_connection
-        raw.create_function("dashboard_digest", 1, _crc, deterministic=True)  # type: ignore[union-attr]
+def has_digest(conn: sa.Connection) -> bool:
+    """Whether ``text_digest`` is built into the connection's database."""
+    return conn.dialect.name in ("postgresql", "mysql", "mariadb")
 
 
 def id_inputs(conn: sa.Connection, after_id: int, up_to_id: int) -> tuple[int, ...]:
     """What the ID-number checks read (each person's ID number, sex, birth date as written
     and village), summed over persons with ids in (``after_id``, ``up_to_id``]: count, Σ id,
     Σ village, Σ digest of (ID number, sex, birth date) and Σ digest × (id mod 1009) (two
-    persons swapping numbers move the second). Additive over id ranges; equal sums: the checks' findings on
-    those persons stand."""
-    register_digest(conn)
+    persons swapping numbers move the second). Additive over id ranges; equal sums: the
+    checks' findings on those persons stand. Only where ``has_digest``."""
 
     def text(column: sa.ColumnElement[Any]) -> sa.ColumnElement[str]:
         # NULL apart from every text (the unit separator is typed by no one).
         return sa.func.coalesce(sa.cast(column, sa.String), "\x1f")
 
-    # One digest of the three columns per row: on SQLite each call is a Python function.
+    # One digest of the three columns per row.
     digest = text_digest(text(person.c.id_number) + "|" + text(person.c.sex) + "|" + text(person.c.birth_date))
     sums: list[sa.ColumnElement[Any]] = [
         sa.func.count(),

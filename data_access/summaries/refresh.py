@@ -95,8 +95,12 @@ def _id_job(registry: sa.Engine, before: int, top: int, last: tuple[int, ...] | 
     """The ID-number checks of persons with ids up to ``top``. When what they read of the
     persons up to ``before`` (the last refresh's largest id) sums to ``last``, those persons'
     findings stand and only the new ones are checked — unless a new person has an ID number
-    (it may duplicate an old one): then, as without ``last``, every person is checked."""
+    (it may duplicate an old one): then, as without ``last``, every person is checked. Where
+    the database has no digest built in (SQLite), every person is checked every time."""
     with reading(registry) as conn:
+        if not fingerprint.has_digest(conn):  # SQLite: every person, every time
+            persons = quality_queries.persons_for_id_checks(conn, id_range=(0, top))
+            return IdChecked(quality.id_findings(persons), (), kept=False)
         if last is not None and before <= top:
             old = fingerprint.id_inputs(conn, 0, before)
             if old == last:
