@@ -464,15 +464,16 @@ class SpanComputer:
     def _events(self, first: date, end: date) -> pd.DataFrame:
         """Publicity visits, supply services, checks and folic acid dated in [first, end) (kind,
         household, person, village, day, month 1..12, id) in one scan — the distinct counts of
-        every range come from them. In ``narrow`` mode only the events that can count in the
-        span's villages (``_reachable_events``); rows of other villages drop out in the counting."""
+        every range come from them. Every such event is read, also in ``narrow`` mode: whether a
+        person counts in a village depends on her events elsewhere, and a filter that says so
+        costs more than the scan — at scale 10 on PostgreSQL an OR of IN-subqueries over the
+        villages' persons outgrew work_mem and ran for minutes (rows of other villages drop out
+        in the counting)."""
         column = service_event.c.event_date
         kinds = ("publicity_visit", "supply_service", *QUOTA_PERSON_COLUMNS)
         # The plain comparisons first: SQLite evaluates the terms in order, and the code and
         # day checks cost more per row than the whole scan.
         dated = [column >= first, column < end, code(service_event.c.kind).in_(kinds), valid_date(column)]
-        if self.narrow:
-            dated.append(self._reachable_events(first, end))
         events = fast_frame(
             self.conn,
             sa.select(
@@ -490,30 +491,6 @@ class SpanComputer:
         events["year"] = stamps.year.to_numpy(dtype="int64")
         events["event_b"] = stamps.month.to_numpy(dtype="int64")
         return events.drop(columns="event_date")
-
-    def _reachable_events(self, first: date, end: date) -> sa.ColumnElement[bool]:
-        """The events that can move a count of the span's villages: visits to their households
-        (households lived in count where the household is), events of their persons (supply
-        service to short-acting users), and every event of a person with a check or folic acid
-        in them in [first, end) (she counts where her first one is, which may be elsewhere).
-        A superset: what does not count there drops out in the counting."""
-        other = service_event.alias("quota_event")
-        quota_persons = sa.select(other.c.person_id).where(
-            other.c.event_date >= first,
-            other.c.event_date < end,
-            self._mine(other.c.village_id),
-            code(other.c.kind).in_(list(QUOTA_PERSON_COLUMNS)),
-            other.c.person_id.is_not(None),
-        )
-        their_persons = sa.select(person.c.id).where(self._mine(person.c.village_id))
-        reachable = [
-            service_event.c.person_id.in_(their_persons),
-            service_event.c.person_id.in_(quota_persons),
-        ]
-        if "household" in self.tables:
-            their_homes = sa.select(household.c.id).where(self._mine(household.c.village_id))
-            reachable.append(service_event.c.household_id.in_(their_homes))
-        return sa.or_(*reachable)
 
     def _year_events(self, year: int) -> pd.DataFrame:
         """The year's events for ``ranges``: read for the whole span at once when ``narrow`` (a
