@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from dashboard.domain.periods import age_cutoff
 from data_access.queries.validity import code, usable_person, usable_spell
-from data_access.schema import contraception, person
+from data_access.schema import contraception, person, village
 
 LONG_ACTING_METHODS: tuple[str, ...] = ("iud", "female_sterilization", "male_sterilization", "implant")
 
@@ -43,6 +43,28 @@ def fast_frame(conn: sa.Connection, stmt: sa.Select[Any], columns: list[str]) ->
     finally:
         cursor.close()
     return pd.DataFrame.from_records(rows, columns=columns) if rows else pd.DataFrame(columns=columns)
+
+
+#: The records a statement reads, by the village they are placed in: (village ids, and
+#: whether also those without a known village); ``None``: every record.
+Scope = tuple[tuple[int, ...], bool] | None
+
+
+def in_scope(column: sa.ColumnElement[Any], scope: Scope) -> sa.ColumnElement[bool]:
+    """Rows whose village ``column`` is in ``scope`` (always true for ``None``). Put it first
+    among a statement's conditions: SQLite tests them in order."""
+    if scope is None:
+        return sa.true()
+    ids, unplaced = scope
+    where: list[sa.ColumnElement[bool]] = (
+        [column.in_(sa.bindparam("scope_villages", list(ids), expanding=True, unique=True))] if ids else []
+    )
+    if unplaced:
+        known = village.alias("known_village")
+        where += [column.is_(None), ~sa.exists().where(known.c.id == column)]
+    if not where:
+        return sa.false()
+    return sa.or_(*where) if len(where) > 1 else where[0]
 
 
 ONE = sa.literal(1)

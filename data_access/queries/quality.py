@@ -15,7 +15,15 @@ from dashboard.domain import quality
 from dashboard.domain.periods import last_complete_month_end
 from data_access.db import relations
 from data_access.filters import Bounds, DayRange
-from data_access.queries.common import LONG_ACTING_METHODS, SHORT_ACTING_METHODS, count_if, fast_frame, rows_frame
+from data_access.queries.common import (
+    LONG_ACTING_METHODS,
+    SHORT_ACTING_METHODS,
+    Scope,
+    count_if,
+    fast_frame,
+    in_scope,
+    rows_frame,
+)
 from data_access.queries.validity import (
     DATE_COLUMNS,
     PERSON_DATES,
@@ -23,6 +31,7 @@ from data_access.queries.validity import (
     exact,
     has_time_part,
     not_bare_day,
+    plain_id_number,
     valid_date,
 )
 from data_access.schema import (
@@ -50,43 +59,44 @@ def _missing(referenced: sa.Table, column: sa.ColumnElement[Any]) -> sa.ColumnEl
 
 def persons_for_id_checks(
     conn: sa.Connection,
-    villages: tuple[tuple[int, ...], bool] | None = None,
+    villages: Scope = None,
     id_range: tuple[int, int] | None = None,
 ) -> pd.DataFrame:
     """Every person's id, ID number, sex, birth date and village (for the ID-number checks);
-    ``villages`` = (ids, unplaced): only persons of those villages (and, when ``unplaced``,
-    those without a known village) — the records behind counts the summaries placed;
-    ``id_range`` = (after, up to): only persons with ids in that range (the summary refresh's)."""
+    ``villages``: only persons placed in that scope — the records behind counts the summaries
+    placed; ``id_range`` = (after, up to): only persons with ids in that range."""
     stmt = sa.select(person.c.id, person.c.id_number, person.c.sex, person.c.birth_date, person.c.village_id)
     if id_range is not None:
         stmt = stmt.where(person.c.id > id_range[0], person.c.id <= id_range[1])
     if villages is not None:
-        ids, unplaced = villages
-        where: list[sa.ColumnElement[bool]] = (
-            [person.c.village_id.in_(sa.bindparam("village_ids", list(ids), expanding=True))] if ids else []
-        )
-        if unplaced:
-            where += [person.c.village_id.is_(None), _missing(village, person.c.village_id)]
-        stmt = stmt.where(sa.or_(*where) if where else sa.false())
+        stmt = stmt.where(in_scope(person.c.village_id, villages))
     # Every person: straight from the cursor (the checks parse dates themselves).
     return fast_frame(conn, stmt, ["person_id", "id_number", "sex", "birth_date", "village_id"])
 
 
-def mother_ages(conn: sa.Connection) -> pd.DataFrame:
-    """Local births with their mother's birth date: birth_id, village_id, birth_date, mother_id, mother_birth_date."""
+def mother_ages(conn: sa.Connection, scope: Scope = None) -> pd.DataFrame:
+    """Local births (of ``scope``'s villages) with their mother's birth date: birth_id,
+    village_id, birth_date, mother_id, mother_birth_date."""
     mother = person.alias("mother")
     stmt = (
         sa.select(birth.c.id, birth.c.village_id, birth.c.birth_date, birth.c.mother_id, mother.c.birth_date)
         .select_from(birth.join(mother, birth.c.mother_id == mother.c.id))
-        .where(code(birth.c.hukou) == "local", mother.c.birth_date.is_not(None), birth.c.birth_date.is_not(None))
+        .where(
+            in_scope(birth.c.village_id, scope),
+            code(birth.c.hukou) == "local",
+            mother.c.birth_date.is_not(None),
+            birth.c.birth_date.is_not(None),
+        )
     )
     return rows_frame(conn.execute(stmt), ["birth_id", "village_id", "birth_date", "mother_id", "mother_birth_date"])
 
 
-def births_missing_fields(conn: sa.Connection) -> pd.DataFrame:
-    """Local births without sex or without the compliance flag."""
+def births_missing_fields(conn: sa.Connection, scope: Scope = None) -> pd.DataFrame:
+    """Local births (of ``scope``'s villages) without sex or without the compliance flag."""
     stmt = sa.select(birth.c.id, birth.c.village_id, birth.c.birth_date, birth.c.sex, birth.c.policy_compliant).where(
-        code(birth.c.hukou) == "local", sa.or_(birth.c.sex.is_(None), birth.c.policy_compliant.is_(None))
+        in_scope(birth.c.village_id, scope),
+        code(birth.c.hukou) == "local",
+        sa.or_(birth.c.sex.is_(None), birth.c.policy_compliant.is_(None)),
     )
     return rows_frame(conn.execute(stmt), ["birth_id", "village_id", "birth_date", "sex", "policy_compliant"])
 
@@ -102,7 +112,9 @@ class _Dated:
     condition: sa.ColumnElement[bool]
 
 
-def dated_records(conn: sa.Connection, after: date | None = None, before_birth: bool = False) -> pd.DataFrame:
+def dated_records(
+    conn: sa.Connection, after: date | None = None, before_birth: bool = False, scope: Scope = None
+) -> pd.DataFrame:
     """Records dated after ``after`` (check ``event_future``) and, with ``before_birth``, before
     the person's birth (``event_before_birth``).
 
@@ -110,7 +122,8 @@ def dated_records(conn: sa.Connection, after: date | None = None, before_birth: 
     person's registered_on, left_on, death_date, married_on (and birth_date for the future);
     birth dates (against the mother); contraception start; service events (also before the
     person's birth); reward payments made; demonstration sites. Rows come per check and field
-    in that order, each field's as the database reads them.
+    in that order, each field's as the database reads them. ``scope``: the records placed in
+    those villages only.
     """
     present = relations(conn)
     tests: list[_Dated] = []
@@ -156,7 +169,9 @@ def dated_records(conn: sa.Connection, after: date | None = None, before_birth: 
         selected: list[sa.ColumnElement[Any]] = list(mine[0][1].keys)
         for n, (_, t) in enumerate(mine):
             selected += [sa.case((t.condition, 1), else_=0).label(f"flag_{n}"), t.date.label(f"date_{n}")]
-        stmt = sa.select(*selected).select_from(source).where(sa.or_(*(t.condition for _, t in mine)))
+        placed = in_scope(mine[0][1].keys[2], scope)
+        # The village first: SQLite tests the terms in order, and the scope rules out most rows.
+        stmt = sa.select(*selected).select_from(source).where(placed, sa.or_(*(t.condition for _, t in mine)))
         names = [f"{what}_{n}" for n in range(len(mine)) for what in ("flag", "date")]
         frame = rows_frame(conn.execute(stmt), ["record_id", "person_id", "village_id", *names])
         for n, (i, t) in enumerate(mine):
@@ -169,10 +184,10 @@ def dated_records(conn: sa.Connection, after: date | None = None, before_birth: 
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
 
 
-def last_change(conn: sa.Connection, today: date) -> pd.Series:
+def last_change(conn: sa.Connection, today: date, scope: Scope = None) -> pd.Series:
     """The latest registry change per village up to ``today`` (birth, registration, move out,
     death, marriage); a date that is no real day or lies in the future is not a change (the
-    other checks count those)."""
+    other checks count those). ``scope``: those villages only (no others in the result)."""
     latest: dict[int, object] = {}
     limit = sa.bindparam("changed_by", today, type_=sa.Date)
 
@@ -181,8 +196,12 @@ def last_change(conn: sa.Connection, today: date) -> pd.Series:
 
     # One scan of person for its four fields, not four.
     statements = [
-        sa.select(birth.c.village_id, last(birth.c.birth_date)).group_by(birth.c.village_id),
-        sa.select(person.c.village_id, *(last(person.c[f]) for f in PERSON_DATES[1:])).group_by(person.c.village_id),
+        sa.select(birth.c.village_id, last(birth.c.birth_date))
+        .where(in_scope(birth.c.village_id, scope))
+        .group_by(birth.c.village_id),
+        sa.select(person.c.village_id, *(last(person.c[f]) for f in PERSON_DATES[1:]))
+        .where(in_scope(person.c.village_id, scope))
+        .group_by(person.c.village_id),
     ]
     for stmt in statements:
         for village_id, *whens in conn.execute(stmt).all():
@@ -193,6 +212,9 @@ def last_change(conn: sa.Connection, today: date) -> pd.Series:
                 if village_id not in latest or when > latest[village_id]:
                     latest[int(village_id)] = when
     ids = conn.execute(sa.select(village.c.id)).scalars().all()
+    if scope is not None:
+        wanted = set(scope[0])
+        ids = [v for v in ids if int(v) in wanted]
     return pd.Series({int(v): latest.get(int(v), pd.NaT) for v in ids}, dtype="datetime64[ns]")
 
 
@@ -326,7 +348,7 @@ _PERSON_REFERENCES = (
 )
 
 
-def _missing_persons(present: set[str]) -> sa.Select[Any] | None:
+def _missing_persons(present: set[str], scope: Scope = None) -> sa.Select[Any] | None:
     """The rows referring to a person who does not exist: which (the position in
     ``_PERSON_REFERENCES``), record_id, person_id, village_id, detail. One anti-join of all the
     references: the persons are hashed once, not once per table; and the scans of contraception
@@ -337,7 +359,10 @@ def _missing_persons(present: set[str]) -> sa.Select[Any] | None:
         if table.name not in present:
             continue
         # A row placed through its person (``_placed``) has no village without that person.
-        own = table.c.village_id if "village_id" in table.c else sa.cast(sa.null(), sa.Integer)
+        placed_alone = "village_id" in table.c
+        if not placed_alone and scope is not None and not scope[1]:
+            continue  # (its missing persons' rows are unplaced, outside the scope)
+        own = table.c.village_id if placed_alone else sa.cast(sa.null(), sa.Integer)
         label = sa.literal(f"{table.name}.{col.name} ") + sa.cast(col, sa.String)
         branches.append(
             sa.select(
@@ -346,7 +371,7 @@ def _missing_persons(present: set[str]) -> sa.Select[Any] | None:
                 col.label("person_id"),
                 own.label("village_id"),
                 label.label("detail"),
-            ).where(col.is_not(None))
+            ).where(in_scope(own, scope) if placed_alone else sa.true(), col.is_not(None))
         )
     if not branches:
         return None
@@ -354,7 +379,7 @@ def _missing_persons(present: set[str]) -> sa.Select[Any] | None:
     return sa.select(referring).where(_missing(person, referring.c.person_id))
 
 
-def contract_defects(conn: sa.Connection) -> pd.DataFrame:
+def contract_defects(conn: sa.Connection, scope: Scope = None, *, villages: bool = True) -> pd.DataFrame:
     """Rows the contract cannot read as they are (``DEFECT_COLUMNS``):
 
     ``date_invalid``      a date that is no real day ('', '2026/11/28', '2019-02-30'): left out
@@ -365,6 +390,8 @@ def contract_defects(conn: sa.Connection) -> pd.DataFrame:
 
     Rows come per check and column in the order listed (dates, codes, villages, persons, the
     villages' townships), each check's rows as the database reads them; ids are ``Int64``.
+    ``scope``: the rows placed in those villages only; ``villages=False`` leaves out the
+    villages whose township does not exist (``orphan_villages``).
     """
     present = relations(conn)
     # One scan per table, not one per column and check: the scans cost as much as the tests.
@@ -378,7 +405,11 @@ def contract_defects(conn: sa.Connection) -> pd.DataFrame:
         for i, p in enumerate(probes):
             flag = sa.case(*((test, k) for k, test in enumerate(p.tests, start=1)), else_=0)
             columns += [flag.label(f"flag_{i}"), p.label.label(f"detail_{i}")]
-        stmt = sa.select(*columns).select_from(source).where(sa.or_(*(p.suspect for p in probes)))
+        stmt = (
+            sa.select(*columns)
+            .select_from(source)
+            .where(in_scope(village_id, scope), sa.or_(*(p.suspect for p in probes)))
+        )
         names = keys + [f"{what}_{i}" for i in range(len(probes)) for what in ("flag", "detail")]
         frame = rows_frame(conn.execute(stmt), names)
         for i, p in enumerate(probes):
@@ -387,13 +418,26 @@ def contract_defects(conn: sa.Connection) -> pd.DataFrame:
                 if not found.empty:
                     part = found[keys].assign(detail=found[f"detail_{i}"], check=check, table=name)
                     parts.append(((0, p.order, k), part))
-    missing = _missing_persons(present)
+    missing = _missing_persons(present, scope)
     if missing is not None:
         frame = rows_frame(conn.execute(missing), ["which", *keys, "detail"])
         for which, found in frame.groupby("which", sort=True):
             name = _PERSON_REFERENCES[int(which)].table.name
             part = found[[*keys, "detail"]].assign(check="reference_missing", table=name)
             parts.append(((1, int(which), 0), part))
+    if villages:
+        orphans = orphan_villages(conn)
+        if not orphans.empty:
+            parts.append(((2, 0, 0), orphans))
+    if not parts:
+        return pd.DataFrame(columns=DEFECT_COLUMNS)
+    found = pd.concat([part for _, part in sorted(parts, key=lambda kv: kv[0])], ignore_index=True)
+    return found[DEFECT_COLUMNS].astype({"person_id": "Int64", "village_id": "Int64"})
+
+
+def orphan_villages(conn: sa.Connection) -> pd.DataFrame:
+    """Villages whose township does not exist (``reference_missing`` of the village itself,
+    which no township can hold): ``DEFECT_COLUMNS`` but the order columns."""
     orphans = rows_frame(
         conn.execute(
             sa.select(
@@ -402,13 +446,7 @@ def contract_defects(conn: sa.Connection) -> pd.DataFrame:
         ),
         ["record_id", "detail"],
     )
-    if not orphans.empty:  # the village itself cannot be placed in a township
-        extra = orphans.assign(check="reference_missing", table="village", person_id=None, village_id=None)
-        parts.append(((2, 0, 0), extra))
-    if not parts:
-        return pd.DataFrame(columns=DEFECT_COLUMNS)
-    found = pd.concat([part for _, part in sorted(parts, key=lambda kv: kv[0])], ignore_index=True)
-    return found[DEFECT_COLUMNS].astype({"person_id": "Int64", "village_id": "Int64"})
+    return orphans.assign(check="reference_missing", table="village", person_id=None, village_id=None)
 
 
 def target_rows(conn: sa.Connection) -> pd.DataFrame:
@@ -426,6 +464,54 @@ def quota_rows(conn: sa.Connection) -> pd.DataFrame:
     if not sa.inspect(conn).has_table("task_quota"):
         return pd.DataFrame(columns=columns)
     return rows_frame(conn.execute(sa.select(*(task_quota.c[c] for c in columns))), columns)
+
+
+def village_findings(conn: sa.Connection, today: date, scope: Scope) -> pd.DataFrame:
+    """The findings of the records placed in ``scope``'s villages, of every check that reads a
+    record alone or with the person it names (``quality.FINDING_COLUMNS``): all but
+    ``id_duplicate`` (across villages: ``duplicate_findings``), ``stale_village`` (from
+    ``last_change``), villages without a township (``orphan_villages``), targets and quotas —
+    what the summary refresh recomputes for the villages whose records changed."""
+    ids = quality.id_findings(persons_for_id_checks(conn, scope))
+    parts = [
+        ids[ids["check"] != "id_duplicate"],
+        quality.mother_age_findings(mother_ages(conn, scope)),
+        quality.missing_field_findings(births_missing_fields(conn, scope)),
+        quality.defect_findings(contract_defects(conn, scope, villages=False)),
+    ]
+    dated = dated_records(conn, after=today, before_birth=True, scope=scope)
+    parts += [quality.dated_findings(dated[dated["check"] == c], c) for c in ("event_future", "event_before_birth")]
+    found = [p for p in parts if not p.empty]
+    return pd.concat(found, ignore_index=True) if found else pd.DataFrame(columns=quality.FINDING_COLUMNS)
+
+
+def duplicate_findings(conn: sa.Connection) -> pd.DataFrame:
+    """``id_duplicate`` over every person, as ``quality.id_findings`` finds it (a number, read
+    trimmed and upper-cased, carried by more than one person), without reading every number:
+    the numbers written exactly alike more than once (grouped on the number's index), and the
+    numbers written otherwise (not digits and X alone: reading them may change them) with
+    every person whose number reads the same — together every person a duplicate can involve."""
+    number = person.c.id_number
+    alike = list(
+        conn.execute(
+            sa.select(number).where(number.is_not(None)).group_by(number).having(sa.func.count() > 1)
+        ).scalars()
+    )
+    columns = ["person_id", "id_number", "sex", "birth_date", "village_id"]
+    picked = [person.c.id, number, person.c.sex, person.c.birth_date, person.c.village_id]
+    odd = fast_frame(conn, sa.select(*picked).where(number.is_not(None), sa.not_(plain_id_number(number))), columns)
+    read = odd["id_number"].astype("string").str.strip().str.upper()
+    wanted = sorted({str(v) for v in alike} | {str(v) for v in read.dropna() if v})
+    frames = [odd]
+    for start in range(0, len(wanted), 5_000):  # (SQLite binds at most 32,766 values a statement)
+        chunk: sa.BindParameter[list[str]] = sa.bindparam("numbers", wanted[start : start + 5_000], expanding=True)
+        frames.append(fast_frame(conn, sa.select(*picked).where(number.in_(chunk)), columns))
+    persons = pd.concat([f for f in frames if not f.empty], ignore_index=True) if wanted else odd
+    if persons.empty:
+        return pd.DataFrame(columns=quality.FINDING_COLUMNS)
+    persons = persons.drop_duplicates("person_id").reset_index(drop=True)
+    found = quality.id_findings(persons)
+    return found[found["check"] == "id_duplicate"].reset_index(drop=True)
 
 
 def findings(

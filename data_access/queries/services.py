@@ -251,17 +251,26 @@ def _quota_persons(conn: sa.Connection, start: date, end_next: date) -> pd.DataF
 
 def load_quotas(conn: sa.Connection, year: int) -> pd.DataFrame:
     """task_quota rows of ``year``: township_id, kind, quota (empty if the table is absent)."""
-    columns = ["township_id", "kind", "quota"]
+    return quotas_of_years(conn, year, year).drop(columns="year")
+
+
+def quotas_of_years(conn: sa.Connection, first: int, last: int) -> pd.DataFrame:
+    """task_quota rows of the years ``first``..``last``: year, township_id, kind, quota (empty
+    if the table is absent) — one statement for the summary refresh's horizon."""
+    columns = ["year", "township_id", "kind", "quota"]
     if not sa.inspect(conn).has_table("task_quota"):
         return pd.DataFrame(columns=columns)
-    stmt = sa.select(task_quota.c.township_id, task_quota.c.kind, task_quota.c.quota).where(task_quota.c.year == year)
+    stmt = sa.select(task_quota.c.year, task_quota.c.township_id, task_quota.c.kind, task_quota.c.quota).where(
+        task_quota.c.year >= first, task_quota.c.year <= last
+    )
     rows = rows_frame(conn.execute(stmt), columns)
     # A quota that is no whole number ≥ 0 is not used (the quality checks count it).
     number = pd.to_numeric(rows["quota"], errors="coerce")
     usable = number.notna() & (number >= 0) & (number == number.round())
     kind = rows["kind"].astype("string").str.strip().str.lower()
     return pd.DataFrame(
-        {"township_id": rows.loc[usable, "township_id"], "kind": kind[usable].astype(object),
+        {"year": pd.to_numeric(rows.loc[usable, "year"]).astype("int64"),
+         "township_id": rows.loc[usable, "township_id"], "kind": kind[usable].astype(object),
          "quota": number[usable].astype("int64")},
         columns=columns,
     ).reset_index(drop=True)  # fmt: skip

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import calendar
 from datetime import date, datetime
+from typing import Any
 
 import pandas as pd
 import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
 
 from data_access.db import RegistryError, relations
+from data_access.queries.common import Scope, in_scope, rows_frame
 from data_access.queries.validity import valid_date
 from data_access.schema import birth, person, service_event, township, village
 
@@ -66,6 +69,84 @@ def _year_of(value: object) -> int:
 COVERAGE_GAP_MONTHS = 3
 
 
+class month_number(sa.sql.functions.FunctionElement[int]):
+    """year × 12 + month − 1 of a date column holding a real day (SQLite: its text's)."""
+
+    type = sa.Integer()
+    inherit_cache = True
+
+
+@compiles(month_number, "sqlite")
+def _month_sqlite(element: month_number, compiler: Any, **kw: Any) -> str:
+    x = compiler.process(element.clauses, **kw)
+    return f"(CAST(substr({x}, 1, 4) AS INTEGER) * 12 + CAST(substr({x}, 6, 2) AS INTEGER) - 1)"
+
+
+@compiles(month_number, "postgresql")
+def _month_postgresql(element: month_number, compiler: Any, **kw: Any) -> str:
+    x = compiler.process(element.clauses, **kw)
+    return f"(CAST(EXTRACT(YEAR FROM {x}) AS INTEGER) * 12 + CAST(EXTRACT(MONTH FROM {x}) AS INTEGER) - 1)"
+
+
+@compiles(month_number, "mysql")
+def _month_mysql(element: month_number, compiler: Any, **kw: Any) -> str:
+    x = compiler.process(element.clauses, **kw)
+    return f"(YEAR({x}) * 12 + MONTH({x}) - 1)"
+
+
+COVERAGE_COLUMNS = ["village_id", "month", "n"]
+
+
+def coverage_counts(conn: sa.Connection, today: date, scope: Scope = None) -> pd.DataFrame:
+    """Per village (as the rows name it; None: none) and month, the births, deaths, moves out
+    and service events dated on real days up to ``today`` (``COVERAGE_COLUMNS``) — what
+    :func:`coverage_of` works the coverage out from; ``scope``: the rows of those villages."""
+    limit = sa.bindparam("coverage_today", today, type_=sa.Date)
+    sources: list[tuple[sa.ColumnElement[Any], sa.ColumnElement[Any]]] = [
+        (birth.c.village_id, birth.c.birth_date),
+        (person.c.village_id, person.c.death_date),
+        (person.c.village_id, person.c.left_on),
+    ]
+    if "service_event" in relations(conn):
+        sources.append((service_event.c.village_id, service_event.c.event_date))
+    frames = []
+    for place, column in sources:
+        month = month_number(column)
+        stmt = (
+            sa.select(place, month, sa.func.count())
+            .where(in_scope(place, scope), valid_date(column), column <= limit)
+            .group_by(place, month)
+        )
+        frames.append(rows_frame(conn.execute(stmt), COVERAGE_COLUMNS))
+    found = (
+        pd.concat([f for f in frames if not f.empty], ignore_index=True) if any(not f.empty for f in frames) else None
+    )
+    if found is None:
+        return pd.DataFrame({c: pd.Series(dtype="int64") for c in COVERAGE_COLUMNS})
+    found["village_id"] = pd.to_numeric(found["village_id"], errors="coerce").fillna(-1).astype("int64")
+    found["month"] = found["month"].astype("int64")
+    found["n"] = found["n"].astype("int64")
+    return found.groupby(["village_id", "month"], as_index=False)["n"].sum()
+
+
+def coverage_of(per_month: pd.Series, today: date) -> tuple[date | None, date | None]:
+    """The coverage (see :func:`coverage`) from event counts per month number."""
+    counts = {int(m): int(n) for m, n in per_month.items() if n}
+    if not counts:
+        return None, None
+    runs: list[list[int]] = []
+    for month in sorted(counts):
+        if runs and month - runs[-1][-1] <= COVERAGE_GAP_MONTHS + 1:
+            runs[-1].append(month)
+        else:
+            runs.append([month])
+    main = max(runs, key=lambda run: (sum(counts[m] for m in run), run[-1]))
+    first_year, first_month = divmod(main[0], 12)
+    last_year, last_month = divmod(main[-1], 12)
+    month_end = date(last_year, last_month + 1, calendar.monthrange(last_year, last_month + 1)[1])
+    return date(first_year, first_month + 1, 1), min(month_end, today)
+
+
 def coverage(conn: sa.Connection, today: date) -> tuple[date | None, date | None]:
     """The months the registry records events in: the stretch of months with births, deaths,
     moves out or service events (gaps of at most :data:`COVERAGE_GAP_MONTHS`) that holds most of them, from its
@@ -91,19 +172,7 @@ def coverage(conn: sa.Connection, today: date) -> tuple[date | None, date | None
             day = _as_date(value)
             key = day.year * 12 + day.month - 1
             per_month[key] = per_month.get(key, 0) + int(n)
-    if not per_month:
-        return None, None
-    runs: list[list[int]] = []
-    for month in sorted(per_month):
-        if runs and month - runs[-1][-1] <= COVERAGE_GAP_MONTHS + 1:
-            runs[-1].append(month)
-        else:
-            runs.append([month])
-    main = max(runs, key=lambda run: (sum(per_month[m] for m in run), run[-1]))
-    first_year, first_month = divmod(main[0], 12)
-    last_year, last_month = divmod(main[-1], 12)
-    month_end = date(last_year, last_month + 1, calendar.monthrange(last_year, last_month + 1)[1])
-    return date(first_year, first_month + 1, 1), min(month_end, today)
+    return coverage_of(pd.Series(per_month, dtype="int64"), today)
 
 
 def _as_date(value: object) -> date:

@@ -167,3 +167,27 @@ def code(column: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
     name = getattr(column, "name", "")
     trimmed = sa.func.trim(column)
     return sa.func.upper(trimmed) if name in UPPER_CODES else sa.func.lower(trimmed)
+
+
+class plain_id_number(sa.sql.functions.FunctionElement[bool]):
+    """TRUE where a text holds only the characters of a written-out 身份证号 (digits and a
+    capital X), so that reading it trimmed and upper-cased leaves it as it is; FALSE for
+    anything else, NULL for NULL. Byte for byte on MySQL (its REGEXP ignores case)."""
+
+    type = sa.Boolean()
+    inherit_cache = True
+
+
+@compiles(plain_id_number, "sqlite")
+def _plain_id_sqlite(element: plain_id_number, compiler: Any, **kw: Any) -> str:
+    return f"({compiler.process(element.clauses, **kw)} NOT GLOB '*[^0-9X]*')"
+
+
+@compiles(plain_id_number, "postgresql")
+def _plain_id_postgresql(element: plain_id_number, compiler: Any, **kw: Any) -> str:
+    return f"({compiler.process(element.clauses, **kw)} !~ '[^0-9X]')"
+
+
+@compiles(plain_id_number, "mysql")
+def _plain_id_mysql(element: plain_id_number, compiler: Any, **kw: Any) -> str:
+    return f"(CAST({compiler.process(element.clauses, **kw)} AS BINARY) NOT REGEXP '[^0-9X]')"

@@ -374,15 +374,19 @@ def take(
     max_ids: dict[str, int],
     old: pd.DataFrame | None = None,
     old_max_ids: dict[str, int] | None = None,
+    changed: dict[str, frozenset[int]] | None = None,
 ) -> Taken:
     """Every spec's prints over the rows now (ids up to ``max_ids``), compared with ``old``
-    (the last refresh's, whose rows had ids up to ``old_max_ids``) when given."""
+    (the last refresh's, whose rows had ids up to ``old_max_ids``) when given: ``changed``
+    says, per table, the villages whose old rows changed (``rowprint``) — only their rows are
+    grouped by year again; the other villages' prints stand."""
     parts: list[pd.DataFrame] = []
-    changed: list[int] = []
+    changed_years: list[int] = []
     villages: set[int] = set()
     anywhere = False
     new_rows: dict[str, int] = {}
     old_max_ids = old_max_ids or {}
+    changed = changed or {}
 
     def note(frame: pd.DataFrame, spec: Spec, *, old_rows: bool) -> None:
         nonlocal anywhere
@@ -392,7 +396,7 @@ def take(
         years = [b for b in buckets if b > 0]
         if not years:
             return
-        changed.extend(years)
+        changed_years.extend(years)
         # (A change before the horizon moves every month of a before_matters spec's village.)
         counted = frame if spec.before_matters else frame[frame["bucket"] > 0]
         villages.update(v for v in map(key_village, counted["key"]) if v is not None)
@@ -410,65 +414,28 @@ def take(
             continue
         before = min(old_max_ids.get(spec.table, 0), top)
         mine_old = old[old["spec"] == spec.name]
-        # 1. Did the rows that existed last time change? One ungrouped pass (per village and key).
-        summed = _rows(
-            conn, spec, _statement(spec, year_starts, month_starts, (0, before), by_year=False), by_year=False
-        )
-        last = mine_old.assign(key=_flat_key(mine_old["key"])).groupby("key", as_index=False)[SUMS].sum()
-        if _same(last, summed):
+        # Rows without a known village count nowhere: their prints are not compared.
+        regroup = sorted(v for v in changed.get(spec.table, frozenset()) if v >= 0)
+        if not regroup:
             kept = mine_old
-        else:  # 2. Which years and villages: grouped by year again, compared bucket by bucket.
+        else:  # the changed villages' old rows, grouped by year again and compared bucket by bucket
+            wanted: sa.BindParameter[list[int]] = sa.bindparam("changed_villages", regroup, expanding=True)
             stmt = _statement(spec, year_starts, month_starts, (0, before), by_year=True)
-            keys = _changed_keys(last, summed) if len(spec.keys()) == 1 else None
-            if keys is not None and all(len(k) < 120 for k in keys):
-                # Only the rows of the changed keys (a deleted operation: the operations alone,
-                # an index range): the prints of the other keys stand.
-                column = spec.keys()[0]
-                values: sa.BindParameter[list[str]] = sa.bindparam("changed_keys", sorted(keys), expanding=True)
-                stmt = stmt.where(sa.or_(column.in_(values), column.is_(None)) if "" in keys else column.in_(values))
-                fresh = _rows(conn, spec, stmt, by_year=True)
-                fresh = fresh[_flat_key(fresh["key"]).isin(keys)]
-                old_of_keys = _flat_key(mine_old["key"]).isin(keys)
-                note(_changed_buckets(mine_old[old_of_keys], fresh), spec, old_rows=True)
-                kept = pd.concat([mine_old[~old_of_keys], fresh], ignore_index=True)
-            else:
-                kept = _rows(conn, spec, stmt, by_year=True)
-                note(_changed_buckets(mine_old, kept), spec, old_rows=True)
+            fresh = _rows(conn, spec, stmt.where(village_of(spec).in_(wanted)), by_year=True)
+            theirs = mine_old["key"].map(key_village).isin(regroup)
+            note(_changed_buckets(mine_old[theirs], fresh), spec, old_rows=True)
+            kept = pd.concat([mine_old[~theirs], fresh], ignore_index=True)
         # New rows: a primary-key range, always grouped; they change their years.
         new = _rows(conn, spec, _statement(spec, year_starts, month_starts, (before, top), by_year=True), by_year=True)
         if not new.empty:
             new_rows[spec.table] = before
             if not spec.old_rows_only:  # (those are placed by their registration)
                 note(new, spec, old_rows=False)
-        parts.append(_combine([kept, new]))
-    prints = _combine(parts)
-    first = min(changed) if changed else None
+        parts.append(_combine([kept, new]) if not new.empty else kept)
+    # (Each spec's prints are summed per key already: the specs' keys are their own.)
+    prints = pd.concat([p for p in parts if not p.empty], ignore_index=True) if parts else _combine([])
+    first = min(changed_years) if changed_years else None
     return Taken(prints, first, None if anywhere else frozenset(villages), new_rows)
-
-
-def _flat_key(keys: pd.Series) -> pd.Series:
-    """A print's key without its village ("12|operation" → "operation")."""
-    if keys.empty:
-        return pd.Series([], index=keys.index, dtype=object)
-    return keys.astype(str).str.partition("|")[2].astype(object)
-
-
-def _changed_keys(last: pd.DataFrame, now: pd.DataFrame) -> set[str] | None:
-    """The keys whose sums differ between two per-key passes (None: cannot tell)."""
-    merged = last.merge(now, on="key", how="outer", suffixes=("_old", "_new"))
-    differs = pd.Series(False, index=merged.index)
-    for column in SUMS:
-        differs |= merged[f"{column}_old"].fillna(0) != merged[f"{column}_new"].fillna(0)
-    keys = {str(k) for k in merged.loc[differs, "key"]}
-    return keys or None
-
-
-def _same(last: pd.DataFrame, now: pd.DataFrame) -> bool:
-    a = last.set_index("key")[SUMS].sort_index()
-    b = now.set_index("key")[SUMS].sort_index()
-    a = a[(a != 0).any(axis=1)]
-    b = b[(b != 0).any(axis=1)]
-    return a.index.equals(b.index) and bool((a.to_numpy() == b.to_numpy()).all())
 
 
 def _changed_buckets(old: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:

@@ -1,16 +1,22 @@
 """``refresh``: build the summaries from the registry, fully or from what changed.
 
 Full: every year of the horizon (January of the first year with data, at most ten years back,
-to December of the refresh year) is computed. Incremental: the registry's fingerprints (per
-village and year, see ``fingerprint``) are compared with the last refresh's; for the villages
-whose rows changed (and those their changes reach, ``fingerprint.reach``) the years from the
-first changed year on are recomputed, reading only those villages' rows; every other row is
-copied forward. A change that may reach any village recomputes all of them for those years. The
-new generation is written beside the current one and switched to in one transaction.
+to December of the refresh year) is computed for every village, and every data-quality check
+runs over every record. Incremental: one grouped scan per table says which villages' rows
+changed since the last refresh (``rowprint``); for those villages the per-year fingerprints
+(``fingerprint``) say from which year on their counts moved, and the villages their changes
+reach (``fingerprint.reach``) are recounted with them from that year on — every other row is
+copied forward. The data-quality checks run over the records of the changed villages (and of
+the villages whose records name a person whose birth date changed, whose records lie in the
+future when the day has turned, whose records named a person who did not exist when persons
+were added); a duplicate 身份证号 is looked for across every village each time, cheaply. A
+change that may reach any village recomputes all of them. The new generation is written beside
+the current one and switched to in one transaction.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import threading
@@ -24,12 +30,14 @@ import pandas as pd
 import sqlalchemy as sa
 
 from dashboard.domain import quality
+from dashboard.domain.periods import last_complete_month_end
 from data_access.db import file_identity, reading, relations
 from data_access.queries import quality as quality_queries
 from data_access.queries import services, units
-from data_access.schema import birth
-from data_access.summaries import fingerprint, store
+from data_access.schema import birth, person, service_event
+from data_access.summaries import fingerprint, rowprint, store
 from data_access.summaries.compute import SpanComputer
+from data_access.summaries.rowprint import UNPLACED
 from data_access.summaries.store import UNIT_COLUMNS, month_index
 
 HORIZON_YEARS = 10
@@ -38,6 +46,23 @@ HORIZON_YEARS = 10
 STORED_CHECKS = tuple(c for c in quality.CHECKS if c != "population_balance")
 #: The ID-number checks: persons' own fields alone (and duplicates among them).
 ID_CHECKS = ("id_missing", "id_invalid", "id_duplicate", "id_sex_mismatch", "id_birth_date_mismatch")
+#: The checks ``quality_queries.village_findings`` answers for the records of some villages;
+#: the rest are worked out across every village each time.
+VILLAGE_CHECKS = (
+    "id_missing",
+    "id_invalid",
+    "id_sex_mismatch",
+    "id_birth_date_mismatch",
+    "mother_age",
+    "event_future",
+    "event_before_birth",
+    "birth_missing_fields",
+    "date_invalid",
+    "date_time_part",
+    "code_unreadable",
+    "code_normalised",
+    "reference_missing",
+)
 
 
 @dataclass(frozen=True)
@@ -48,6 +73,7 @@ class Refreshed:
     seconds: float
     refreshed_at: str
     villages: int | None = None  # how many villages those years were recomputed for (None: all)
+    checked: int | None = None  # how many villages' records the quality checks read (None: all)
 
 
 def horizon(conn: sa.Connection, today: date) -> tuple[int, int]:
@@ -66,56 +92,47 @@ def _horizon_starts(first: int, last: int) -> list[date]:
     return [date(y, m, 1) for y in range(first, last + 1) for m in range(1, 13)] + [date(last + 1, 1, 1)]
 
 
-def _quality_counts(found: pd.DataFrame, unit_rows: pd.DataFrame) -> pd.DataFrame:
-    """Findings per village and check (those that do not depend on the period)."""
-    village = pd.to_numeric(found["village_id"], errors="coerce")
-    known = village.isin(unit_rows.index)
-    found = found.assign(village_id=village.where(known).astype("Int64"))
+def _placed(villages: pd.Series, known: set[int]) -> pd.Series:
+    """Village ids as ``Int64``, unknown ones as missing (the records no village holds)."""
+    village = pd.to_numeric(villages, errors="coerce")
+    return village.where(village.isin(list(known))).astype("Int64")
+
+
+def _counted(found: pd.DataFrame, known: set[int]) -> pd.DataFrame:
+    """Findings per village and check: village_id (``Int64``, missing: none known), check_code, n."""
+    if found.empty:
+        return pd.DataFrame({"village_id": pd.Series(dtype="Int64"), "check_code": [], "n": pd.Series(dtype="int64")})
+    found = found.assign(village_id=_placed(found["village_id"], known))
     counts = found.groupby(["village_id", "check"], dropna=False).size().rename("n").reset_index()
     return counts.rename(columns={"check": "check_code"})
 
 
-def _quality_job(registry: sa.Engine, today: date, defects: bool) -> pd.DataFrame:
-    """The findings of the checks (``defects``: the contract defects alone, else the rest but
-    the ID-number checks, ``_id_job``'s)."""
-    with reading(registry) as conn:
-        if defects:
-            return quality.defect_findings(quality_queries.contract_defects(conn))
-        return quality_queries.findings(conn, today, defects=False, id_checks=False)
-
-
 @dataclass(frozen=True)
-class IdChecked:
-    findings: pd.DataFrame  # of the persons checked
-    inputs: tuple[int, ...]  # ``fingerprint.id_inputs`` of every person up to the refresh's largest id
-    kept: bool  # the last refresh's counts stand for the persons it saw (only new persons were checked)
+class Checked:
+    """What the checks of one refresh found for the villages (and unplaced records) they read."""
+
+    findings: pd.DataFrame  # ``village_findings`` of the records read
+    last_change: pd.Series  # per village read
+    coverage: pd.DataFrame  # ``units.coverage_counts`` of the records read
 
 
-def _id_job(registry: sa.Engine, before: int, top: int, last: tuple[int, ...] | None) -> IdChecked:
-    """The ID-number checks of persons with ids up to ``top``. When what they read of the
-    persons up to ``before`` (the last refresh's largest id) sums to ``last``, those persons'
-    findings stand and only the new ones are checked — unless a new person has an ID number
-    (it may duplicate an old one): then, as without ``last``, every person is checked. Where
-    the database has no digest built in (SQLite), every person is checked every time."""
+def _checks_job(registry: sa.Engine, today: date, scope: quality_queries.Scope) -> Checked:
+    """The checks of the records of ``scope`` (None: every record), on a connection of their own."""
     with reading(registry) as conn:
-        if not fingerprint.has_digest(conn):  # SQLite: every person, every time
-            persons = quality_queries.persons_for_id_checks(conn, id_range=(0, top))
-            return IdChecked(quality.id_findings(persons), (), kept=False)
-        if last is not None and before <= top:
-            old = fingerprint.id_inputs(conn, 0, before)
-            if old == last:
-                new = quality_queries.persons_for_id_checks(conn, id_range=(before, top))
-                numbers = new["id_number"].astype("string").str.strip()
-                if not (numbers.notna() & (numbers != "")).any():
-                    inputs = fingerprint.add_inputs(old, fingerprint.id_inputs(conn, before, top))
-                    return IdChecked(quality.id_findings(new), inputs, kept=True)
-        persons = quality_queries.persons_for_id_checks(conn, id_range=(0, top))
-        return IdChecked(quality.id_findings(persons), fingerprint.id_inputs(conn, 0, top), kept=False)
+        found = quality_queries.village_findings(conn, today, scope)
+        latest = quality_queries.last_change(conn, today, scope)
+        covered = units.coverage_counts(conn, today, scope)
+    return Checked(found, latest, covered)
 
 
-def _coverage_job(registry: sa.Engine, today: date) -> tuple[date | None, date | None]:
+def _duplicates_job(registry: sa.Engine) -> pd.DataFrame:
     with reading(registry) as conn:
-        return units.coverage(conn, today)
+        return quality_queries.duplicate_findings(conn)
+
+
+def _scan_job(registry: sa.Engine, tables: set[str], known: set[int], only: set[str] | None = None) -> pd.DataFrame:
+    with reading(registry) as conn:
+        return rowprint.scan(conn, tables, known, only=only)
 
 
 def _households_print(conn: sa.Connection, tables: set[str], ids: dict[str, int]) -> str:
@@ -137,6 +154,27 @@ def _max_ids(conn: sa.Connection, tables: set[str]) -> dict[str, int]:
     return out
 
 
+def _referring_villages(conn: sa.Connection, villages: set[int], tables: set[str]) -> set[int]:
+    """The villages of the births and service events whose mother or person lives in
+    ``villages`` (their findings read her birth date)."""
+    if not villages:
+        return set()
+    wanted: sa.BindParameter[list[int]] = sa.bindparam("born_villages", sorted(villages), expanding=True)
+    found: set[int] = set()
+    sources = [(birth, birth.c.mother_id)]
+    if "service_event" in tables:
+        sources.append((service_event, service_event.c.person_id))
+    for table, column in sources:
+        stmt = (
+            sa.select(table.c.village_id)
+            .select_from(table.join(person, column == person.c.id))
+            .where(person.c.village_id.in_(wanted))
+            .distinct()
+        )
+        found.update(int(v) for v in conn.execute(stmt).scalars() if v is not None)
+    return found
+
+
 def _plain(column: pd.Series) -> list[object]:
     """A column as Python values, missing as None (what every driver binds)."""
     values = column.tolist()
@@ -149,10 +187,15 @@ def _plain(column: pd.Series) -> list[object]:
 def _write(conn: sa.Connection, table: sa.Table, frame: pd.DataFrame, generation: int) -> None:
     if frame.empty:
         return
-    names = [str(c) for c in frame.columns]
+    names = ["generation", *(str(c) for c in frame.columns)]
     # Column by column (a dict per row built from pandas' records cost ~0.6 s per 50,000 rows).
-    columns = [_plain(frame[c]) for c in frame.columns]
-    records = [{"generation": generation, **dict(zip(names, row, strict=True))} for row in zip(*columns, strict=True)]
+    columns = {"generation": [generation] * len(frame), **{str(c): _plain(frame[c]) for c in frame.columns}}
+    if conn.dialect.name == "sqlite":  # the driver's executemany with tuples, in the statement's order
+        compiled = sa.insert(table).compile(dialect=conn.dialect, column_keys=names)
+        order = [columns[name] for name in compiled.positiontup or ()]
+        conn.exec_driver_sql(str(compiled), list(zip(*order, strict=True)))
+        return
+    records = [dict(zip(names, row, strict=True)) for row in zip(*columns.values(), strict=True)]
     for start in range(0, len(records), 20_000):
         conn.execute(sa.insert(table), records[start : start + 20_000])
 
@@ -161,6 +204,12 @@ def _copy(conn: sa.Connection, table: sa.Table, old: int, new: int, where: sa.Co
     columns = [c for c in table.c if c.name != "generation"]
     select = sa.select(sa.literal(new, type_=sa.Integer), *columns).where(table.c.generation == old, where)
     conn.execute(sa.insert(table).from_select(["generation", *(c.name for c in columns)], select))
+
+
+def _read_store(conn: sa.Connection, table: sa.Table, generation: int) -> pd.DataFrame:
+    columns = [c for c in table.c if c.name != "generation"]
+    frame = pd.read_sql(sa.select(*columns).where(table.c.generation == generation), conn)
+    return frame
 
 
 def refresh(
@@ -184,124 +233,116 @@ def refresh(
         store.release_lock(store_engine, owner)
 
 
+#: The tables scanned on a second connection while the first scans the others (about half the
+#: work each: the events are the largest table).
+_SCANNED_BESIDE = frozenset({"service_event", "reward_payment"})
+
+
 def _refresh(
     registry: sa.Engine, store_engine: sa.Engine, today: date, full: bool, say: Callable[[str], None], t0: float
 ) -> Refreshed:
+    old: dict[str, pd.DataFrame] = {}
     with store_engine.connect() as sconn:
         old_generation = store.current_generation(sconn)
         old_meta = store.read_meta(sconn)
-        old_units = pd.DataFrame()
-        old_prints = pd.DataFrame(columns=fingerprint.COLUMNS)
-        old_id_counts = pd.DataFrame(columns=["village_id", "check_code", "n"])
         if old_generation is not None:
-            old_units = pd.read_sql(sa.select(store.unit).where(store.unit.c.generation == old_generation), sconn)
-            old_prints = pd.read_sql(
-                sa.select(*(store.fingerprint.c[c] for c in fingerprint.COLUMNS)).where(
-                    store.fingerprint.c.generation == old_generation
-                ),
-                sconn,
+            for table in (
+                store.unit,
+                store.fingerprint,
+                store.row_print,
+                store.quality,
+                store.coverage,
+                store.last_change,
+            ):
+                old[table.name] = _read_store(sconn, table, old_generation)
+    old_units = old.get(store.unit.name, pd.DataFrame())
+    old_prints = old.get(store.fingerprint.name, pd.DataFrame(columns=fingerprint.COLUMNS))
+    pool = ThreadPoolExecutor(max_workers=3, thread_name_prefix="summary")
+    try:
+        with reading(registry) as conn:
+            tables = relations(conn)
+            first_year, last_year = horizon(conn, today)
+            say("units")
+            unit_rows = units.load_units(conn)
+            known = {int(v) for v in unit_rows.index}
+            village_ids = [int(v) for v in unit_rows.index]
+            ids = _max_ids(conn, tables)
+            old_ids = {k: int(old_meta.get(f"max_id_{k}", "0") or 0) for k in fingerprint.TABLES}
+            month_starts = _horizon_starts(first_year, last_year)
+            year_starts = [date(y, 1, 1) for y in range(first_year, last_year + 2)]
+            incremental = (
+                not full
+                and old_generation is not None
+                and old_meta.get("horizon") == f"{first_year}-{last_year}"
+                and old_meta.get("format") == str(store.FORMAT)
+                and _same_units(old_units, unit_rows)
+                and old_meta.get("tables") == ",".join(sorted(tables))
+                and old_meta.get("households") == _households_print(conn, tables, old_ids)
             )
-            old_id_counts = pd.read_sql(
-                sa.select(store.quality.c.village_id, store.quality.c.check_code, store.quality.c.n).where(
-                    store.quality.c.generation == old_generation,
-                    store.quality.c.check_code.in_(ID_CHECKS),
-                ),
-                sconn,
-            )
-    with reading(registry) as conn:
-        tables = relations(conn)
-        first_year, last_year = horizon(conn, today)
-        say("units")
-        unit_rows = units.load_units(conn)
-        # The quality checks need nothing else: they run on their own connections meanwhile,
-        # in two halves (the contract defects and the rest take about as long; a SQLite query
-        # lets go of the GIL, so both cores work).
-        ids = _max_ids(conn, tables)
-        old_ids = {k: int(old_meta.get(f"max_id_{k}", "0") or 0) for k in fingerprint.TABLES}
-        last_id_inputs = old_meta.get("id_inputs", "")
-        pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="summary-quality")
-        checks_jobs = [pool.submit(_quality_job, registry, today, part) for part in (False, True)]
-        id_job = pool.submit(
-            _id_job,
-            registry,
-            old_ids["person"],
-            ids.get("person", 0),
-            # Only when the last refresh's counts are of this format and these villages.
-            tuple(int(v) for v in last_id_inputs.split(","))
-            if last_id_inputs
-            and not full
-            and old_meta.get("format") == str(store.FORMAT)
-            and _same_units(old_units, unit_rows)
-            else None,
-        )
-        coverage_job = pool.submit(_coverage_job, registry, today)  # it too reads every event
-        pool.shutdown(wait=False)
-        quotas = (
-            pd.concat(
-                [services.load_quotas(conn, y).assign(year=y) for y in range(first_year, last_year + 1)],
-                ignore_index=True,
-            )
-            if "task_quota" in tables
-            else pd.DataFrame()
-        )
-        say("fingerprints")
-        month_starts = _horizon_starts(first_year, last_year)
-        year_starts = [date(y, 1, 1) for y in range(first_year, last_year + 2)]
-        incremental = (
-            not full
-            and old_generation is not None
-            and old_meta.get("horizon") == f"{first_year}-{last_year}"
-            and old_meta.get("format") == str(store.FORMAT)
-            and _same_units(old_units, unit_rows)
-            and old_meta.get("tables") == ",".join(sorted(tables))
-            and old_meta.get("households") == _households_print(conn, tables, old_ids)
-        )
-        village_ids = [int(v) for v in unit_rows.index]
-        touched: list[int] | None = None  # the villages recomputed (None: all)
-        if incremental:
-            taken = fingerprint.take(conn, year_starts, month_starts, tables, ids, old_prints, old_ids)
-            changed = taken.first_changed
-            years = tuple(range(first_year + changed - 1, last_year + 1)) if changed is not None else ()
-            mode = "incremental" if years else "unchanged"
-            if years and taken.villages is not None:
-                reached = fingerprint.reach(conn, taken.villages, tables, taken.new_rows.get("service_event"))
-                touched = [v for v in village_ids if v in reached]
-                if len(touched) == len(village_ids):
-                    touched = None
-        else:
-            taken = fingerprint.take(conn, year_starts, month_starts, tables, ids)
-            years, mode = tuple(range(first_year, last_year + 1)), "full"
-        prints = taken.prints  # kept for the next refresh
-        computed = []
-        if years and touched != []:
-            say(f"years {years[0]}–{years[-1]}")
-            if touched is not None:
-                say(f"villages {len(touched)}")
-            computed = SpanComputer(
-                conn,
-                years[0],
-                years[-1],
-                village_ids if touched is None else touched,
-                tables,
-                narrow=touched is not None,
-            ).compute()
-        say("quality")
-        id_checked = id_job.result()
-        found = [f for f in [*(job.result() for job in checks_jobs), id_checked.findings] if not f.empty]
-        checks = _quality_counts(
-            pd.concat(found, ignore_index=True) if found else pd.DataFrame(columns=quality.FINDING_COLUMNS), unit_rows
-        )
-        if id_checked.kept and not old_id_counts.empty:
-            kept = old_id_counts.assign(village_id=old_id_counts["village_id"].astype("Int64"))
-            checks = (
-                pd.concat([checks, kept], ignore_index=True)
-                .groupby(["village_id", "check_code"], dropna=False, as_index=False)["n"]
-                .sum()
-            )
-        household_print = _households_print(conn, tables, ids)
-        covered_from, covered_to = coverage_job.result()
-        # The targets as they stood: pages judge against them while the registry is down.
-        targets_json = quality_queries.target_rows(conn).to_json(orient="records", date_format="iso")
+            say("changes")
+            touched: list[int] | None = None  # the villages recomputed (None: all)
+            scope: quality_queries.Scope = None  # the villages whose records are checked (None: all)
+            persons_changed = True
+            if incremental:
+                beside = pool.submit(_scan_job, registry, tables, known, set(_SCANNED_BESIDE))
+                here = rowprint.scan(conn, tables, known, only=set(rowprint.TABLE_NAMES) - _SCANNED_BESIDE)
+                added = rowprint.scan(conn, tables, known, above_ids=old_ids)
+                prints_now = pd.concat([here, beside.result()], ignore_index=True)
+                changes = rowprint.compare(old[store.row_print.name], prints_now, added)
+                persons_changed = bool(changes.villages("person"))
+                say("fingerprints")
+                taken = fingerprint.take(
+                    conn, year_starts, month_starts, tables, ids, old_prints, old_ids, changes.changed
+                )
+                changed = taken.first_changed
+                years = tuple(range(first_year + changed - 1, last_year + 1)) if changed is not None else ()
+                mode = "incremental" if years else "unchanged"
+                if years and taken.villages is not None:
+                    reached = fingerprint.reach(conn, taken.villages, tables, taken.new_rows.get("service_event"))
+                    touched = [v for v in village_ids if v in reached]
+                    if len(touched) == len(village_ids):
+                        touched = None
+                if not changes.persons_gone:  # (a person gone: her records elsewhere name no one)
+                    checked = _checked_villages(conn, changes, old, old_meta, today, tables)
+                    scope = (tuple(v for v in village_ids if v in checked), UNPLACED in checked)
+            else:
+                beside = pool.submit(_scan_job, registry, tables, known)
+                taken = fingerprint.take(conn, year_starts, month_starts, tables, ids)
+                years, mode = tuple(range(first_year, last_year + 1)), "full"
+            checks_job = pool.submit(_checks_job, registry, today, scope) if scope != ((), False) else None
+            duplicates_job = pool.submit(_duplicates_job, registry) if persons_changed else None
+            quotas = services.quotas_of_years(conn, first_year, last_year) if "task_quota" in tables else pd.DataFrame()
+            computed = []
+            if years and touched != []:
+                say(f"years {years[0]}–{years[-1]}")
+                if touched is not None:
+                    say(f"villages {len(touched)}")
+                computed = SpanComputer(
+                    conn,
+                    years[0],
+                    years[-1],
+                    village_ids if touched is None else touched,
+                    tables,
+                    narrow=touched is not None,
+                ).compute()
+            say("quality")
+            global_findings = [
+                quality.target_findings(quality_queries.target_rows(conn)),
+                quality.quota_findings(quality_queries.quota_rows(conn)),
+                quality.defect_findings(quality_queries.orphan_villages(conn)),
+            ]
+            household_print = _households_print(conn, tables, ids)
+            # The targets as they stood: pages judge against them while the registry is down.
+            targets_json = quality_queries.target_rows(conn).to_json(orient="records", date_format="iso")
+            if not incremental:
+                prints_now = beside.result()
+            checked_now = checks_job.result() if checks_job is not None else None
+            duplicates = duplicates_job.result() if duplicates_job is not None else None
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+    quality_state = _quality_state(
+        old, old_meta, checked_now, scope, duplicates, global_findings, known, village_ids, today
+    )
     say("writing")
     generation = (old_generation or 0) + 1
     try:
@@ -344,8 +385,11 @@ def _refresh(
             )
             if not quotas.empty:
                 _write(sconn, store.quota, quotas[["year", "township_id", "kind", "quota"]], generation)
-            _write(sconn, store.quality, checks[["village_id", "check_code", "n"]], generation)
-            _write(sconn, store.fingerprint, prints, generation)
+            _write(sconn, store.quality, quality_state.checks, generation)
+            _write(sconn, store.fingerprint, taken.prints, generation)
+            _write(sconn, store.row_print, prints_now[rowprint.COLUMNS], generation)
+            _write(sconn, store.coverage, quality_state.coverage, generation)
+            _write(sconn, store.last_change, quality_state.last_change, generation)
     except BaseException:
         store.discard(store_engine, generation)
         raise
@@ -363,18 +407,136 @@ def _refresh(
             "format": str(store.FORMAT),
             "registry_file": file_identity(registry.url.render_as_string(hide_password=False)),
             "targets": targets_json,
-            "coverage_first": covered_from.isoformat() if covered_from else "",
-            "coverage_last": covered_to.isoformat() if covered_to else "",
+            "coverage_first": quality_state.covered[0].isoformat() if quality_state.covered[0] else "",
+            "coverage_last": quality_state.covered[1].isoformat() if quality_state.covered[1] else "",
             "years": ",".join(map(str, years)),
             "villages": "all" if touched is None else str(len(touched)),
-            "id_inputs": ",".join(map(str, id_checked.inputs)),
-            "id_checks": "new persons" if id_checked.kept else "all",
+            "checked": "all" if scope is None else str(len(scope[0]) + int(scope[1])),
+            "unplaced_checks": json.dumps(quality_state.unplaced, sort_keys=True),
             **{f"max_id_{k}": str(v) for k, v in ids.items()},
         },
     )
     return Refreshed(
-        generation, mode, years, time.perf_counter() - t0, refreshed_at, None if touched is None else len(touched)
+        generation,
+        mode,
+        years,
+        time.perf_counter() - t0,
+        refreshed_at,
+        None if touched is None else len(touched),
+        None if scope is None else len(scope[0]) + int(scope[1]),
     )
+
+
+def _village_set(frame: pd.DataFrame, check: str) -> set[int]:
+    """The villages (``UNPLACED`` for none) with findings of ``check`` in a stored quality frame."""
+    rows = frame[(frame["check_code"] == check) & (frame["n"] > 0)]
+    return {UNPLACED if pd.isna(v) else int(v) for v in rows["village_id"]}
+
+
+def _checked_villages(
+    conn: sa.Connection,
+    changes: rowprint.Changes,
+    old: dict[str, pd.DataFrame],
+    old_meta: dict[str, str],
+    today: date,
+    tables: set[str],
+) -> set[int]:
+    """The villages (``UNPLACED``: the records of none) whose findings may have moved: those
+    whose records changed; those whose records name a person whose birth date changed; when
+    the day has turned, those with records in the future (they may have become the present);
+    when persons were added, those with records naming a person who did not exist."""
+    checked = set(changes.villages())
+    checked |= _referring_villages(conn, {v for v in changes.births_moved if v >= 0}, tables)
+    stored = old[store.quality.name]
+    unplaced = json.loads(old_meta.get("unplaced_checks") or "{}")
+    if old_meta.get("today") != today.isoformat():
+        checked |= _village_set(stored, "event_future") - {UNPLACED}
+        if unplaced.get("event_future"):
+            checked.add(UNPLACED)
+    if changes.added.get("person"):
+        checked |= _village_set(stored, "reference_missing") - {UNPLACED}
+        if unplaced.get("reference_missing"):
+            checked.add(UNPLACED)
+    return checked
+
+
+@dataclass(frozen=True)
+class QualityState:
+    """What the new generation stores of the checks."""
+
+    checks: pd.DataFrame  # village_id (None: no known village), check_code, n
+    unplaced: dict[str, int]  # the record checks' counts of records without a known village
+    coverage: pd.DataFrame  # village_id (−1: none known), month, n
+    last_change: pd.DataFrame  # village_id, day
+    covered: tuple[date | None, date | None]
+
+
+def _quality_state(
+    old: dict[str, pd.DataFrame],
+    old_meta: dict[str, str],
+    checked: Checked | None,
+    scope: quality_queries.Scope,
+    duplicates: pd.DataFrame | None,
+    global_findings: list[pd.DataFrame],
+    known: set[int],
+    village_ids: list[int],
+    today: date,
+) -> QualityState:
+    """The findings of the villages checked now joined to the last refresh's of the others,
+    with the checks that look across every village worked out again."""
+    read_ids: set[int] = set(village_ids) if scope is None else set(scope[0])
+    read_unplaced = scope is None or scope[1]
+    # The record checks.
+    if checked is not None:
+        found = _counted(checked.findings, known)
+    else:
+        found = _counted(pd.DataFrame(columns=quality.FINDING_COLUMNS), known)
+    parts = [found[found["village_id"].notna()]]
+    stored = old.get(store.quality.name)
+    if stored is not None and scope is not None:
+        village = pd.to_numeric(stored["village_id"], errors="coerce")
+        others = village.isin(list(known - read_ids)) & stored["check_code"].isin(VILLAGE_CHECKS)
+        parts.append(stored[others].assign(village_id=village[others].astype("Int64")))
+    if read_unplaced:
+        mine = found[found["village_id"].isna()]
+        unplaced = {str(k): int(v) for k, v in zip(mine["check_code"], mine["n"], strict=True)}
+    else:
+        unplaced = {str(k): int(v) for k, v in json.loads(old_meta.get("unplaced_checks") or "{}").items()}
+    parts.append(
+        pd.DataFrame(
+            {"village_id": pd.Series([pd.NA] * len(unplaced), dtype="Int64"), "check_code": list(unplaced),
+             "n": list(unplaced.values())}
+        )
+    )  # fmt: skip
+    # Duplicate ID numbers: across every village (the last refresh's while no person changed).
+    if duplicates is not None:
+        parts.append(_counted(duplicates, known))
+    elif stored is not None:
+        mine = stored[stored["check_code"] == "id_duplicate"]
+        parts.append(mine.assign(village_id=pd.to_numeric(mine["village_id"], errors="coerce").astype("Int64")))
+    # Latest changes (stale villages) and coverage: the villages read now, the others' kept.
+    latest = checked.last_change if checked is not None else pd.Series(dtype="datetime64[ns]")
+    if stored is not None and scope is not None:
+        kept = old[store.last_change.name]
+        kept = kept[~kept["village_id"].isin(list(read_ids))]
+        latest = pd.concat([latest, pd.Series(pd.to_datetime(kept["day"]).to_numpy(), index=kept["village_id"])])
+    latest = latest.reindex(village_ids)
+    stale = quality.stale_findings(latest, last_complete_month_end(today))
+    parts.append(_counted(pd.concat([stale, *global_findings], ignore_index=True), known))
+    checks = pd.concat([p for p in parts if not p.empty], ignore_index=True)
+    checks = checks.groupby(["village_id", "check_code"], dropna=False, as_index=False)["n"].sum()
+    checks = checks[checks["n"] > 0]
+    coverage = checked.coverage if checked is not None else pd.DataFrame(columns=units.COVERAGE_COLUMNS)
+    coverage = coverage.assign(village_id=coverage["village_id"].where(coverage["village_id"].isin(list(known)), -1))
+    if scope is not None and store.coverage.name in old:
+        kept_cov = old[store.coverage.name]
+        gone = kept_cov["village_id"].isin(list(read_ids)) | ((kept_cov["village_id"] == -1) & read_unplaced)
+        coverage = pd.concat([kept_cov[~gone], coverage], ignore_index=True)
+    coverage = coverage.groupby(["village_id", "month"], as_index=False)["n"].sum().astype("int64")
+    covered = units.coverage_of(coverage.groupby("month")["n"].sum(), today)
+    days = latest.dt.strftime("%Y-%m-%d")
+    last_change = pd.DataFrame({"village_id": latest.index.astype("int64"), "day": days.where(latest.notna(), None)})
+    return QualityState(checks[["village_id", "check_code", "n"]], unplaced, coverage, last_change, covered)
 
 
 def _same_units(old: pd.DataFrame, new: pd.DataFrame) -> bool:

@@ -12,8 +12,11 @@ Tables (every row carries the ``generation`` it belongs to):
   persons checked, women given folic acid);
 * ``summary_unit``, ``summary_quota``, ``summary_quality`` — the villages with their townships,
   the year's task quotas, data-quality findings per village and check;
-* ``summary_fingerprint`` — what the registry looked like, month by month, at the last refresh
-  (what an incremental refresh compares against);
+* ``summary_fingerprint``, ``summary_row_print`` — what the registry looked like at the last
+  refresh, per village and year, and per village and table (what an incremental refresh
+  compares against);
+* ``summary_coverage``, ``summary_last_change`` — per village, the registry's events per month
+  (what the data's coverage is worked out from) and its latest change (stale villages);
 * ``summary_meta``   — the current generation, when it was refreshed, the months it covers.
 
 They hold counts per village only — no personal data. A refresh writes a new generation beside
@@ -40,7 +43,7 @@ class RefreshBusy(RegistryError):
 
 metadata = sa.MetaData()
 #: The layout of the store's tables; a store of another layout is rebuilt from scratch.
-FORMAT = 4  # 4: fingerprints per village
+FORMAT = 5  # 5: row prints, coverage and last change per village
 
 _INT = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
@@ -183,9 +186,49 @@ fingerprint = sa.Table(
     sa.Column("mi", _INT, nullable=False),
     sa.Index("ix_summary_fingerprint", "generation"),
 )
+row_print = sa.Table(
+    "summary_row_print",
+    metadata,
+    sa.Column("generation", sa.Integer, nullable=False),
+    sa.Column("tbl", sa.String(24), nullable=False),
+    sa.Column("village_id", sa.Integer, nullable=False),  # −1: rows without a known village
+    sa.Column("n", _INT, nullable=False),
+    sa.Column("s_id", _INT, nullable=False),
+    sa.Column("s_digest", _INT, nullable=False),
+    sa.Column("s_born", _INT, nullable=False),
+    sa.Index("ix_summary_row_print", "generation"),
+)
+coverage = sa.Table(
+    "summary_coverage",
+    metadata,
+    sa.Column("generation", sa.Integer, nullable=False),
+    sa.Column("village_id", sa.Integer, nullable=False),  # −1: rows without a known village
+    sa.Column("month", sa.Integer, nullable=False),  # year × 12 + month − 1
+    sa.Column("n", _INT, nullable=False),
+    sa.Index("ix_summary_coverage", "generation"),
+)
+last_change = sa.Table(
+    "summary_last_change",
+    metadata,
+    sa.Column("generation", sa.Integer, nullable=False),
+    sa.Column("village_id", sa.Integer, nullable=False),
+    sa.Column("day", sa.String(10)),  # ISO day; NULL: none
+    sa.Index("ix_summary_last_change", "generation"),
+)
 
 #: Tables whose rows belong to a generation (copied forward, or replaced, by each refresh).
-GENERATION_TABLES: tuple[sa.Table, ...] = (flow, stock, month_range, unit, quota, quality, fingerprint)
+GENERATION_TABLES: tuple[sa.Table, ...] = (
+    flow,
+    stock,
+    month_range,
+    unit,
+    quota,
+    quality,
+    fingerprint,
+    row_print,
+    coverage,
+    last_change,
+)
 
 
 def month_index(year: int, month: int) -> int:

@@ -25,7 +25,7 @@ from data_access import config, demo
 from data_access.db import reading
 from data_access.demo import day
 from data_access.queries import counts, services
-from data_access.schema import contraception, household, person, service_event
+from data_access.schema import birth, contraception, household, person, service_event
 from data_access.summaries import read, refresh, store
 from tests import boundary_registry
 from tests.conftest import DIALECTS, fresh_database
@@ -157,7 +157,16 @@ def _dump(engine: sa.Engine) -> dict[str, pd.DataFrame]:
     with engine.connect() as conn:
         generation = store.current_generation(conn)
         out = {}
-        for table in (store.flow, store.stock, store.month_range, store.unit, store.quota, store.quality):
+        for table in (
+            store.flow,
+            store.stock,
+            store.month_range,
+            store.unit,
+            store.quota,
+            store.quality,
+            store.coverage,
+            store.last_change,
+        ):
             frame = pd.read_sql(sa.select(table).where(table.c.generation == generation), conn)
             frame = frame.drop(columns="generation")
             out[table.name] = frame.sort_values(list(frame.columns)).reset_index(drop=True)
@@ -550,39 +559,179 @@ def _id_counts(engine: sa.Engine) -> pd.DataFrame:
     return frame[frame["check_code"].isin(refresh.ID_CHECKS)].reset_index(drop=True)
 
 
+def _checked(engine: sa.Engine) -> int:
+    """How many villages' records the last refresh's quality checks read (−1: all)."""
+    with engine.connect() as conn:
+        value = store.read_meta(conn)["checked"]
+    return -1 if value == "all" else int(value)
+
+
 @pytest.mark.parametrize("dialect", DIALECTS)
 @pytest.mark.parametrize("change", list(ID_CHANGES))
 def test_the_id_checks_see_every_change_to_what_they_read(dialect: str, change: str, tmp_path: Path) -> None:
-    """An incremental refresh keeps the last ID-number findings only while the persons' ID
-    numbers, sexes, birth dates and villages are as they were; any change to them (none of
-    which the summaries' counts see) checks every person again, as a full rebuild does."""
+    """An ID number, a sex or a birth date edited, two numbers swapped, a new person carrying
+    an old person's number: the incremental refresh checks the records of the villages whose
+    persons changed (not every village) and finds what a full rebuild finds — a duplicate
+    across villages included."""
     with _demo_and_two_stores(dialect, tmp_path) as (registry, inc, full):
         refresh.refresh(registry, inc, today=TODAY)
         before = _id_counts(inc)
         with registry.begin() as conn:
             ID_CHANGES[change](conn)
         refresh.refresh(registry, inc, today=TODAY)
-        with inc.connect() as conn:
-            assert store.read_meta(conn)["id_checks"] == "all"
+        with reading(inc) as conn:
+            villages = len(read.load_units(conn, store.current_generation(conn) or 0))
+        assert 0 < _checked(inc) < villages
         refresh.refresh(registry, full, today=TODAY, full=True)
         pd.testing.assert_frame_equal(_id_counts(inc), _id_counts(full))
         assert not _id_counts(inc).equals(before), "the change moved no count: the test shows nothing"
 
 
 @pytest.mark.parametrize("dialect", DIALECTS)
-def test_a_day_of_new_persons_without_numbers_checks_only_them(dialect: str, tmp_path: Path) -> None:
-    """Newborns registered without ID numbers: the old persons' findings stand, the new ones
-    are checked (id_missing per village grows by them), the counts equal a full rebuild. SQLite
-    has no digest built in: there every person is checked again."""
+def test_a_day_of_registry_work_checks_the_villages_it_touched(dialect: str, tmp_path: Path) -> None:
+    """A day's births (newborns without ID numbers), deaths, moves, methods ended and visits:
+    only the villages whose records changed are checked again, and every stored check equals
+    a full rebuild's (id_missing grows by the newborns)."""
     with _demo_and_two_stores(dialect, tmp_path) as (registry, inc, full):
         refresh.refresh(registry, inc, today=TODAY)
         before = _id_counts(inc)
         day.apply_a_day(registry, TODAY)
         refresh.refresh(registry, inc, today=TODAY)
-        with inc.connect() as conn:
-            assert store.read_meta(conn)["id_checks"] == ("all" if dialect == "sqlite" else "new persons")
+        with reading(inc) as conn:
+            villages = len(read.load_units(conn, store.current_generation(conn) or 0))
+        assert 0 < _checked(inc) < villages
         refresh.refresh(registry, full, today=TODAY, full=True)
+        pd.testing.assert_frame_equal(_dump(inc)["summary_quality"], _dump(full)["summary_quality"])
         after = _id_counts(inc)
-        pd.testing.assert_frame_equal(after, _id_counts(full))
         missing = after.loc[after["check_code"] == "id_missing", "n"].sum()
         assert missing > before.loc[before["check_code"] == "id_missing", "n"].sum()
+
+
+# ----------------------------------------------------------------------------- findings that cross villages
+
+
+def _mother_elsewhere(conn: sa.Connection) -> int:
+    """(Before the first refresh) a local birth whose mother lives in another village: returns
+    the mother."""
+    row = conn.execute(
+        sa.select(birth.c.id, birth.c.mother_id, birth.c.village_id)
+        .where(birth.c.mother_id.is_not(None), birth.c.hukou == "local")
+        .order_by(birth.c.id)
+        .limit(1)
+    ).one()
+    mother_village = conn.execute(sa.select(person.c.village_id).where(person.c.id == row[1])).scalar_one()
+    conn.execute(sa.update(person).where(person.c.id == row[1]).values(village_id=_another_village(conn, row[2])))
+    assert mother_village is not None
+    return int(row[1])
+
+
+def _mother_made_twelve(conn: sa.Connection) -> None:
+    """The mother's birth date corrected: at the birth (recorded in another village than
+    hers) she was twelve — a mother_age finding of the birth's village."""
+    mother = conn.execute(
+        sa.select(birth.c.mother_id)
+        .where(birth.c.mother_id.is_not(None), birth.c.hukou == "local")
+        .order_by(birth.c.id)
+    ).scalar()
+    born = conn.execute(
+        sa.select(birth.c.birth_date).where(birth.c.mother_id == mother).order_by(birth.c.id)
+    ).scalar_one()
+    day_of = date.fromisoformat(str(born)[:10])
+    conn.execute(
+        sa.update(person).where(person.c.id == mother).values(birth_date=day_of.replace(year=day_of.year - 12))
+    )
+
+
+def _person_deleted(conn: sa.Connection) -> None:
+    """A person with service events deleted: the events, wherever recorded, name nobody."""
+    who = _one(
+        conn,
+        sa.select(service_event.c.person_id).where(service_event.c.person_id.is_not(None)).order_by(service_event.c.id),
+    )
+    conn.execute(sa.delete(person).where(person.c.id == who))
+
+
+def _nobody_referred(conn: sa.Connection) -> None:
+    """(Before the first refresh) a check names a person id that does not exist yet."""
+    top = int(conn.execute(sa.select(sa.func.max(person.c.id))).scalar() or 0)
+    event, _, _ = _first_check(conn)
+    conn.execute(sa.update(service_event).where(service_event.c.id == event).values(person_id=top + 1))
+
+
+def _that_person_registered(conn: sa.Connection) -> None:
+    """The person the check named is registered (in another village): no longer missing."""
+    top = int(conn.execute(sa.select(sa.func.max(person.c.id))).scalar() or 0)
+    old = conn.execute(sa.select(person).where(person.c.id == _alive_local(conn))).mappings().one()
+    event, _, village = _first_check(conn)
+    conn.execute(
+        sa.insert(person).values(
+            {**old, "id": top + 1, "name": "补录", "id_number": None, "village_id": _another_village(conn, village)}
+        )
+    )
+
+
+def _number_shared_elsewhere(conn: sa.Connection) -> None:
+    """(Before the first refresh) a person in another village carries the first numbered
+    person's ID number: both are duplicates."""
+    pid, number = _numbered(conn)
+    village = conn.execute(sa.select(person.c.village_id).where(person.c.id == pid)).scalar_one()
+    other = _one(
+        conn,
+        sa.select(person.c.id)
+        .where(person.c.village_id != village, person.c.id_number.is_not(None))
+        .order_by(person.c.id),
+    )
+    conn.execute(sa.update(person).where(person.c.id == other).values(id_number=number))
+
+
+def _shared_number_corrected(conn: sa.Connection) -> None:
+    """The second carrier's number corrected: neither is a duplicate any more — the first in
+    a village whose records did not change."""
+    pid, number = _numbered(conn)
+    other = _one(conn, sa.select(person.c.id).where(person.c.id_number == number, person.c.id != pid))
+    conn.execute(sa.update(person).where(person.c.id == other).values(id_number="530823199001010000"))
+
+
+def _dated_next_week(conn: sa.Connection) -> None:
+    """(Before the first refresh) a visit dated a week after the refresh day: in the future."""
+    home, village = conn.execute(sa.select(household.c.id, household.c.village_id).order_by(household.c.id)).first()  # type: ignore[misc]
+    _new_event(
+        conn, kind="publicity_visit", event_date=TODAY + timedelta(days=7), village_id=village, household_id=home
+    )
+
+
+#: change → (what the registry held before the first refresh, the change, the day of the
+#: incremental refresh)
+FINDING_CHANGES = {
+    "a mother's birth date, her birth elsewhere": (_mother_elsewhere, _mother_made_twelve, TODAY),
+    "a person deleted whose records lie elsewhere": (None, _person_deleted, TODAY),
+    "a person named before registered": (_nobody_referred, _that_person_registered, TODAY),
+    "a duplicate number corrected in one village": (_number_shared_elsewhere, _shared_number_corrected, TODAY),
+    "the day a future visit became the past": (_dated_next_week, None, TODAY + timedelta(days=10)),
+}
+
+
+@pytest.mark.parametrize("change", list(FINDING_CHANGES))
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_a_change_moves_the_findings_of_the_villages_it_reaches(dialect: str, change: str, tmp_path: Path) -> None:
+    """Findings that read records of another village (a mother, an event's person, a duplicate
+    number) or the day: the incremental refresh equals a full rebuild on the same day, and
+    the change moved a finding (else the test shows nothing)."""
+    before, apply, when = FINDING_CHANGES[change]
+    with _demo_and_two_stores(dialect, tmp_path) as (registry, inc, full):
+        if before is not None:
+            with registry.begin() as conn:
+                before(conn)
+        refresh.refresh(registry, inc, today=TODAY)
+        found = _dump(inc)["summary_quality"]
+        if apply is not None:
+            with registry.begin() as conn:
+                apply(conn)
+        refresh.refresh(registry, inc, today=when)
+        refresh.refresh(registry, full, today=when, full=True)
+        after, rebuilt = _dump(inc), _dump(full)
+        for name in rebuilt:
+            pd.testing.assert_frame_equal(after[name], rebuilt[name], obj=f"{change}: {name}")
+        assert not after["summary_quality"].equals(found), "no finding moved: the test shows nothing"
+        with reading(inc) as conn, reading(full) as fconn:
+            assert store.read_meta(conn)["coverage_last"] == store.read_meta(fconn)["coverage_last"]
