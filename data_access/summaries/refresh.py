@@ -352,6 +352,10 @@ def _refresh(
             if old_generation is not None and mode != "full":
                 first_recomputed = min(years) if years else last_year + 1
                 boundary = month_index(first_recomputed, 1)
+                # The December before the first recomputed year stays (the year before holds it
+                # and did not change) — unless that is the horizon's first year: a change before
+                # the horizon (a registration, a method started) moves that December too.
+                stock_boundary = boundary - 1 if first_recomputed == first_year else boundary
 
                 def kept(table: sa.Table, before: sa.ColumnElement[bool]) -> sa.ColumnElement[bool]:
                     """Rows before the recomputed years, and every row of a village not recomputed."""
@@ -361,8 +365,13 @@ def _refresh(
                     return sa.or_(before, others) if touched else sa.true()
 
                 _copy(sconn, store.flow, old_generation, generation, kept(store.flow, store.flow.c.month < boundary))
-                # The December before the first recomputed year stays (it is that year's start).
-                _copy(sconn, store.stock, old_generation, generation, kept(store.stock, store.stock.c.month < boundary))
+                _copy(
+                    sconn,
+                    store.stock,
+                    old_generation,
+                    generation,
+                    kept(store.stock, store.stock.c.month < stock_boundary),
+                )
                 _copy(
                     sconn,
                     store.month_range,
@@ -373,7 +382,7 @@ def _refresh(
             for part in computed:
                 _write(sconn, store.flow, part.flows, generation)
                 stocks = part.stocks
-                if mode != "full":  # the December before the recomputed years was copied forward
+                if mode != "full" and min(years) > first_year:  # its December before was copied forward
                     stocks = stocks[stocks["month"] >= month_index(min(years), 1)]
                 _write(sconn, store.stock, stocks, generation)
                 _write(sconn, store.month_range, part.ranges, generation)
