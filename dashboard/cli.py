@@ -435,7 +435,10 @@ def run_refresh(args: argparse.Namespace) -> int:
         finish()
         raise CliError(_registry_message(exc)) from exc
     finish()
-    print(formats.refresh_words(done.mode, done.years, done.seconds) + f" → {safe_url(summary_url)}", file=sys.stderr)
+    print(
+        formats.refresh_words(done.mode, done.years, done.seconds, done.villages) + f" → {safe_url(summary_url)}",
+        file=sys.stderr,
+    )
     return 0
 
 

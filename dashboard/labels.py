@@ -63,7 +63,8 @@ _TEXT: Final[dict[str, tuple[str, str]]] = {
     ),
     "refresh_progress": ("汇总：{step}（{seconds:.0f} 秒）", "summaries: {step} ({seconds:.0f} s)"),
     "refresh_step_units": ("读取村和乡镇", "reading villages and townships"),
-    "refresh_step_fingerprints": ("比对登记库变化", "comparing the registry with the last refresh"),
+    "refresh_step_changes": ("逐表逐村比对登记库变化", "finding the villages whose registry rows changed"),
+    "refresh_step_fingerprints": ("比对各年变化", "finding the years that changed"),
     "refresh_step_years": ("计算 {detail} 年", "counting {detail}"),
     "refresh_step_quality": ("数据质量检查", "data-quality checks"),
     "refresh_step_writing": ("写入并切换", "writing and switching"),
@@ -120,6 +121,10 @@ _TEXT: Final[dict[str, tuple[str, str]]] = {
     "summary_done_incremental": (
         "已更新 {years} 年的汇总数据（{seconds:.1f} 秒）",
         "Summaries of {years} updated ({seconds:.1f} s)",
+    ),
+    "summary_done_incremental_villages": (
+        "已更新 {villages} 个有变动的村 {years} 年的汇总数据（{seconds:.1f} 秒）",
+        "Summaries of {years} updated for the {villages} villages that changed ({seconds:.1f} s)",
     ),
     "summary_done_unchanged": (
         "登记库无变化，汇总数据已是最新（{seconds:.1f} 秒）",

@@ -122,6 +122,18 @@ def refresh_minutes() -> float:
         return 60.0
 
 
+def full_refresh_hour() -> int | None:
+    """The hour after which the day's first refresh is a full one
+    (``DASHBOARD_FULL_REFRESH_HOUR``, 0–23, default 2; ``never``: only when asked for)."""
+    value = os.environ.get("DASHBOARD_FULL_REFRESH_HOUR", "2").strip().lower()
+    if value in ("never", "none", "off", ""):
+        return None
+    try:
+        return min(23, max(0, int(value)))
+    except ValueError:
+        return 2
+
+
 ACCESS_ENV = "DASHBOARD_ACCESS"
 ACCESS_CONFIG = CONFIG_DIR / "access.toml"
 

@@ -154,8 +154,9 @@ def time_refresh(url: str, summary_url: str, repeat: int, today: date, scale: fl
         day.apply_a_day(registry, the_day, scale)
         done = sources.refresh_summary(registry, summaries, today=the_day)
         days.append(done.seconds)
-        narrowed = f", {done.villages} villages" if done.villages is not None else ""
-        modes.add(f"{done.mode} {done.years[0]}–{done.years[-1]}{narrowed}" if done.years else done.mode)
+        narrowed = f", {done.villages} villages recounted" if done.villages is not None else ""
+        checked = f", {done.checked} checked" if done.checked is not None else ", all checked"
+        modes.add((f"{done.mode} {done.years[0]}–{done.years[-1]}{narrowed}" if done.years else done.mode) + checked)
     unchanged = [sources.refresh_summary(registry, summaries, today=today).seconds for _ in range(repeat)]
     budget = 0 if scale <= 1 else 1
     return [

@@ -108,10 +108,12 @@ def refreshed_at(stamp: str) -> str:
     return stamp.replace("T", " ")[:16] if stamp else labels.t("summary_never")
 
 
-def refresh_words(mode: str, years: Iterable[int], seconds: float) -> str:
-    """What a refresh did, in one line."""
+def refresh_words(mode: str, years: Iterable[int], seconds: float, villages: int | None = None) -> str:
+    """What a refresh did, in one line (``villages``: how many villages it recounted, None: all)."""
     chosen = sorted(years)
     span = f"{chosen[0]}–{chosen[-1]}" if len(chosen) > 1 else "".join(map(str, chosen))
+    if mode == "incremental" and villages is not None:
+        return labels.t("summary_done_incremental_villages", years=span, seconds=seconds, villages=villages)
     return labels.t(f"summary_done_{mode}", years=span, seconds=seconds)
 
 

@@ -24,13 +24,14 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pandas as pd
 import sqlalchemy as sa
 
 from dashboard.domain import quality
 from dashboard.domain.periods import last_complete_month_end
+from data_access import config
 from data_access.db import file_identity, reading, relations
 from data_access.queries import quality as quality_queries
 from data_access.queries import services, units
@@ -219,8 +220,11 @@ def refresh(
     today: date | None = None,
     full: bool = False,
     progress: Callable[[str], None] | None = None,
+    now: datetime | None = None,
 ) -> Refreshed:
-    """Bring the summaries up to date with the registry (see the module docstring)."""
+    """Bring the summaries up to date with the registry (see the module docstring). The
+    day's first refresh after ``config.full_refresh_hour()`` is a full one: what an
+    incremental refresh cannot see (an edit its digests miss) lasts a day at most."""
     t0 = time.perf_counter()
     today = today or date.today()
     say = progress or (lambda _step: None)
@@ -228,9 +232,26 @@ def refresh(
     if not store.acquire_lock(store_engine, owner):
         raise store.RefreshBusy("err_refresh_busy")
     try:
-        return _refresh(registry, store_engine, today, full, say, t0)
+        with store_engine.connect() as conn:
+            last_full = store.read_meta(conn).get("full_at", "")
+        clock = now or datetime.now()
+        full = full or _full_due(last_full, clock, config.full_refresh_hour())
+        return _refresh(registry, store_engine, today, full, say, t0, clock)
     finally:
         store.release_lock(store_engine, owner)
+
+
+def _full_due(last_full: str, now: datetime, hour: int | None) -> bool:
+    """Whether a full refresh is due: the last one ran before the latest ``hour`` o'clock."""
+    if hour is None or not last_full:
+        return False
+    mark = now.replace(hour=hour, minute=0, second=0, microsecond=0)
+    if now < mark:
+        mark -= timedelta(days=1)
+    try:
+        return datetime.fromisoformat(last_full) < mark
+    except ValueError:
+        return True
 
 
 #: The tables scanned on a second connection while the first scans the others (about half the
@@ -239,7 +260,13 @@ _SCANNED_BESIDE = frozenset({"service_event", "reward_payment"})
 
 
 def _refresh(
-    registry: sa.Engine, store_engine: sa.Engine, today: date, full: bool, say: Callable[[str], None], t0: float
+    registry: sa.Engine,
+    store_engine: sa.Engine,
+    today: date,
+    full: bool,
+    say: Callable[[str], None],
+    t0: float,
+    clock: datetime,
 ) -> Refreshed:
     old: dict[str, pd.DataFrame] = {}
     with store_engine.connect() as sconn:
@@ -413,6 +440,8 @@ def _refresh(
             "tables": ",".join(sorted(tables)),
             "households": household_print,
             "mode": mode,
+            # (by the clock the day's full refresh is judged by)
+            "full_at": clock.isoformat(timespec="seconds") if mode == "full" else old_meta.get("full_at", ""),
             "format": str(store.FORMAT),
             "registry_file": file_identity(registry.url.render_as_string(hide_password=False)),
             "targets": targets_json,

@@ -215,7 +215,7 @@ def summary_status(url: str, snap: read.Snapshot, access: Access) -> None:
     if st.sidebar.button(labels.t("summary_refresh"), key="summary-refresh"):
         with st.sidebar, st.spinner(labels.t("summary_refreshing")), stop_on_registry_error():
             done = cache.refresh(url)
-        st.toast(formats.refresh_words(done.mode, done.years, done.seconds))
+        st.toast(formats.refresh_words(done.mode, done.years, done.seconds, done.villages))
         st.rerun()
 
 
