@@ -68,9 +68,12 @@ def _digest_mysql(element: value_digest, compiler: Any, **kw: Any) -> str:
 @compiles(value_digest, "sqlite")
 def _digest_sqlite(element: value_digest, compiler: Any, **kw: Any) -> str:
     x = compiler.process(element.clauses, **kw)
+    # NULL first: most optional dates and codes are empty, and a CASE skips the rest for them.
     if element.is_date:  # quarter days (a time of day moves it) and the length ('' is no NULL)
-        return f"(IFNULL(CAST(julianday({x}) * 4 AS INTEGER), 7) * 64 + IFNULL(length({x}), 1))"
-    return f"IFNULL(CAST({x} AS INTEGER) % 16777213 + 7 * length({x}) + 131 * unicode({x}), {NULL_DIGEST})"
+        value = f"IFNULL(CAST(julianday({x}) * 4 AS INTEGER), 7) * 64 + length({x})"
+    else:
+        value = f"CAST({x} AS INTEGER) % 16777213 + 7 * length({x}) + 131 * IFNULL(unicode({x}), 0)"
+    return f"(CASE WHEN {x} IS NULL THEN {NULL_DIGEST} ELSE {value} END)"
 
 
 def _code_digest(column: sa.ColumnElement[Any], allowed: tuple[str, ...]) -> sa.ColumnElement[int]:
