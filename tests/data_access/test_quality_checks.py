@@ -6,6 +6,7 @@ findings are listed by hand, row by row."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -227,3 +228,72 @@ def test_the_allowed_codes_are_written_as_they_are_read() -> None:
     for (_, column), allowed in quality_queries.CODES.items():
         for value in allowed:
             assert value == (value.strip().upper() if column in UPPER_CODES else value.strip().lower())
+
+
+def _counted(found: pd.DataFrame) -> pd.Series:
+    village = pd.to_numeric(found["village_id"], errors="coerce").astype("Int64")
+    return found.assign(village_id=village).groupby(["check", "village_id"], dropna=False).size().sort_index()
+
+
+#: The checks the summary refresh works out across every village (not per village's records).
+ACROSS = ("id_duplicate", "stale_village", "target_invalid", "quota_invalid")
+
+
+def test_the_checks_of_some_villages_records_are_the_checks_restricted_to_them(laden: str) -> None:
+    """What the summary refresh recomputes for the villages whose records changed: every
+    record check over some villages' records (or the records of no known village) finds what
+    the checks over every record find there — the planted defects of every table included."""
+    engine = sa.create_engine(laden)
+    with engine.connect() as conn:
+        everything = quality_queries.findings(conn, hand.TODAY)
+        villages = [int(v) for v in conn.execute(sa.select(sa.text("id FROM village ORDER BY id"))).scalars()]
+        some = tuple(villages[::2])
+        mine = quality_queries.village_findings(conn, hand.TODAY, (some, False))
+        unplaced = quality_queries.village_findings(conn, hand.TODAY, ((), True))
+        every = quality_queries.village_findings(conn, hand.TODAY, None)
+    engine.dispose()
+    record_checks = everything[~everything["check"].isin(ACROSS)]
+    # (the village whose township is missing: a finding of the village list, not of a record)
+    record_checks = record_checks[~record_checks["record"].astype(str).str.startswith("village:")]
+    assert _counted(every).equals(_counted(record_checks))
+    village = pd.to_numeric(record_checks["village_id"], errors="coerce")
+    assert _counted(mine).equals(_counted(record_checks[village.isin(some)]))
+    assert not mine.empty and not unplaced.empty
+    known = village.isin(villages)
+    assert _counted(unplaced).equals(_counted(record_checks[~known]))
+
+
+#: ID numbers as a hand-kept registry holds them: the same number written with spaces, a tab,
+#: a lower-case x, and numbers that only look alike (full-width digits, a digit off).
+NUMBERS = {
+    1: "530823199001011234",
+    2: " 530823199001011234",
+    3: "53082319900101123x",
+    4: "53082319900101123X\t",
+    5: "５３０８２３１９９００１０１１２３４",
+    6: "530823199001011235",
+    7: "",
+    8: "  ",
+    9: "ABC",
+    10: "abc ",
+}
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_duplicates_found_without_reading_every_number_are_the_duplicates(dialect: str, tmp_path: Path) -> None:
+    """``duplicate_findings`` reads only the numbers written alike and those written oddly,
+    and finds exactly the persons ``id_findings`` finds duplicated over every person."""
+    with fresh_database(dialect, tmp_path) as url:
+        hand.load(url)
+        engine = sa.create_engine(url)
+        with engine.begin() as conn:
+            ids = [int(v) for v in conn.execute(sa.text("SELECT id FROM person ORDER BY id")).scalars()][:10]
+            for pid, number in zip(ids, NUMBERS.values(), strict=True):
+                conn.execute(sa.text("UPDATE person SET id_number = :n WHERE id = :i"), {"n": number, "i": pid})
+        with engine.connect() as conn:
+            cheap = quality_queries.duplicate_findings(conn)
+            every = quality.id_findings(quality_queries.persons_for_id_checks(conn))
+        engine.dispose()
+    expected = every[every["check"] == "id_duplicate"]
+    assert sorted(cheap["person_id"].astype(int)) == sorted(expected["person_id"].astype(int))
+    assert set(cheap["person_id"].astype(int)) >= {ids[0], ids[1], ids[2], ids[3], ids[8], ids[9]}
