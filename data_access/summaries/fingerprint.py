@@ -99,6 +99,9 @@ class Spec:
     # other than their own (distinct persons counted where their first event is, households
     # reached in the household's village): any village is recomputed.
     far_keys: frozenset[str] = frozenset()
+    # The table's columns the spec reads (its date, keys, sums and conditions): only villages
+    # where one of them changed, or rows came or went (``rowprint``), are grouped again.
+    columns: tuple[str, ...] = ()
 
 
 def _ids(
@@ -119,6 +122,7 @@ SPECS: tuple[Spec, ...] = (
         lambda: [person.c.hukou],
         _ids(person, _SUM(person.c.village_id, 0)),
         before_matters=True,
+        columns=("registered_on", "hukou"),
     ),
     Spec(
         "person.left_on",
@@ -126,6 +130,7 @@ SPECS: tuple[Spec, ...] = (
         lambda: person.c.left_on,
         lambda: [person.c.hukou],
         _ids(person, _SUM(person.c.village_id, 0)),
+        columns=("left_on", "hukou"),
     ),
     Spec(
         "person.death_date",
@@ -133,6 +138,7 @@ SPECS: tuple[Spec, ...] = (
         lambda: person.c.death_date,
         lambda: [person.c.hukou],
         _ids(person, _SUM(person.c.village_id, 0)),
+        columns=("death_date", "hukou"),
     ),
     # A birth date corrected moves who counts at all (a date that is no day leaves the person
     # out) and whether a registration was a move in (registered on the day of birth or not).
@@ -145,6 +151,7 @@ SPECS: tuple[Spec, ...] = (
         _ids(person, _SUM(person.c.village_id, 0)),
         before_matters=True,
         old_rows_only=True,
+        columns=("birth_date", "hukou"),
     ),
     # A marriage dated in the horizon starts counting then; a married woman's status or hukou
     # changing (no date is recorded for it) rewrites every month: before_matters.
@@ -157,6 +164,7 @@ SPECS: tuple[Spec, ...] = (
         before_matters=True,
         where=_married_women,
         old_rows_only=True,
+        columns=("married_on", "sex", "marital_status", "hukou"),
     ),
     Spec(
         "person.birth15",
@@ -167,6 +175,7 @@ SPECS: tuple[Spec, ...] = (
         years=15,
         where=_married_women,
         old_rows_only=True,
+        columns=("birth_date", "sex", "marital_status", "hukou"),
     ),
     Spec(
         "person.birth50",
@@ -177,6 +186,7 @@ SPECS: tuple[Spec, ...] = (
         years=50,
         where=_married_women,
         old_rows_only=True,
+        columns=("birth_date", "sex", "marital_status", "hukou"),
     ),
     Spec(
         "birth.birth_date",
@@ -184,6 +194,7 @@ SPECS: tuple[Spec, ...] = (
         lambda: birth.c.birth_date,
         lambda: [birth.c.hukou, birth.c.sex, birth.c.policy_compliant],
         _ids(birth, _SUM(birth.c.village_id, 0)),
+        columns=("birth_date", "hukou", "sex", "policy_compliant"),
     ),
     Spec(
         "contraception.start_date",
@@ -194,6 +205,7 @@ SPECS: tuple[Spec, ...] = (
         before_matters=True,
         village=lambda: person.c.village_id,
         source=lambda: contraception.outerjoin(person, contraception.c.woman_id == person.c.id),
+        columns=("start_date", "method", "woman_id"),
     ),
     Spec(
         "contraception.end_date",
@@ -203,6 +215,7 @@ SPECS: tuple[Spec, ...] = (
         _ids(contraception, contraception.c.woman_id),
         village=lambda: person.c.village_id,
         source=lambda: contraception.outerjoin(person, contraception.c.woman_id == person.c.id),
+        columns=("end_date", "method", "woman_id"),
     ),
     Spec(
         "service_event.event_date",
@@ -218,6 +231,7 @@ SPECS: tuple[Spec, ...] = (
             + 41 * _SUM(sa.cast(service_event.c.informed_choice, sa.Integer), 0),
         ),
         far_keys=frozenset({"publicity_visit", "supply_service", "pregnancy_check", "folic_acid"}),
+        columns=("event_date", "kind", "person_id", "household_id", "informed_choice"),
     ),
     Spec(
         "reward_payment.due_date",
@@ -231,6 +245,7 @@ SPECS: tuple[Spec, ...] = (
         ),
         village=lambda: person.c.village_id,
         source=lambda: reward_payment.outerjoin(person, reward_payment.c.person_id == person.c.id),
+        columns=("due_date", "person_id", "amount_due"),
     ),
     Spec(
         "reward_payment.paid_on",
@@ -240,6 +255,7 @@ SPECS: tuple[Spec, ...] = (
         _ids(reward_payment, sa.cast(_SUM(reward_payment.c.amount_paid, 0) * 100, sa.BigInteger)),
         village=lambda: person.c.village_id,
         source=lambda: reward_payment.outerjoin(person, reward_payment.c.person_id == person.c.id),
+        columns=("paid_on", "amount_paid"),
     ),
     Spec(
         "demo_site.established_on",
@@ -247,6 +263,7 @@ SPECS: tuple[Spec, ...] = (
         lambda: demo_site.c.established_on,
         lambda: [demo_site.c.level, demo_site.c.kind],
         _ids(demo_site, _SUM(demo_site.c.village_id, 0)),
+        columns=("established_on", "level", "kind"),
     ),
 )
 BEFORE_MATTERS = frozenset(s.name for s in SPECS if s.before_matters)
@@ -374,19 +391,19 @@ def take(
     max_ids: dict[str, int],
     old: pd.DataFrame | None = None,
     old_max_ids: dict[str, int] | None = None,
-    changed: dict[str, frozenset[int]] | None = None,
+    changed: Callable[[str, tuple[str, ...]], frozenset[int]] | None = None,
 ) -> Taken:
     """Every spec's prints over the rows now (ids up to ``max_ids``), compared with ``old``
     (the last refresh's, whose rows had ids up to ``old_max_ids``) when given: ``changed``
-    says, per table, the villages whose old rows changed (``rowprint``) — only their rows are
-    grouped by year again; the other villages' prints stand."""
+    (table, columns) says in which villages old rows of the table changed in those columns or
+    came or went (``rowprint.Changes.where``) — only their rows are grouped by year again; the
+    other villages' prints stand."""
     parts: list[pd.DataFrame] = []
     changed_years: list[int] = []
     villages: set[int] = set()
     anywhere = False
     new_rows: dict[str, int] = {}
     old_max_ids = old_max_ids or {}
-    changed = changed or {}
 
     def note(frame: pd.DataFrame, spec: Spec, *, old_rows: bool) -> None:
         nonlocal anywhere
@@ -415,7 +432,7 @@ def take(
         before = min(old_max_ids.get(spec.table, 0), top)
         mine_old = old[old["spec"] == spec.name]
         # Rows without a known village count nowhere: their prints are not compared.
-        regroup = sorted(v for v in changed.get(spec.table, frozenset()) if v >= 0)
+        regroup = sorted(v for v in changed(spec.table, spec.columns) if v >= 0) if changed else []
         if not regroup:
             kept = mine_old
         else:  # the changed villages' old rows, grouped by year again and compared bucket by bucket

@@ -319,7 +319,7 @@ def _refresh(
                 persons_changed = bool(changes.villages("person"))
                 say("fingerprints")
                 taken = fingerprint.take(
-                    conn, year_starts, month_starts, tables, ids, old_prints, old_ids, changes.changed
+                    conn, year_starts, month_starts, tables, ids, old_prints, old_ids, changes.where
                 )
                 changed = taken.first_changed
                 years = tuple(range(first_year + changed - 1, last_year + 1)) if changed is not None else ()

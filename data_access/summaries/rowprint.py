@@ -5,7 +5,8 @@ checks read — one grouped scan per table (``scan``), compared with the last re
 
 A row inserted, deleted, edited or moved to another village changes the sums of the village it
 leaves and of the one it enters. A row's digest mixes each column's value with the row's id
-(``_mixed``), so two rows of a village swapping values move it too. Rows are
+(Σ value × (id mod 1009 + 1)), so two rows of a village swapping values move it too; the sums
+are kept per column, so the refresh also knows which columns changed. Rows are
 placed as the counts place them: by their own ``village_id``, contraception and reward
 payments by their person's; rows without a village, or with one the village list lacks, are
 "unplaced" (``UNPLACED``).
@@ -36,7 +37,6 @@ from data_access.schema import birth, contraception, demo_site, household, perso
 
 UNPLACED = -1  # the village key of rows without a known village
 NULL_DIGEST = 16_777_216  # a missing value (above every 24-bit digest)
-_MODULUS = 1_000_000_007  # a row's digest stays below it: Σ over 10⁸ rows fits in 64 bits
 
 
 class value_digest(sa.sql.functions.FunctionElement[int]):
@@ -70,7 +70,7 @@ def _digest_sqlite(element: value_digest, compiler: Any, **kw: Any) -> str:
     x = compiler.process(element.clauses, **kw)
     # NULL first: most optional dates and codes are empty, and a CASE skips the rest for them.
     if element.is_date:  # quarter days (a time of day moves it) and the length ('' is no NULL)
-        value = f"IFNULL(CAST(julianday({x}) * 4 AS INTEGER), 7) * 64 + length({x})"
+        value = f"IFNULL(CAST((julianday({x}) - 2440587.5) * 4 AS INTEGER), 7) * 64 + length({x})"
     else:
         value = f"CAST({x} AS INTEGER) % 16777213 + 7 * length({x}) + 131 * IFNULL(unicode({x}), 0)"
     return f"(CASE WHEN {x} IS NULL THEN {NULL_DIGEST} ELSE {value} END)"
@@ -126,6 +126,9 @@ class Source:
     table: sa.Table
     parts: tuple[Part, ...]
     person_column: str | None = None
+    # Sums per column (the refresh then knows which columns changed), or one over the row:
+    # cheaper for a large table whose year prints read nearly every column anyway.
+    by_column: bool = True
 
     def village(self) -> sa.ColumnElement[Any]:
         return person.c.village_id if self.person_column else self.table.c.village_id
@@ -163,6 +166,7 @@ SOURCES: tuple[Source, ...] = (
             Part("policy_compliant", "bool"),
             Part("hukou", CODES[("birth", "hukou")]),
         ),
+        by_column=False,
     ),
     Source(
         contraception,
@@ -184,6 +188,7 @@ SOURCES: tuple[Source, ...] = (
             Part("operation", _OPERATIONS),
             Part("informed_choice", "bool"),
         ),
+        by_column=False,
     ),
     Source(
         reward_payment,
@@ -200,12 +205,17 @@ SOURCES: tuple[Source, ...] = (
     Source(
         demo_site,
         (Part("kind", _SITE_KINDS), Part("level", CODES[("demo_site", "level")]), Part("established_on", "date")),
+        by_column=False,
     ),
-    Source(household, (Part("code", "text"),)),
+    Source(household, (Part("code", "text"),), by_column=False),
 )
 TABLE_NAMES: tuple[str, ...] = tuple(s.table.name for s in SOURCES)
-COLUMNS = ["tbl", "village_id", "n", "s_id", "s_digest", "s_born"]
-SUMS = ["n", "s_id", "s_digest", "s_born"]
+#: A print: per table, village and part — "n" (rows), "id" (Σ id) or a column (Σ its digest
+#: × (id mod 1009 + 1)) — the sum.
+COLUMNS = ["tbl", "village_id", "part", "s"]
+ROWS = ("n", "id")  # the parts that say rows came or went
+DIGEST = "digest"  # the part of a table digested over whole rows (``Source.by_column`` false)
+_MODULUS = 1_000_000_007  # a whole row's digest stays below it
 
 
 def _part(table: sa.Table, part: Part) -> sa.ColumnElement[int]:
@@ -222,32 +232,28 @@ def _part(table: sa.Table, part: Part) -> sa.ColumnElement[int]:
     return _code_or_digest(column, part.kind)
 
 
-def _mixed(table: sa.Table, parts: list[sa.ColumnElement[int]]) -> sa.ColumnElement[int]:
-    """(Σ (k + 1) × part_k) × (id mod 1009 + 1), below ``_MODULUS``: the weights tell the
-    columns apart, the id factor the rows (a value moved to another row moves the sum)."""
-    total: sa.ColumnElement[int] | None = None
-    for k, part in enumerate(parts):
-        term = part * (k + 1) if k else part
-        total = term if total is None else total + term
-    assert total is not None
-    return (total * (table.c.id % 1009 + 1)) % _MODULUS
-
-
 def statement(src: Source) -> sa.Select[Any]:
-    """Per village the table's rows: count, Σ id, Σ digest (and Σ birth-date digest of persons)."""
+    """Per village the table's rows: count, Σ id and per column Σ digest × (id mod 1009 + 1)
+    (the id factor tells rows apart: a value moved to another row moves the sum). Each term
+    stays below 2³⁴, so the sums fit 64 bits past 10⁸ rows."""
     table = src.table
-    digest = _mixed(table, [_part(table, p) for p in src.parts])
-    born: sa.ColumnElement[Any] = (
-        _mixed(table, [value_digest(person.c.birth_date, is_date=True)]) if table is person else sa.literal(0)
-    )
+    spread = table.c.id % 1009 + 1
     village = src.village()
+    if src.by_column:
+        sums = [sa.func.coalesce(sa.func.sum(_part(table, p) * spread), 0).label(p.column) for p in src.parts]
+    else:  # (Σ_k (k + 1) × part_k) × the id factor, below _MODULUS
+        row: sa.ColumnElement[int] | None = None
+        for k, p in enumerate(src.parts):
+            term = _part(table, p) * (k + 1) if k else _part(table, p)
+            row = term if row is None else row + term
+        assert row is not None
+        sums = [sa.func.coalesce(sa.func.sum((row * spread) % _MODULUS), 0).label(DIGEST)]
     return (
         sa.select(
             village.label("village_id"),
             sa.func.count().label("n"),
-            sa.func.coalesce(sa.func.sum(table.c.id), 0).label("s_id"),
-            sa.func.coalesce(sa.func.sum(digest), 0).label("s_digest"),
-            sa.func.coalesce(sa.func.sum(born), 0).label("s_born"),
+            sa.func.coalesce(sa.func.sum(table.c.id), 0).label("id"),
+            *sums,
         )
         .select_from(src.source())
         .group_by(village)
@@ -261,8 +267,8 @@ def scan(
     above_ids: dict[str, int] | None = None,
     only: set[str] | None = None,
 ) -> pd.DataFrame:
-    """The prints of every present table (``only``: of those of them) now: ``COLUMNS``, one
-    row per table and village, unplaced rows under ``UNPLACED``. ``above_ids``: only rows with
+    """The prints of every present table (``only``: of those of them) now: ``COLUMNS``, per
+    table, village and part, unplaced rows under ``UNPLACED``. ``above_ids``: only rows with
     ids above the given one per table (the rows added since; a primary-key range)."""
     frames = []
     for src in SOURCES:
@@ -274,65 +280,81 @@ def scan(
         stmt = statement(src)
         if above_ids is not None:
             stmt = stmt.where(src.table.c.id > above_ids.get(name, 0))
-        rows = rows_frame(conn.execute(stmt), ["village_id", *SUMS])
-        frames.append(rows.assign(tbl=name))
+        parts = [*ROWS, *((p.column for p in src.parts) if src.by_column else [DIGEST])]
+        wide = rows_frame(conn.execute(stmt), ["village_id", *parts])
+        long = wide.melt(id_vars="village_id", value_vars=parts, var_name="part", value_name="s")
+        frames.append(long.assign(tbl=name))
     if not frames:
         return empty()
     return placed(pd.concat(frames, ignore_index=True), known_villages)
 
 
 def empty() -> pd.DataFrame:
-    return pd.DataFrame({c: pd.Series(dtype="int64" if c != "tbl" else object) for c in COLUMNS})
+    return pd.DataFrame(
+        {"tbl": pd.Series(dtype=object), "village_id": pd.Series(dtype="int64"), "part": pd.Series(dtype=object),
+         "s": pd.Series(dtype="int64")}
+    )  # fmt: skip
 
 
 def placed(prints: pd.DataFrame, known_villages: set[int]) -> pd.DataFrame:
     """Prints with unknown villages put under ``UNPLACED`` and summed: ``COLUMNS``."""
     village = pd.to_numeric(prints["village_id"], errors="coerce")
     village = village.where(village.isin(list(known_villages)), UNPLACED).astype("int64")
-    out = prints.assign(village_id=village)
-    for column in SUMS:
-        out[column] = pd.to_numeric(out[column], errors="coerce").fillna(0).astype("int64")
-    return out.groupby(["tbl", "village_id"], as_index=False)[SUMS].sum()[COLUMNS]
+    value = pd.to_numeric(prints["s"], errors="coerce").fillna(0).astype("int64")
+    out = prints.assign(village_id=village, s=value)
+    return out.groupby(["tbl", "village_id", "part"], as_index=False)["s"].sum()[COLUMNS]
 
 
 @dataclass(frozen=True)
 class Changes:
-    """What differs from the last refresh, per table: the villages (``UNPLACED`` among them)
-    whose old rows (ids up to the last refresh's largest) changed — edited, moved, deleted —
-    and the villages of rows added since; the villages whose old persons' birth dates changed;
-    whether old persons are gone (their count or Σ id fell)."""
+    """What differs from the last refresh: per table and village (``UNPLACED`` among them)
+    the parts whose old rows (ids up to the last refresh's largest) changed — "n" or "id"
+    when rows went or came, else the columns edited — and per table the villages of rows
+    added since; the villages whose old persons' birth dates changed; whether old persons are
+    gone (their count or Σ id fell)."""
 
-    changed: dict[str, frozenset[int]]
+    parts: dict[str, dict[int, frozenset[str]]]
     added: dict[str, frozenset[int]]
-    births_moved: frozenset[int]
     persons_gone: bool
+
+    @property
+    def births_moved(self) -> frozenset[int]:
+        """The villages whose old persons' birth dates changed (or left or joined them)."""
+        return frozenset(v for v, parts in self.parts.get("person", {}).items() if "birth_date" in parts)
+
+    def where(self, table: str, columns: tuple[str, ...] | None = None) -> frozenset[int]:
+        """The villages whose old rows of ``table`` changed in any of ``columns`` (None: in
+        anything), or whose rows came or went."""
+        found = self.parts.get(table, {})
+        if columns is None:
+            return frozenset(found)
+        wanted = {*columns, *ROWS, DIGEST}
+        return frozenset(v for v, parts in found.items() if parts & wanted)
 
     def villages(self, table: str | None = None) -> frozenset[int]:
         """The villages whose rows (of ``table``; None: of any table) changed or were added."""
         out: set[int] = set()
-        for name in [table] if table else list(self.changed) + list(self.added):
-            out |= self.changed.get(name, frozenset()) | self.added.get(name, frozenset())
+        for name in [table] if table else list(self.parts) + list(self.added):
+            out |= set(self.parts.get(name, {})) | self.added.get(name, frozenset())
         return frozenset(out)
 
 
 def compare(old: pd.DataFrame, now: pd.DataFrame, added: pd.DataFrame) -> Changes:
     """``old``: the last refresh's prints; ``now``: every row's; ``added``: the prints of the
     rows added since (all ``COLUMNS``). Old rows now = ``now`` − ``added``."""
-    keys = ["tbl", "village_id"]
-    minus = added.assign(**{c: -added[c] for c in SUMS})
-    kept_now = pd.concat([now, minus], ignore_index=True).groupby(keys, as_index=False)[SUMS].sum()
-    merged = old.merge(kept_now, on=keys, how="outer", suffixes=("_old", "_new")).fillna(0)
-    changed: dict[str, frozenset[int]] = {}
-    for name, rows in merged.groupby("tbl", sort=False):
-        differs = pd.Series(False, index=rows.index)
-        for column in ("n", "s_id", "s_digest"):
-            differs |= rows[f"{column}_old"] != rows[f"{column}_new"]
-        changed[str(name)] = frozenset(int(v) for v in rows.loc[differs, "village_id"])
-    new_rows = added[added["n"] > 0]
-    added_villages = {str(n): frozenset(int(v) for v in rows["village_id"]) for n, rows in new_rows.groupby("tbl")}
-    persons = merged[merged["tbl"] == "person"]
-    born = persons["s_born_old"] != persons["s_born_new"]
-    gone = bool(
-        persons["n_old"].sum() != persons["n_new"].sum() or persons["s_id_old"].sum() != persons["s_id_new"].sum()
-    )
-    return Changes(changed, added_villages, frozenset(int(v) for v in persons.loc[born, "village_id"]), gone)
+    keys = ["tbl", "village_id", "part"]
+    minus = added.assign(s=-added["s"])
+    kept_now = pd.concat([now, minus], ignore_index=True).groupby(keys, as_index=False)["s"].sum()
+    merged = old.merge(kept_now, on=keys, how="outer", suffixes=("_old", "_new"))
+    merged[["s_old", "s_new"]] = merged[["s_old", "s_new"]].fillna(0)
+    differs = merged[merged["s_old"] != merged["s_new"]]
+    parts: dict[str, dict[int, frozenset[str]]] = {}
+    for (name, village), rows in differs.groupby(["tbl", "village_id"]):
+        parts.setdefault(str(name), {})[int(village)] = frozenset(str(p) for p in rows["part"])
+    counted = added[(added["part"] == "n") & (added["s"] > 0)]
+    added_villages = {str(n): frozenset(int(v) for v in rows["village_id"]) for n, rows in counted.groupby("tbl")}
+    # Old persons gone (deleted, or their ids changed): their count or Σ id over every village
+    # fell (a person moved between villages leaves both as they were).
+    persons = merged[(merged["tbl"] == "person") & merged["part"].isin(ROWS)].groupby("part")[["s_old", "s_new"]].sum()
+    gone = bool((persons["s_old"] != persons["s_new"]).any())
+    return Changes(parts, added_villages, gone)

@@ -43,7 +43,7 @@ class RefreshBusy(RegistryError):
 
 metadata = sa.MetaData()
 #: The layout of the store's tables; a store of another layout is rebuilt from scratch.
-FORMAT = 5  # 5: row prints, coverage and last change per village
+FORMAT = 6  # 6: row prints per column, coverage and last change per village
 
 _INT = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
@@ -192,10 +192,8 @@ row_print = sa.Table(
     sa.Column("generation", sa.Integer, nullable=False),
     sa.Column("tbl", sa.String(24), nullable=False),
     sa.Column("village_id", sa.Integer, nullable=False),  # −1: rows without a known village
-    sa.Column("n", _INT, nullable=False),
-    sa.Column("s_id", _INT, nullable=False),
-    sa.Column("s_digest", _INT, nullable=False),
-    sa.Column("s_born", _INT, nullable=False),
+    sa.Column("part", sa.String(24), nullable=False),  # 'n', 'id' or a column
+    sa.Column("s", _INT, nullable=False),
     sa.Index("ix_summary_row_print", "generation"),
 )
 coverage = sa.Table(
