@@ -24,13 +24,22 @@ DATE_COLUMNS: dict[str, tuple[str, ...]] = {
 PERSON_DATES = DATE_COLUMNS["person"]
 
 
-class valid_date(sa.sql.functions.FunctionElement[bool]):
+class _condition(sa.sql.functions.FunctionElement[bool]):
+    """A condition each dialect spells out (``@compiles``), used as a term as it is: without
+    ``_is_implicitly_boolean`` SQLAlchemy appends "= 1" where the dialect has no boolean type
+    (SQLite), which costs about as much per row as the date check it tests."""
+
+    type = sa.Boolean()
+    inherit_cache = True
+    _is_implicitly_boolean = True
+
+
+class valid_date(_condition):
     """TRUE where a date column holds a real day. SQLite keeps dates as text: 'YYYY-MM-DD',
     optionally followed by a time, that names a day of the calendar ('2019-02-30', '',
     '2026/11/28' do not); the typed columns of the other dialects always do (MariaDB's zero
     date aside)."""
 
-    type = sa.Boolean()
     inherit_cache = True
 
 
@@ -59,10 +68,9 @@ def _valid_default(element: valid_date, compiler: Any, **kw: Any) -> str:
     return f"({compiler.process(element.clauses, **kw)} IS NOT NULL)"
 
 
-class usable_date(sa.sql.functions.FunctionElement[bool]):
+class usable_date(_condition):
     """TRUE where an optional date column is empty (no such event) or a real day."""
 
-    type = sa.Boolean()
     inherit_cache = True
 
 
@@ -83,11 +91,10 @@ def _usable_default(element: usable_date, compiler: Any, **kw: Any) -> str:
     return "1 = 1"  # a typed DATE column holds real days only
 
 
-class has_time_part(sa.sql.functions.FunctionElement[bool]):
+class has_time_part(_condition):
     """TRUE where a date column's text carries a time of day after a real day (SQLite: the
     day is read, the time ignored); never on a typed DATE column."""
 
-    type = sa.Boolean()
     inherit_cache = True
 
 
@@ -102,12 +109,11 @@ def _time_default(element: has_time_part, compiler: Any, **kw: Any) -> str:
     return "1 = 0"
 
 
-class not_bare_day(sa.sql.functions.FunctionElement[bool]):
+class not_bare_day(_condition):
     """TRUE where a date column holds something other than a bare real day: exactly where
     it fails :class:`valid_date` (NULL aside) or :class:`has_time_part` holds, in one cheap
     test per row (a scan's filter; those two say which)."""
 
-    type = sa.Boolean()
     inherit_cache = True
 
 
@@ -191,3 +197,17 @@ def _plain_id_postgresql(element: plain_id_number, compiler: Any, **kw: Any) -> 
 @compiles(plain_id_number, "mysql")
 def _plain_id_mysql(element: plain_id_number, compiler: Any, **kw: Any) -> str:
     return f"(CAST({compiler.process(element.clauses, **kw)} AS BINARY) NOT REGEXP '[^0-9X]')"
+
+
+def code_in(column: sa.ColumnElement[Any], values: tuple[str, ...], written: tuple[str, ...]) -> sa.ColumnElement[bool]:
+    """``code(column)`` is one of ``values``, the same rows cheaper: ``written`` are the values
+    the contract allows in the column, as they read (``values`` among them). A value written
+    exactly so is compared as it is; only the others are trimmed and case-folded (which costs
+    more per row than the rest of a person's conditions together on SQLite)."""
+    return sa.or_(exact(column).in_(values), sa.and_(exact(column).not_in(written), code(column).in_(values)))
+
+
+def code_of(column: sa.ColumnElement[Any], written: tuple[str, ...]) -> sa.ColumnElement[Any]:
+    """``code(column)``, without trimming and folding a value written as one of ``written``
+    (values that read as themselves)."""
+    return sa.case((exact(column).in_(written), column), else_=code(column))

@@ -7,6 +7,7 @@ both side by side): the definitions are the same conditions, applied to month en
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -16,13 +17,63 @@ import pandas as pd
 import sqlalchemy as sa
 
 from dashboard.domain.periods import age_cutoff
-from data_access.queries.common import LONG_ACTING_METHODS, SHORT_ACTING_METHODS, fast_frame, rows_frame
+from data_access.queries.common import LONG_ACTING_METHODS, SHORT_ACTING_METHODS, fast_frame
+from data_access.queries.quality import CODES
 from data_access.queries.services import QUOTA_PERSON_COLUMNS, SUPPLY_SITE_KIND, reward_paid_in_full_on_time
-from data_access.queries.validity import code, usable_date, usable_person, usable_spell, valid_date
+from data_access.queries.validity import (
+    code,
+    code_in,
+    code_of,
+    exact,
+    usable_date,
+    usable_person,
+    usable_spell,
+    valid_date,
+)
 from data_access.schema import birth, contraception, demo_site, household, person, reward_payment, service_event
 from data_access.summaries.store import FLOW_COLUMNS, RANGE_COLUMNS, STOCK_COLUMNS, month_index
 
 NEVER = 1_000_000  # the bucket of a missing date, or of one after the months bucketed
+#: The service-event kinds the counts read (``SpanComputer._kind_is``).
+EVENT_KINDS = ("operation", "pregnancy_check", "folic_acid", "publicity_visit", "supply_service")
+#: Distinct values of ``service_event.kind`` worth stepping through one seek at a time.
+MAX_KIND_STEPS = 64
+
+
+def _leads_an_index(conn: sa.Connection, table: str, column: str) -> bool:
+    """Whether an index of ``table`` (as the database reports it) starts with ``column``; False
+    when it cannot say (a view, no rights to the catalogue)."""
+    try:
+        indexes = sa.inspect(conn).get_indexes(table)
+    except sa.exc.SQLAlchemyError:
+        return False
+    return any(str((ix.get("column_names") or [None])[0]).lower() == column for ix in indexes)
+
+
+def _bound_list_limit(conn: sa.Connection) -> int:
+    """How many values one expanding IN list may bind: SQLite allows as many parameters per
+    statement as it was built for (999 before 3.32, 32,766 since), less room for the others;
+    elsewhere 60,000 (PostgreSQL's protocol allows 65,535)."""
+    getlimit = getattr(conn.connection.driver_connection, "getlimit", None)
+    if getlimit is None:
+        return 60_000
+    return max(100, int(getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)) - 200)
+
+
+def _chunks(values: np.ndarray, size: int) -> list[np.ndarray]:
+    return [values[i : i + size] for i in range(0, len(values), size)]
+
+
+def _by_name(*labels: sa.Label[Any]) -> list[sa.ColumnElement[Any]]:
+    """GROUP BY terms naming select-list columns: the nested CASE of a month bucket spelled out
+    again is evaluated again per row on SQLite (the names must not be a column's)."""
+    return [sa.literal_column(label.name) for label in labels]
+
+
+def _person_code_in(column: str, value: str) -> sa.ColumnElement[bool]:
+    """``code(person.<column>) == value``, trimming and folding only values the contract does
+    not write so."""
+    return code_in(person.c[column], (value,), CODES[("person", column)])
 
 
 def month_starts(year: int, last_month: int = 12) -> list[date]:
@@ -30,24 +81,68 @@ def month_starts(year: int, last_month: int = 12) -> list[date]:
     return [date(year + (m - 1) // 12, (m - 1) % 12 + 1, 1) for m in range(1, last_month + 2)]
 
 
+# One instance of each type for every bound parameter of a bucket: SQLAlchemy keeps a type's
+# dialect implementation on the instance, and a new instance per parameter doubled the time
+# to compile the ~50 parameters of a bucket.
+_DATE, _INTEGER = sa.Date(), sa.Integer()
+
+
 def month_bucket(column: sa.ColumnElement[Any], starts: list[date], prefix: str) -> sa.ColumnElement[int]:
     """0 before ``starts[0]``, k within [starts[k−1], starts[k]), NEVER at or after the last start
     or when NULL — a nested CASE of depth log₂(months), comparisons with bound dates only."""
-    params = [sa.bindparam(f"{prefix}_{i}", s, type_=sa.Date) for i, s in enumerate(starts)]
+    params = [sa.bindparam(f"{prefix}_{i}", s, type_=_DATE) for i, s in enumerate(starts)]
     n = len(starts) - 1
 
     def inner(lo: int, hi: int) -> sa.ColumnElement[int]:
         if hi - lo == 1:
-            return sa.literal(lo + 1, type_=sa.Integer)
+            return sa.literal(lo + 1, type_=_INTEGER)
         mid = (lo + hi) // 2
         return sa.case((column < params[mid], inner(lo, mid)), else_=inner(mid, hi))
 
     return sa.case(
-        (column.is_(None), sa.literal(NEVER, type_=sa.Integer)),
-        (column < params[0], sa.literal(0, type_=sa.Integer)),
-        (column >= params[n], sa.literal(NEVER, type_=sa.Integer)),
+        (column.is_(None), sa.literal(NEVER, type_=_INTEGER)),
+        (column < params[0], sa.literal(0, type_=_INTEGER)),
+        (column >= params[n], sa.literal(NEVER, type_=_INTEGER)),
         else_=inner(0, n),
     )
+
+
+EVENT_COLUMNS = ["kind", "household_id", "person_id", "village_id", "event_date", "id"]
+
+
+def _event_rows() -> sa.Select[Any]:
+    """The service-event columns the range counts read (``EVENT_COLUMNS``), kind as it reads."""
+    e = service_event.c
+    return sa.select(code(e.kind), e.household_id, e.person_id, e.village_id, e.event_date, e.id)
+
+
+def _dated(events: pd.DataFrame) -> pd.DataFrame:
+    """``event_date`` as day, year and month 1..12."""
+    events["day"] = _as_days(events["event_date"])
+    stamps = pd.DatetimeIndex(events["day"])
+    events["year"] = stamps.year.to_numpy(dtype="int64")
+    events["event_b"] = stamps.month.to_numpy(dtype="int64")
+    return events.drop(columns="event_date")
+
+
+def _quota_events(events: pd.DataFrame) -> pd.DataFrame:
+    """Checks and folic acid with a person and a village (the others are not counted)."""
+    keep = events["kind"].isin(list(QUOTA_PERSON_COLUMNS)) & events["person_id"].notna() & events["village_id"].notna()
+    return events[keep]
+
+
+@dataclass(frozen=True)
+class RangeEvents:
+    """Events the range counts read: publicity visits with a household (household_id, year,
+    event_b), supply services with a person (person_id, year, event_b), and checks and folic
+    acid with a person and a village (kind, person_id, village_id, id, day, year, event_b)."""
+
+    visits: pd.DataFrame
+    served: pd.DataFrame
+    quota: pd.DataFrame
+
+    def of_year(self, year: int) -> RangeEvents:
+        return RangeEvents(*(f[f["year"] == year] for f in (self.visits, self.served, self.quota)))
 
 
 def _spans(start: np.ndarray, end: np.ndarray, months: int) -> tuple[np.ndarray, np.ndarray]:
@@ -100,18 +195,20 @@ class SpanComputer:
         self.starts = [date(y, m, 1) for y in self.years for m in range(1, 13)] + [date(last_year + 1, 1, 1)]
         self.months = len(self.starts) - 1  # month k of the span: 1..months; 0 is the December before
         self.village_ids = village_ids
-        self.village_pos = {v: i for i, v in enumerate(village_ids)}
+        self._village_index = pd.Index(np.asarray(village_ids, dtype=np.int64))
         self.tables = tables
         self.narrow = narrow
-        self._span_events: pd.DataFrame | None = None
+        self._span_events: RangeEvents | None = None
+        self._written_kinds: dict[str, list[str]] | None = None
+        self._kinds_stepped = False
 
     # ------------------------------------------------------------------ helpers
 
     def _pos(self, villages: pd.Series) -> tuple[np.ndarray, np.ndarray]:
         """Row positions of villages in ``village_ids`` and a mask of the ones that are known."""
-        pos = villages.map(self.village_pos)
-        known = pos.notna().to_numpy()
-        return pos.fillna(-1).astype("int64").to_numpy(), known
+        # A hash lookup over the column (Series.map through a dict costs ~1 ms a call).
+        pos = self._village_index.get_indexer(villages).astype(np.int64)
+        return pos, pos >= 0
 
     def _mine(self, village: sa.ColumnElement[Any]) -> sa.ColumnElement[bool]:
         """Rows counted in the span's villages (always true unless ``narrow``)."""
@@ -133,6 +230,52 @@ class SpanComputer:
         # The plain comparisons first: SQLite evaluates the terms in order, the day check costs more.
         return sa.and_(column >= self.starts[0], column < self.starts[-1], valid_date(column))
 
+    def _kind_is(self, kinds: tuple[str, ...]) -> sa.ColumnElement[bool]:
+        """Events whose kind reads as one of ``kinds`` (trimmed, case-folded): when ``narrow``
+        and an index leads with kind, the kind as written among the values that read so
+        (``_kinds_written``), an equality the index can seek on, which ``code(kind)`` defeats.
+        The values are found on the column's collation (MySQL's reads 'Operation' as
+        'operation'): callers keep the rows whose ``code(kind)`` is the kind byte for byte, as
+        the full scan's rows are kept in pandas. Not both tests in the WHERE: PostgreSQL takes
+        them for independent and expects a handful of rows."""
+        written = self._kinds_written() if self.narrow else None
+        if written is None:
+            return code(service_event.c.kind).in_(kinds)
+        values = sorted({raw for kind in kinds for raw in written[kind]})
+        return service_event.c.kind.in_(sa.bindparam("written_kinds", values, expanding=True, unique=True))
+
+    def _kinds_written(self) -> dict[str, list[str]] | None:
+        """For each of ``EVENT_KINDS``, the values of ``service_event.kind`` as written that read
+        as it, found by stepping through an index that leads with kind (one seek per distinct
+        value, once); None without such an index (a pass over every event would cost more than
+        the reads it serves) or with more than ``MAX_KIND_STEPS`` distinct values."""
+        if self._written_kinds is not None or self._kinds_stepped:
+            return self._written_kinds
+        self._kinds_stepped = True
+        if not _leads_an_index(self.conn, service_event.name, "kind"):
+            return None
+        found: dict[str, list[str]] = {kind: [] for kind in EVENT_KINDS}
+        previous: str | None = None
+        for _ in range(MAX_KIND_STEPS):
+            after = sa.select(sa.func.min(service_event.c.kind).label("kind"))
+            if previous is not None:
+                after = after.where(service_event.c.kind > previous)
+            step = after.subquery("step")
+            # Whether a value reads as a kind is asked of the database, on the column: MySQL's
+            # collation makes 'Opération' one value with 'operation' (the seek skips the one
+            # after the other) and reads both as 'operation'; Python's == would not.
+            row = self.conn.execute(
+                sa.select(step.c.kind, *(sa.case((code(step.c.kind) == kind, 1), else_=0) for kind in EVENT_KINDS))
+            ).one()
+            if row[0] is None:
+                self._written_kinds = found
+                return found
+            previous = str(row[0])
+            for kind, reads in zip(EVENT_KINDS, row[1:], strict=True):
+                if reads:
+                    found[kind].append(previous)
+        return None
+
     # ------------------------------------------------------------------ population
 
     def population(self, flows: dict[str, np.ndarray], stocks: dict[str, np.ndarray]) -> None:
@@ -144,13 +287,13 @@ class SpanComputer:
         moved = sa.case(
             (sa.or_(person.c.birth_date.is_(None), person.c.registered_on != person.c.birth_date), 1), else_=0
         ).label("moved")
-        hukou = code(person.c.hukou).label("hukou")
+        hukou = code_of(person.c.hukou, CODES[("person", "hukou")]).label("hukou")
         stmt = (
             sa.select(person.c.village_id, hukou, reg, left, died, moved, sa.func.count().label("n"))
             .where(self._mine(person.c.village_id), person.c.village_id.is_not(None), usable_person())
-            .group_by(person.c.village_id, hukou, reg, left, died, moved)
+            .group_by(person.c.village_id, hukou, *_by_name(reg, left, died, moved))
         )
-        rows = rows_frame(self.conn.execute(stmt), ["village_id", "hukou", "reg_b", "left_b", "death_b", "moved", "n"])
+        rows = fast_frame(self.conn, stmt, ["village_id", "hukou", "reg_b", "left_b", "death_b", "moved", "n"])
         if rows.empty:
             return
         pos, known = self._pos(rows["village_id"])
@@ -185,7 +328,7 @@ class SpanComputer:
             .where(self._mine(birth.c.village_id), self._in_year(birth.c.birth_date), birth.c.village_id.is_not(None))
             .group_by(birth.c.village_id, hukou, sex, ok, born)
         )
-        rows = rows_frame(self.conn.execute(stmt), ["village_id", "hukou", "sex", "ok", "birth_b", "n"])
+        rows = fast_frame(self.conn, stmt, ["village_id", "hukou", "sex", "ok", "birth_b", "n"])
         if rows.empty:
             return
         n = rows["n"].to_numpy(dtype=np.int64)
@@ -212,9 +355,9 @@ class SpanComputer:
         earliest, latest = nexts[0], nexts[-1]
         candidate = sa.and_(
             self._mine(person.c.village_id),
-            code(person.c.hukou) == "local",
-            code(person.c.sex) == "F",
-            code(person.c.marital_status) == "married",
+            _person_code_in("hukou", "local"),
+            _person_code_in("sex", "F"),
+            _person_code_in("marital_status", "married"),
             person.c.married_on < latest,
             person.c.registered_on < latest,
             person.c.birth_date < age_cutoff(ends[-1], 15) + timedelta(days=1),
@@ -224,43 +367,43 @@ class SpanComputer:
             person.c.village_id.is_not(None),
             usable_person(),
         )
-        women = fast_frame(
-            self.conn,
-            (
-                sa.select(
-                    person.c.id,
-                    person.c.village_id,
-                    person.c.birth_date,
-                    person.c.married_on,
-                    person.c.registered_on,
-                    person.c.left_on,
-                    person.c.death_date,
-                ).where(candidate)
-            ),
-            ["id", "village_id", "birth_date", "married_on", "registered_on", "left_on", "death_date"],
-        )
+        woman_columns = ["id", "village_id", "birth_date", "married_on", "registered_on", "left_on", "death_date"]
+        women = fast_frame(self.conn, sa.select(*(person.c[c] for c in woman_columns)).where(candidate), woman_columns)
         if women.empty:
             return {}
-        spells = fast_frame(
-            self.conn,
-            (
-                sa.select(
-                    contraception.c.woman_id,
-                    code(contraception.c.method),
-                    contraception.c.start_date,
-                    contraception.c.end_date,
-                )
-                .select_from(contraception.join(person, contraception.c.woman_id == person.c.id))
-                .where(
-                    candidate,
-                    code(contraception.c.method).in_(LONG_ACTING_METHODS + SHORT_ACTING_METHODS),
-                    usable_spell(),
-                    contraception.c.start_date < latest,
-                    sa.or_(contraception.c.end_date.is_(None), contraception.c.end_date >= earliest),
-                )
-            ),
-            ["woman_id", "method", "start_date", "end_date"],
+        spell = [
+            code(contraception.c.method).in_(LONG_ACTING_METHODS + SHORT_ACTING_METHODS),
+            usable_spell(),
+            contraception.c.start_date < latest,
+            sa.or_(contraception.c.end_date.is_(None), contraception.c.end_date >= earliest),
+        ]
+        spell_rows = sa.select(
+            contraception.c.woman_id, code(contraception.c.method), contraception.c.start_date, contraception.c.end_date
         )
+        spell_columns = ["woman_id", "method", "start_date", "end_date"]
+        if self.narrow:
+            # A few villages' women: their spells by id, one probe of the woman index each (a
+            # join is free to scan every spell of the county, and PostgreSQL does at scale 10).
+            ids = np.sort(women["id"].to_numpy(dtype=np.int64))
+            parts = [
+                fast_frame(
+                    self.conn,
+                    spell_rows.where(
+                        contraception.c.woman_id.in_(sa.bindparam("women", chunk.tolist(), expanding=True)), *spell
+                    ),
+                    spell_columns,
+                )
+                for chunk in _chunks(ids, _bound_list_limit(self.conn))
+            ]
+            spells = pd.concat(parts, ignore_index=True)
+        else:
+            spells = fast_frame(
+                self.conn,
+                spell_rows.select_from(contraception.join(person, contraception.c.woman_id == person.c.id)).where(
+                    candidate, *spell
+                ),
+                spell_columns,
+            )
         w = {c: _as_days(women[c]) for c in ("birth_date", "married_on", "registered_on", "left_on", "death_date")}
         index = pd.Index(women["id"].to_numpy())
         sp_row = index.get_indexer(spells["woman_id"].to_numpy())
@@ -322,13 +465,13 @@ class SpanComputer:
             .select_from(person.join(household, person.c.household_id == household.c.id))
             .where(
                 self._mine(household.c.village_id),
-                code(person.c.hukou) == "local",
+                _person_code_in("hukou", "local"),
                 household.c.village_id.is_not(None),
                 usable_person(),
             )
-            .group_by(person.c.household_id, household.c.village_id, reg, left, died)
+            .group_by(person.c.household_id, household.c.village_id, *_by_name(reg, left, died))
         )
-        rows = fast_frame(self.conn, (stmt), ["household_id", "village_id", "reg_b", "left_b", "death_b"])
+        rows = fast_frame(self.conn, stmt, ["household_id", "village_id", "reg_b", "left_b", "death_b"])
         if rows.empty:
             return {}
         homes, home_row = np.unique(rows["household_id"].to_numpy(dtype=np.int64), return_inverse=True)
@@ -363,14 +506,14 @@ class SpanComputer:
         stmt = (
             sa.select(service_event.c.village_id, kind, informed, when, sa.func.count().label("n"))
             .where(
-                kind.in_(("operation", "pregnancy_check", "folic_acid")),
+                self._kind_is(("operation", "pregnancy_check", "folic_acid")),
                 self._mine(service_event.c.village_id),
                 self._in_year(service_event.c.event_date),
                 service_event.c.village_id.is_not(None),
             )
             .group_by(service_event.c.village_id, kind, informed, when)
         )
-        rows = rows_frame(self.conn.execute(stmt), ["village_id", "kind", "informed", "event_b", "n"])
+        rows = fast_frame(self.conn, stmt, ["village_id", "kind", "informed", "event_b", "n"])
         n = rows["n"].to_numpy(dtype=np.int64)
         month = rows["event_b"].to_numpy(dtype=np.int64)
         for column, keep in (
@@ -397,7 +540,7 @@ class SpanComputer:
             )
             .group_by(person.c.village_id, due, ok)
         )
-        rows = rows_frame(self.conn.execute(stmt), ["village_id", "due_b", "ok", "n"])
+        rows = fast_frame(self.conn, stmt, ["village_id", "due_b", "ok", "n"])
         n = rows["n"].to_numpy(dtype=np.int64)
         month = rows["due_b"].to_numpy(dtype=np.int64)
         self._add(flows["rewards_due"], rows["village_id"], month, n)
@@ -419,7 +562,7 @@ class SpanComputer:
             )
             .group_by(demo_site.c.village_id, level, supply, when)
         )
-        rows = rows_frame(self.conn.execute(stmt), ["village_id", "level", "supply", "site_b", "n"])
+        rows = fast_frame(self.conn, stmt, ["village_id", "level", "supply", "site_b", "n"])
         n = rows["n"].to_numpy(dtype=np.int64)
         month = rows["site_b"].to_numpy(dtype=np.int64)
         for column, keep in (
@@ -461,45 +604,109 @@ class SpanComputer:
         marked = np.where(visited, np.arange(n + 1), 0)
         return np.maximum.accumulate(marked, axis=1)[:, 1:]
 
-    def _events(self, first: date, end: date) -> pd.DataFrame:
-        """Publicity visits, supply services, checks and folic acid dated in [first, end) (kind,
-        household, person, village, day, month 1..12, id) in one scan — the distinct counts of
-        every range come from them. Every such event is read, also in ``narrow`` mode: whether a
-        person counts in a village depends on her events elsewhere, and a filter that says so
-        costs more than the scan — at scale 10 on PostgreSQL an OR of IN-subqueries over the
-        villages' persons outgrew work_mem and ran for minutes (rows of other villages drop out
-        in the counting)."""
+    def _events(self, first: date, end: date) -> RangeEvents:
+        """Publicity visits, supply services, checks and folic acid dated in [first, end), split
+        as the range counts read them. Every such event in one scan; when ``narrow``, only
+        those that can count in the span's villages (``_narrow_events``)."""
+        if self.narrow:
+            return self._narrow_events(first, end)
         column = service_event.c.event_date
         kinds = ("publicity_visit", "supply_service", *QUOTA_PERSON_COLUMNS)
         # The plain comparisons first: SQLite evaluates the terms in order, and the code and
         # day checks cost more per row than the whole scan.
         dated = [column >= first, column < end, code(service_event.c.kind).in_(kinds), valid_date(column)]
-        events = fast_frame(
-            self.conn,
-            sa.select(
-                code(service_event.c.kind),
-                service_event.c.household_id,
-                service_event.c.person_id,
-                service_event.c.village_id,
-                column,
-                service_event.c.id,
-            ).where(*dated),
-            ["kind", "household_id", "person_id", "village_id", "event_date", "id"],
+        events = _dated(fast_frame(self.conn, _event_rows().where(*dated), EVENT_COLUMNS))
+        visits = events[(events["kind"] == "publicity_visit") & events["household_id"].notna()]
+        served = events[(events["kind"] == "supply_service") & events["person_id"].notna()]
+        return RangeEvents(
+            visits.assign(household_id=visits["household_id"].astype("int64")),
+            served.assign(person_id=served["person_id"].astype("int64")),
+            _quota_events(events),
         )
-        events["day"] = _as_days(events["event_date"])
-        stamps = pd.DatetimeIndex(events["day"])
-        events["year"] = stamps.year.to_numpy(dtype="int64")
-        events["event_b"] = stamps.month.to_numpy(dtype="int64")
-        return events.drop(columns="event_date")
 
-    def _year_events(self, year: int) -> pd.DataFrame:
+    def _narrow_events(self, first: date, end: date) -> RangeEvents:
+        """The events of [first, end) that can count in the span's villages, wherever they were
+        recorded: visits to their households (a household is reached where it is), supply
+        services to their persons (a short-acting user is served where she lives), and every
+        check and folic-acid event of a person with one in these villages (she counts where
+        her first one in a range is). A statement per kind through the index on kind and date:
+        visits and services as semi-joins on the households' and persons' primary keys, which
+        the planner may hash or probe (an OR of such subqueries is run as a subplan per row on
+        PostgreSQL: minutes at scale 10); checks by a bound list of the persons."""
+        column = service_event.c.event_date
+        visits = pd.DataFrame(columns=["household_id", "year", "event_b"])
+        if "household" in self.tables:  # else no household is counted as lived in
+            homes = sa.select(household.c.id).where(self._mine(household.c.village_id))
+            visits = self._event_months("publicity_visit", "household_id", first, end, homes)
+        persons = sa.select(person.c.id).where(self._mine(person.c.village_id))
+        served = self._event_months("supply_service", "person_id", first, end, persons)
+        # Who was checked or given folic acid here, then every such event of hers by a bound
+        # list, not a semi-join: service_event has no index on person_id, and joined to itself
+        # PostgreSQL misjudged the rows at scale 10 and ran a nested loop over 213,520 ×
+        # 24,507 of them (5.6 minutes).
+        of_kind = [column >= first, column < end, self._kind_is(tuple(QUOTA_PERSON_COLUMNS))]
+        here = sa.select(service_event.c.person_id).where(
+            *of_kind, self._mine(service_event.c.village_id), valid_date(column), service_event.c.person_id.is_not(None)
+        )
+        checked = fast_frame(self.conn, here.distinct(), ["person_id"])["person_id"].to_numpy(dtype=np.int64)
+        parts = [
+            fast_frame(
+                self.conn,
+                _event_rows().where(
+                    *of_kind,
+                    service_event.c.person_id.in_(sa.bindparam("their_persons", chunk.tolist(), expanding=True)),
+                    valid_date(column),
+                ),
+                EVENT_COLUMNS,
+            )
+            for chunk in _chunks(np.sort(checked), _bound_list_limit(self.conn))
+        ]
+        quota = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=EVENT_COLUMNS)
+        return RangeEvents(visits, served, _quota_events(_dated(quota)))
+
+    def _event_months(self, kind: str, who: str, first: date, end: date, theirs: sa.Select[Any]) -> pd.DataFrame:
+        """(``who``, year, month 1..12) of the events of ``kind`` dated in [first, end) whose
+        ``who`` is among ``theirs``."""
+        column = service_event.c.event_date
+        # The code and day checks as a column: SQLite runs an IN-subquery after every other
+        # term of a WHERE, so there they would run on every event of the kind in the span. The
+        # code byte for byte, as the full scan's frame is filtered by it in pandas.
+        month = sa.case(
+            (
+                sa.and_(exact(code(service_event.c.kind)) == kind, valid_date(column)),
+                month_bucket(column, self.starts, "em"),
+            ),
+            else_=sa.literal(NEVER, type_=_INTEGER),
+        )
+        rows = fast_frame(
+            self.conn,
+            sa.select(service_event.c[who], month).where(
+                column >= first,
+                column < end,
+                self._kind_is((kind,)),
+                service_event.c[who].in_(theirs),
+            ),
+            [who, "span_b"],
+        )
+        span_b = rows["span_b"].to_numpy(dtype=np.int64)
+        keep = (span_b >= 1) & (span_b <= self.months)
+        span_b = span_b[keep]
+        return pd.DataFrame(
+            {
+                who: rows[who].to_numpy()[keep].astype(np.int64),
+                "year": self.first_year + (span_b - 1) // 12,
+                "event_b": (span_b - 1) % 12 + 1,
+            }
+        )
+
+    def _year_events(self, year: int) -> RangeEvents:
         """The year's events for ``ranges``: read for the whole span at once when ``narrow`` (a
-        few years of an incremental refresh, one scan), else year by year (bounded memory)."""
+        few years of an incremental refresh), else year by year (bounded memory)."""
         if not self.narrow:
             return self._events(date(year, 1, 1), date(year + 1, 1, 1))
         if self._span_events is None:
             self._span_events = self._events(self.starts[0], self.starts[-1])
-        return self._span_events[self._span_events["year"] == year]
+        return self._span_events.of_year(year)
 
     def ranges(self, year: int, lived_in: pd.DataFrame, short_users: pd.DataFrame) -> pd.DataFrame:
         """The year's distinct counts for every month range a..b (1 ≤ a ≤ b ≤ 12)."""
@@ -508,19 +715,16 @@ class SpanComputer:
         if "service_event" in self.tables:
             events = self._year_events(year)
             if not lived_in.empty:
-                visits = events[(events["kind"] == "publicity_visit") & events["household_id"].notna()]
-                visits = visits.assign(household_id=visits["household_id"].astype("int64"))
                 ids = lived_in["household_id"].to_numpy(dtype=np.int64)
                 cube["households_reached"] = self._range_counts(
-                    lived_in, self._latest_month(ids, visits, "household_id")
+                    lived_in, self._latest_month(ids, events.visits, "household_id")
                 )
             if not short_users.empty:
-                served = events[(events["kind"] == "supply_service") & events["person_id"].notna()]
-                served = served.assign(person_id=served["person_id"].astype("int64"))
                 ids = short_users["person_id"].to_numpy(dtype=np.int64)
-                cube["supply_served"] = self._range_counts(short_users, self._latest_month(ids, served, "person_id"))
-            quota = events["kind"].isin(list(QUOTA_PERSON_COLUMNS)) & events["person_id"].notna()
-            self._quota_persons(cube, events[quota & events["village_id"].notna()])
+                cube["supply_served"] = self._range_counts(
+                    short_users, self._latest_month(ids, events.served, "person_id")
+                )
+            self._quota_persons(cube, events.quota)
         # Rows (a, b, village) for a ≤ b, a-major then b then village, in one go (a frame per
         # range cost ~0.2 s a year).
         a_of, b_of = np.triu_indices(n)
@@ -541,21 +745,29 @@ class SpanComputer:
     def _quota_persons(self, cube: dict[str, np.ndarray], events: pd.DataFrame) -> None:
         """Distinct persons with a check / folic acid in [a, b]: each counted once, in the
         village of her first such event in the range (ties: the lower event id)."""
-        if events.empty:
-            return
-        events = events.sort_values(["day", "id"], kind="stable")
         n = 12
         for kind, column in QUOTA_PERSON_COLUMNS.items():
             own = events[events["kind"] == kind]
-            for a in range(1, n + 1):
-                first = own[own["event_b"] >= a].drop_duplicates("person_id")
-                pos, known = self._pos(first["village_id"])
-                hist = np.zeros((len(self.village_ids), n + 2), dtype=np.int64)
-                month = first["event_b"].to_numpy(dtype=np.int64)
-                ok = known & (month <= n)
-                np.add.at(hist, (pos[ok], month[ok]), 1)
-                running = np.cumsum(hist, axis=1)
-                cube[column][:, a, a : n + 1] = running[:, a : n + 1]
+            if own.empty:
+                continue
+            who = own["person_id"].to_numpy(dtype=np.int64)
+            day = own["day"].to_numpy(dtype="datetime64[D]")
+            order = np.lexsort((own["id"].to_numpy(dtype=np.int64), day, who))  # a person's events in order
+            who, month = who[order], own["event_b"].to_numpy(dtype=np.int64)[order]
+            pos, known = self._pos(own["village_id"].iloc[order])
+            # Her event is her first from month a on for every a after the month of her event
+            # before it (0: none) up to its own month; a second event in a month is first for none.
+            same = np.concatenate(([False], who[1:] == who[:-1]))
+            before = np.where(same, np.concatenate(([0], month[:-1])), 0)
+            keep = known & (month >= 1) & (month <= n) & (month > before)
+            width = (month - before)[keep]
+            at = np.repeat(month[keep], width)
+            a = at - (np.arange(len(at)) - np.repeat(np.cumsum(width) - width, width))
+            hist = np.zeros((len(self.village_ids), n + 2, n + 2), dtype=np.int64)
+            np.add.at(hist, (np.repeat(pos[keep], width), a, at), 1)
+            running = np.cumsum(hist, axis=2)  # [village, a, b]: first from a on, in a..b
+            for first in range(1, n + 1):
+                cube[column][:, first, first : n + 1] = running[:, first, first : n + 1]
 
     # ------------------------------------------------------------------ the year
 
@@ -606,5 +818,14 @@ def _as_days(values: pd.Series) -> np.ndarray:
             return np.array(values.to_numpy(dtype=object), dtype="datetime64[D]")
         except (ValueError, TypeError):
             pass
+    elif not present.empty and isinstance(present.iloc[0], str):
+        # The day of ISO text, read by numpy in C (pandas' parser costs twice as much): only
+        # when every value has a whole day in its first ten characters, else as below.
+        text = values.to_numpy(dtype=object, na_value="NaT").astype("U10")
+        if bool(((np.char.str_len(text) == 10) | (text == "NaT")).all()):
+            try:
+                return text.astype("datetime64[D]")
+            except ValueError:
+                pass
     parsed = pd.to_datetime(values.astype("string").str.slice(0, 10), format="%Y-%m-%d", errors="coerce")
     return parsed.to_numpy(dtype="datetime64[D]") if isinstance(parsed, pd.Series) else np.asarray(parsed)

@@ -22,11 +22,13 @@ from dashboard.domain import report as reports
 from dashboard.domain import targets as tr
 from dashboard.domain.periods import Period, parse_period
 from data_access import config, demo
-from data_access.db import reading
+from data_access.db import reading, relations
 from data_access.demo import day
 from data_access.queries import counts, services
-from data_access.schema import birth, contraception, household, person, service_event
+from data_access.schema import birth, contraception, household, person, service_event, village
 from data_access.summaries import read, refresh, store
+from data_access.summaries.compute import RangeEvents, SpanComputer, YearSummary
+from data_access.summaries.store import RANGE_COLUMNS
 from tests import boundary_registry
 from tests.conftest import DIALECTS, fresh_database
 from tests.data_access import test_services_quality as hand
@@ -809,3 +811,130 @@ def test_a_defect_entered_after_a_refresh_is_found_incrementally(name: str, dial
             pd.testing.assert_frame_equal(after[table], rebuilt[table], obj=f"{name}: {table}")
         found = after["summary_quality"]
         assert found.loc[found["check_code"] == defect.finding, "n"].sum() > 0, name
+
+
+# ----------------------------------------------------------------------------- a few villages recounted
+
+
+def _plant_across_villages(conn: sa.Connection) -> tuple[list[int], list[int]]:
+    """Rows whose counts in villages a, b, c depend on events recorded in x and y (and on
+    persons of x): returns ([a, b, c], [x, y]). Kinds are written as a registry may write them
+    (' Pregnancy_Check', 'PUBLICITY_VISIT'): they read as the contract's codes."""
+    villages = sorted(int(v) for v in conn.execute(sa.select(village.c.id)).scalars())
+    a, b, c, x, y = villages[:5]
+
+    def top(table: sa.Table) -> int:
+        return int(conn.execute(sa.select(sa.func.coalesce(sa.func.max(table.c.id), 0))).scalar() or 0)
+
+    pid, hid, sid = top(person), top(household), top(contraception)
+    ev: list[dict[str, object]] = []
+
+    def event(kind: str, day: date, at: int, **kw: object) -> None:
+        row = {"person_id": None, "household_id": None, "operation": None, "informed_choice": None, **kw}
+        ev.append({"id": top(service_event) + len(ev) + 1, "kind": kind, "event_date": day, "village_id": at, **row})
+
+    def someone(k: int, at: int, **kw: object) -> dict[str, object]:
+        # Every row with every key: an executemany takes its columns from the first row.
+        row = {"sex": "F", "birth_date": date(1990, 5, 5), "hukou": "local", "marital_status": "single"}
+        row |= {"married_on": None, "registered_on": date(1990, 5, 5), "household_id": None} | kw
+        return {"id": pid + k, "id_number": None, "name": f"跨村{k}", "village_id": at, **row}
+
+    home_a, home_x = hid + 1, hid + 2  # a household of a whose only member lives in x; one of x with a's
+    conn.execute(sa.insert(household), [{"id": home_a, "village_id": a}, {"id": home_x, "village_id": x}])
+    married = {"marital_status": "married", "married_on": date(2015, 1, 1)}
+    conn.execute(
+        sa.insert(person),
+        [
+            someone(1, x, household_id=home_a, sex="M"),
+            someone(2, a, household_id=home_x, sex="M"),
+            someone(3, a),  # checked first in y, then in a
+            someone(4, b),  # checked twice on one day: in x (lower id), then in b
+            someone(5, x),  # given folic acid in y, then in c
+            someone(6, a, **married),  # a short-acting user of a served in y
+            someone(7, x, **married),  # one of x served in a
+            someone(8, c),  # checked in y, then in c, the year before
+        ],
+    )
+    conn.execute(
+        sa.insert(contraception),
+        [
+            {"id": sid + 1, "woman_id": pid + 6, "method": "oral", "start_date": date(2020, 1, 1), "end_date": None},
+            {"id": sid + 2, "woman_id": pid + 7, "method": "condom", "start_date": date(2020, 1, 1), "end_date": None},
+        ],
+    )
+    event("PUBLICITY_VISIT", date(2024, 5, 10), y, household_id=home_a)
+    event("publicity_visit", date(2024, 5, 11), a, household_id=home_x)
+    event(" Pregnancy_Check", date(2024, 3, 1), y, person_id=pid + 3)
+    event("pregnancy_check", date(2024, 6, 1), a, person_id=pid + 3)
+    event("pregnancy_check", date(2024, 4, 2), x, person_id=pid + 4)
+    event("pregnancy_check", date(2024, 4, 2), b, person_id=pid + 4)
+    event("folic_acid", date(2024, 2, 1), c, person_id=pid + 5)
+    event("folic_acid", date(2024, 1, 15), y, person_id=pid + 5)
+    event("supply_service", date(2024, 7, 1), y, person_id=pid + 6)
+    event("supply_service", date(2024, 7, 2), a, person_id=pid + 7)
+    event("pregnancy_check", date(2023, 5, 5), y, person_id=pid + 8)
+    event("pregnancy_check", date(2023, 8, 8), c, person_id=pid + 8)
+    conn.execute(sa.insert(service_event), ev)
+    return [a, b, c], [x, y]
+
+
+class _RecordedHereOnly(SpanComputer):
+    """A narrowing that drops the events it needs: only those recorded in the villages."""
+
+    def _narrow_events(self, first: date, end: date) -> RangeEvents:
+        self.narrow = False
+        try:
+            every = self._events(first, end)
+        finally:
+            self.narrow = True
+        return RangeEvents(
+            *(f[f["village_id"].isin(self.village_ids)] for f in (every.visits, every.served, every.quota))
+        )
+
+
+def _rows_of(summaries: list[YearSummary], villages: list[int]) -> dict[str, pd.DataFrame]:
+    out = {}
+    for name in ("flows", "stocks", "ranges"):
+        frame = pd.concat([getattr(s, name) for s in summaries], ignore_index=True)
+        frame = frame[frame["village_id"].isin(villages)].astype("int64")
+        keys = [c for c in ("year", "first_month", "last_month", "month", "village_id") if c in frame]
+        out[name] = frame.sort_values(keys).reset_index(drop=True)
+    return out
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_a_narrow_recount_equals_the_full_count_of_its_villages(dialect: str, tmp_path: Path) -> None:
+    """The recount of a few villages reads only what can count there, and gives their rows of
+    a full computation, also where their counts hang on events recorded elsewhere: a household
+    visited from another village, persons checked in several villages (first one wins, ties by
+    id), a woman served elsewhere, a household whose member lives in another village. With
+    the index on kind (values as written found through it) and without it (read by code)."""
+    with fresh_database(dialect, tmp_path) as url:
+        _build_demo(url)
+        registry = sources.open_registry(url)
+        with registry.begin() as conn:
+            mine, _ = _plant_across_villages(conn)
+        with reading(registry) as conn:
+            tables = relations(conn)
+            everyone = [int(v) for v in conn.execute(sa.select(village.c.id)).scalars()]
+            full = _rows_of(SpanComputer(conn, 2023, 2024, everyone, tables).compute(), mine)
+            narrow = SpanComputer(conn, 2023, 2024, mine, tables, narrow=True)
+            got = _rows_of(narrow.compute(), mine)
+            written = narrow._kinds_written()
+            assert written is not None and " Pregnancy_Check" in written["pregnancy_check"]
+            for name in full:
+                pd.testing.assert_frame_equal(got[name], full[name], obj=name)
+            # The planted rows matter: reading only the events recorded in the villages moves
+            # every distinct count (so a narrowing that drops what it needs fails above).
+            dropped = _rows_of(_RecordedHereOnly(conn, 2023, 2024, mine, tables, narrow=True).compute(), mine)
+            for column in RANGE_COLUMNS:
+                assert not dropped["ranges"][column].equals(full["ranges"][column]), column
+        with registry.begin() as conn:
+            for index in service_event.indexes:
+                index.drop(conn)
+        with reading(registry) as conn:
+            narrow = SpanComputer(conn, 2023, 2024, mine, tables, narrow=True)
+            got = _rows_of(narrow.compute(), mine)
+            assert narrow._kinds_written() is None  # read by code: no index to seek on
+            for name in full:
+                pd.testing.assert_frame_equal(got[name], full[name], obj=f"{name} without the kind index")
