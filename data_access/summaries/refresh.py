@@ -131,9 +131,49 @@ def _duplicates_job(registry: sa.Engine) -> pd.DataFrame:
         return quality_queries.duplicate_findings(conn)
 
 
-def _scan_job(registry: sa.Engine, tables: set[str], known: set[int], only: set[str] | None = None) -> pd.DataFrame:
+@dataclass(frozen=True)
+class Scanned:
+    """Row prints of some tables (``rowprint.COLUMNS``), and of the blocked ones per id block."""
+
+    villages: pd.DataFrame
+    blocks: pd.DataFrame
+
+
+def _scan_job(
+    registry: sa.Engine,
+    tables: set[str],
+    known: set[int],
+    only: set[str],
+    sizes: dict[str, int],
+    tops: dict[str, int],
+    old: dict[str, pd.DataFrame] | None,
+) -> Scanned:
+    """The row prints of the tables ``only`` names, on a connection of its own: the blocked
+    ones (those of ``sizes``) per id block, from the last refresh's (``old``) when given."""
     with reading(registry) as conn:
-        return rowprint.scan(conn, tables, known, only=only)
+        frames = [rowprint.scan(conn, tables, known, only=only - set(sizes))]
+        blocks = []
+        for table in sorted(only & set(sizes) & tables):
+            if old is None:
+                found = rowprint.block_prints(conn, table, sizes[table], tops[table], known)
+                frames.append(rowprint.village_totals(found))
+                blocks.append(found)
+            else:
+                now = rowprint.blocked_now(
+                    conn,
+                    table,
+                    sizes[table],
+                    tops[table],
+                    known,
+                    old[store.row_print.name],
+                    old[store.block_print.name][old[store.block_print.name]["tbl"] == table],
+                )
+                frames.append(now.villages)
+                blocks.append(now.blocks)
+    villages = pd.concat(frames, ignore_index=True)
+    return Scanned(
+        villages, pd.concat(blocks, ignore_index=True) if blocks else pd.DataFrame(columns=rowprint.BLOCK_COLUMNS)
+    )
 
 
 def _households_print(conn: sa.Connection, tables: set[str], ids: dict[str, int]) -> str:
@@ -255,8 +295,8 @@ def _full_due(last_full: str, now: datetime, hour: int | None) -> bool:
 
 
 #: The tables scanned on a second connection while the first scans the others (about half the
-#: work each: the events are the largest table).
-_SCANNED_BESIDE = frozenset({"service_event", "reward_payment"})
+#: work each: the events are the largest table, scanned per id block).
+_SCANNED_BESIDE = frozenset({"service_event", "reward_payment", "contraception"})
 
 
 def _refresh(
@@ -277,6 +317,7 @@ def _refresh(
                 store.unit,
                 store.fingerprint,
                 store.row_print,
+                store.block_print,
                 store.quality,
                 store.coverage,
                 store.last_change,
@@ -297,9 +338,12 @@ def _refresh(
             old_ids = {k: int(old_meta.get(f"max_id_{k}", "0") or 0) for k in fingerprint.TABLES}
             month_starts = _horizon_starts(first_year, last_year)
             year_starts = [date(y, 1, 1) for y in range(first_year, last_year + 2)]
+            sizes = {t: rowprint.block_size(ids.get(t, 0)) for t in rowprint.blocked(registry.dialect.name)}
+            kept_sizes = json.loads(old_meta.get("block_sizes") or "{}")
             incremental = (
                 not full
                 and old_generation is not None
+                and set(kept_sizes) == set(sizes)  # (the blocks the last refresh kept)
                 and old_meta.get("horizon") == f"{first_year}-{last_year}"
                 and old_meta.get("format") == str(store.FORMAT)
                 and _same_units(old_units, unit_rows)
@@ -309,14 +353,23 @@ def _refresh(
             say("changes")
             touched: list[int] | None = None  # the villages recomputed (None: all)
             scope: quality_queries.Scope = None  # the villages whose records are checked (None: all)
-            persons_changed = True
+            checks_job = duplicates_job = None
             if incremental:
-                beside = pool.submit(_scan_job, registry, tables, known, set(_SCANNED_BESIDE))
+                sizes = {t: int(kept_sizes[t]) for t in sizes}
+                beside = pool.submit(_scan_job, registry, tables, known, set(_SCANNED_BESIDE), sizes, ids, old)
                 here = rowprint.scan(conn, tables, known, only=set(rowprint.TABLE_NAMES) - _SCANNED_BESIDE)
                 added = rowprint.scan(conn, tables, known, above_ids=old_ids)
-                prints_now = pd.concat([here, beside.result()], ignore_index=True)
+                scanned = beside.result()
+                prints_now = pd.concat([here, scanned.villages], ignore_index=True)
                 changes = rowprint.compare(old[store.row_print.name], prints_now, added)
-                persons_changed = bool(changes.villages("person"))
+                # The checks first (on their own connections, beside the counting).
+                if not changes.persons_gone:  # (a person gone: her records elsewhere name no one)
+                    checked = _checked_villages(conn, changes, old, old_meta, today, tables)
+                    scope = (tuple(v for v in village_ids if v in checked), UNPLACED in checked)
+                if scope != ((), False):
+                    checks_job = pool.submit(_checks_job, registry, today, scope)
+                if _numbers_moved(conn, changes, old_ids.get("person", 0)):
+                    duplicates_job = pool.submit(_duplicates_job, registry)
                 say("fingerprints")
                 taken = fingerprint.take(
                     conn, year_starts, month_starts, tables, ids, old_prints, old_ids, changes.where
@@ -329,15 +382,12 @@ def _refresh(
                     touched = [v for v in village_ids if v in reached]
                     if len(touched) == len(village_ids):
                         touched = None
-                if not changes.persons_gone:  # (a person gone: her records elsewhere name no one)
-                    checked = _checked_villages(conn, changes, old, old_meta, today, tables)
-                    scope = (tuple(v for v in village_ids if v in checked), UNPLACED in checked)
             else:
-                beside = pool.submit(_scan_job, registry, tables, known)
+                beside = pool.submit(_scan_job, registry, tables, known, set(rowprint.TABLE_NAMES), sizes, ids, None)
+                checks_job = pool.submit(_checks_job, registry, today, None)
+                duplicates_job = pool.submit(_duplicates_job, registry)
                 taken = fingerprint.take(conn, year_starts, month_starts, tables, ids)
                 years, mode = tuple(range(first_year, last_year + 1)), "full"
-            checks_job = pool.submit(_checks_job, registry, today, scope) if scope != ((), False) else None
-            duplicates_job = pool.submit(_duplicates_job, registry) if persons_changed else None
             quotas = services.quotas_of_years(conn, first_year, last_year) if "task_quota" in tables else pd.DataFrame()
             computed = []
             if years and touched != []:
@@ -362,7 +412,8 @@ def _refresh(
             # The targets as they stood: pages judge against them while the registry is down.
             targets_json = quality_queries.target_rows(conn).to_json(orient="records", date_format="iso")
             if not incremental:
-                prints_now = beside.result()
+                scanned = beside.result()
+                prints_now = scanned.villages
             checked_now = checks_job.result() if checks_job is not None else None
             duplicates = duplicates_job.result() if duplicates_job is not None else None
     finally:
@@ -424,6 +475,7 @@ def _refresh(
             _write(sconn, store.quality, quality_state.checks, generation)
             _write(sconn, store.fingerprint, taken.prints, generation)
             _write(sconn, store.row_print, prints_now[rowprint.COLUMNS], generation)
+            _write(sconn, store.block_print, scanned.blocks[rowprint.BLOCK_COLUMNS], generation)
             _write(sconn, store.coverage, quality_state.coverage, generation)
             _write(sconn, store.last_change, quality_state.last_change, generation)
     except BaseException:
@@ -451,6 +503,7 @@ def _refresh(
             "villages": "all" if touched is None else str(len(touched)),
             "checked": "all" if scope is None else str(len(scope[0]) + int(scope[1])),
             "unplaced_checks": json.dumps(quality_state.unplaced, sort_keys=True),
+            "block_sizes": json.dumps(sizes, sort_keys=True),
             **{f"max_id_{k}": str(v) for k, v in ids.items()},
         },
     )
@@ -463,6 +516,17 @@ def _refresh(
         None if touched is None else len(touched),
         None if scope is None else len(scope[0]) + int(scope[1]),
     )
+
+
+def _numbers_moved(conn: sa.Connection, changes: rowprint.Changes, old_top: int) -> bool:
+    """Whether duplicate ID numbers may have changed: an old person's number edited, a person
+    moved to another village or gone, or a new person with a number (a newborn has none)."""
+    if changes.where("person", ("id_number",)):
+        return True
+    if not changes.added.get("person"):
+        return False
+    numbered = sa.select(sa.func.count()).where(person.c.id > old_top, person.c.id_number.is_not(None))
+    return bool(conn.execute(numbered).scalar())
 
 
 def _village_set(frame: pd.DataFrame, check: str) -> set[int]:

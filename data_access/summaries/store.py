@@ -43,7 +43,7 @@ class RefreshBusy(RegistryError):
 
 metadata = sa.MetaData()
 #: The layout of the store's tables; a store of another layout is rebuilt from scratch.
-FORMAT = 6  # 6: row prints per column, coverage and last change per village
+FORMAT = 7  # 7: row prints per column and per id block, coverage and last change per village
 
 _INT = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
@@ -196,6 +196,17 @@ row_print = sa.Table(
     sa.Column("s", _INT, nullable=False),
     sa.Index("ix_summary_row_print", "generation"),
 )
+block_print = sa.Table(
+    "summary_block_print",
+    metadata,
+    sa.Column("generation", sa.Integer, nullable=False),
+    sa.Column("tbl", sa.String(24), nullable=False),
+    sa.Column("block", sa.Integer, nullable=False),  # ids block × size + 1 … (block + 1) × size
+    sa.Column("village_id", sa.Integer, nullable=False),
+    sa.Column("part", sa.String(24), nullable=False),
+    sa.Column("s", _INT, nullable=False),
+    sa.Index("ix_summary_block_print", "generation"),
+)
 coverage = sa.Table(
     "summary_coverage",
     metadata,
@@ -224,6 +235,7 @@ GENERATION_TABLES: tuple[sa.Table, ...] = (
     quality,
     fingerprint,
     row_print,
+    block_print,
     coverage,
     last_change,
 )
