@@ -986,6 +986,47 @@ def test_meeting_cards_keep_numbers_on_one_line(new_page, size: str) -> None:
     assert not wrapped, f"card values/titles broken over lines at {size}: {wrapped}"
 
 
+# Each card's headline value that the reader does not see whole: an element inside it that
+# scrolls (Streamlit's metric ends a too-wide value in '…'), or text running past the card's
+# padding (the slides' values do not wrap).
+_CARD_VALUES_CUT_JS = """
+() => Array.from(document.querySelectorAll('[data-testid="stMetricValue"], .meeting-value')).map((el) => {
+  const card = el.closest('[class*="st-key-card-"], .meeting-card');
+  const box = card.getBoundingClientRect(), css = getComputedStyle(card);
+  const inner = { left: box.left + parseFloat(css.borderLeftWidth) + parseFloat(css.paddingLeft),
+                  right: box.right - parseFloat(css.borderRightWidth) - parseFloat(css.paddingRight) };
+  let left = Infinity, right = -Infinity;
+  const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const range = document.createRange();
+    range.selectNodeContents(node);
+    for (const r of range.getClientRects()) { left = Math.min(left, r.left); right = Math.max(right, r.right); }
+  }
+  const clipped = [el, ...el.querySelectorAll('*')].some((e) => {
+    const s = getComputedStyle(e);
+    return e.scrollWidth > e.clientWidth && (s.textOverflow === 'ellipsis' || s.overflowX !== 'visible');
+  });
+  const outside = right > inner.right + 0.5 || left < inner.left - 0.5;
+  return clipped || outside ? `${el.innerText.trim()} (text ${Math.round(right - left)}px, card ${Math.round(inner.right - inner.left)}px)` : null;
+}).filter((x) => x)
+"""
+
+
+@pytest.mark.parametrize("size", ["1366x768", "1920x1080"])
+@pytest.mark.parametrize("path", ["/services", "/", "/meeting"])
+def test_card_values_show_whole(new_page, path: str, size: str) -> None:
+    """A laptop or projector at 1366×768 shows every card's number whole ('87.65%', not
+    '87.…'): on the services page's six cards, the overview's and the meeting slide's."""
+    page = _page(new_page, size)
+    _open(page, f"{path}?period={PERIOD}")
+    values = page.locator('[data-testid="stMetricValue"], .meeting-value')
+    expect(values.first).to_be_visible()
+    assert values.count() >= 6, f"{path}: {values.count()} card values"
+    cut = page.evaluate(_CARD_VALUES_CUT_JS)
+    shot(page, f"cards-{path.strip('/') or 'overview'}")
+    assert not cut, f"{path} at {size}: card values not shown whole: {cut}"
+
+
 # Pages added after this suite was written (quality, services, targets …): open cleanly at
 # both sizes, every chart drawn (``wait_for_app`` waits for them), one screenshot each.
 _PAGES_DIR = REPO / "pages"
