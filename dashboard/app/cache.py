@@ -202,7 +202,10 @@ def report(url: str, period: Period, level: str, generation: int | None = None) 
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False, max_entries=256)
 def _report(url: str, generation: int, period_label: str, level: str) -> reports.Report:
-    return reports.build(_inputs(url, generation, period_label), level)
+    built = reports.build(_inputs(url, generation, period_label), level)
+    if level == "township":  # worked out here, it is kept with the report (the matrix and the
+        _ = built.assessment  # ranking read it on every run: ~20 ms each time it is not)
+    return built
 
 
 def unit_rows(url: str) -> pd.DataFrame:
