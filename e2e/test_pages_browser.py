@@ -5,7 +5,7 @@ ellipsis, numbers broken over lines, charts overflowing their box, slides taller
 screen, table rows hidden behind an inner scrollbar, a cold server's first deep link.
 
 Runs on the fixtures of ``conftest.py`` (a demo county at scale 0.05, a live ``streamlit
-run app.py``, the system Chromium). Screenshots go to ``artifacts/screenshots/<size>/``;
+run serve.py``, the system Chromium). Screenshots go to ``artifacts/screenshots/<size>/``;
 downloads to ``artifacts/downloads/``.
 """
 
@@ -37,6 +37,7 @@ from e2e.conftest import (
     _free_port,
     _stop,
     _tail,
+    streamlit_server,
     wait_for_app,
 )
 from e2e.conftest import choose as _choose
@@ -355,10 +356,30 @@ def test_sidebar_links_lead_to_every_page(new_page) -> None:
         _assert_healthy(page)
 
 
+def test_a_fresh_server_has_run_the_landing_page_before_it_answers(registry_url: str, browser: object) -> None:
+    """``make run``'s server (``serve.py``) runs the app once before it answers anyone: the
+    first visitor after a restart does not wait for the imports and the first reads. Its log
+    says so, and that visitor's overview shows every card."""
+    with streamlit_server(registry_url, {"DASHBOARD_DEMO": "1"}, log_name="streamlit-warm") as base:
+        log = (LOGS / "streamlit-warm.log").read_text(encoding="utf-8", errors="replace")
+        assert re.search(r"warm-up: landing page ran in [\d.]+ s", log), _tail(LOGS / "streamlit-warm.log")
+        context = browser.new_context(viewport={"width": 1920, "height": 1080}, base_url=base, locale="zh-CN")  # type: ignore[attr-defined]
+        try:
+            page = context.new_page()
+            page.goto(f"/?period={PERIOD}")
+            wait_for_app(page)
+            expect(page.locator('[data-testid="stMetric"]')).to_have_count(MEETING_CARDS)
+            expect(page.locator('[data-testid="stException"]')).to_have_count(0)
+        finally:
+            context.close()
+
+
 def test_cold_deep_link_after_server_start(registry_url: str, browser: object) -> None:
     """A bookmarked page URL (the meeting room's /meeting) is the first request after a restart.
 
     Runs its own, fresh server: the session server has long been warmed up by the root page.
+    ``streamlit run app.py``, without ``serve.py``'s warm-up (which runs ``app.py`` before any
+    visitor), so that the first request meets Streamlit's legacy pages-folder mode.
     """
     port = _free_port()
     log_path = LOGS / "streamlit-cold.log"
