@@ -44,23 +44,27 @@ def periods_needed(first_year: int, period: Period) -> list[Period]:
 
 def unit_row(counts: pd.DataFrame, units: pd.DataFrame, level: str, unit_code: str | None) -> pd.Series:
     """A unit's base counts for one period: the sum over its villages (the county: all)."""
-    return pd.Series(_unit_rows([counts], _unit_mask(counts.index, units, level, unit_code))[0], index=counts.columns)
+    return pd.Series(unit_rows([counts], units, level, unit_code)[0], index=counts.columns)
 
 
-def _unit_mask(index: pd.Index, units: pd.DataFrame, level: str, unit_code: str | None) -> np.ndarray:
-    """Which rows of a per-village counts frame (``index``: village ids) belong to the unit."""
+def unit_rows(frames: list[pd.DataFrame], units: pd.DataFrame, level: str, unit_code: str | None) -> np.ndarray:
+    """:func:`unit_row` of several periods' counts (columns as the first frame's) as one array,
+    periods × count columns."""
     if level == "village":
         chosen = units.index[units["village_code"] == unit_code]
     elif level == "township":
         chosen = units.index[units["township_code"] == unit_code]
     else:
         chosen = units.index
-    return np.asarray(index.isin(chosen))
-
-
-def _unit_rows(frames: list[pd.DataFrame], mask: np.ndarray) -> np.ndarray:
-    """Per frame (one period's counts per village, all alike), the unit's sums: periods × columns."""
-    return np.stack([f.to_numpy(dtype="int64")[mask].sum(axis=0) for f in frames])
+    columns = frames[0].columns
+    index: pd.Index | None = None
+    sums = []
+    for frame in frames:
+        if index is None or not frame.index.equals(index):  # the same villages: the same rows
+            index, mask = frame.index, np.asarray(frame.index.isin(chosen))
+        values = frame if frame.columns.equals(columns) else frame.reindex(columns=columns, fill_value=0)
+        sums.append(values.to_numpy(dtype="int64")[mask].sum(axis=0))
+    return np.stack(sums)
 
 
 def unit_template(units: pd.DataFrame, level: str, unit_code: str | None, county: County) -> pd.DataFrame:
@@ -174,14 +178,10 @@ def series(
     template = unit_template(units, level, code, county)
     indicators = (indicator,)
     months = range(1, period.end.month + 1)
-    mask: np.ndarray | None = None
 
     def run(keys: list[int], period_of: Callable[[int], Period]) -> pd.DataFrame:
-        nonlocal mask
         frames = [counts_of(period_of(k)) for k in keys]
-        if mask is None:
-            mask = _unit_mask(frames[0].index, units, level, code)
-        sums = _unit_rows(frames, mask)
+        sums = unit_rows(frames, units, level, code)
         return _evaluate(
             keys, sums, frames[0].columns, template, period_of, targets_of, indicators, quotas_of, coverage
         )
