@@ -22,8 +22,10 @@ from datetime import date
 from typing import Any
 
 from streamlit.logger import get_logger
+from streamlit.runtime import Runtime
 
 from dashboard.app import cache, sources
+from dashboard.app.components.sidebar import registry_url
 from dashboard.domain.periods import PeriodError, parse_period
 
 log = get_logger(__name__)  # Streamlit's: the line is in the server's log
@@ -60,8 +62,6 @@ def last_full_year(url: str, today: date) -> None:
 async def warm_up(url: str, today: date | None = None) -> str:
     """Run the landing page once and read the last full year (see the module); returns a line
     saying what was done, for the log."""
-    from streamlit.runtime import Runtime
-
     if not summaries_built(url):
         return "no summaries yet: nothing to warm"
     started = time.monotonic()
@@ -74,8 +74,6 @@ async def warm_up(url: str, today: date | None = None) -> str:
 @contextlib.asynccontextmanager
 async def lifespan(app: Any) -> AsyncIterator[None]:
     """``st.App``'s lifespan: warm up (at most :data:`WAIT_S`), then serve."""
-    from dashboard.app.components.sidebar import registry_url
-
     task = asyncio.ensure_future(warm_up(registry_url()))
     try:
         log.info("warm-up: %s", await asyncio.wait_for(asyncio.shield(task), WAIT_S))
