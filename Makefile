@@ -27,8 +27,9 @@ $(DEMO): | $(VENV)/.runtime
 demo: $(VENV)/.runtime
 	$(BIN)/python -m dashboard demo-db --out $(DEMO) --force
 
+# serve.py: app.py warmed up before the first visitor (dashboard/app/warmup.py).
 run: $(VENV)/.runtime $(DEMO)
-	$(BIN)/streamlit run app.py --server.address 127.0.0.1 --server.port $(PORT)
+	$(BIN)/streamlit run serve.py --server.address 127.0.0.1 --server.port $(PORT)
 
 test: $(VENV)/.dev
 	$(BIN)/python -m pytest -n 2 --dist loadfile -q tests

@@ -1,6 +1,7 @@
 """Real-browser end-to-end fixtures: a demo registry, a live Streamlit server, Chromium.
 
-The suite runs the app exactly as a user does (``streamlit run app.py``) against a small
+The suite runs the app exactly as ``make run`` does (``streamlit run serve.py``: ``app.py``
+warmed up before it answers) against a small
 demo county built once per session, and drives it with Playwright's sync API in the
 system Chromium (``/usr/bin/chromium``; ``playwright install`` is never used).
 
@@ -156,7 +157,7 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
 def streamlit_server(
     registry_url: str, env_extra: dict[str, str], args_extra: list[str] | None = None, log_name: str = "streamlit"
 ) -> Iterator[str]:
-    """A live ``streamlit run app.py`` on ``registry_url``; yields its base URL."""
+    """A live ``streamlit run serve.py`` (as ``make run``) on ``registry_url``; yields its base URL."""
     LOGS.mkdir(parents=True, exist_ok=True)
     log_path = LOGS / f"{log_name}.log"
     port = int(env_extra.pop("PORT", "0") or 0) or _free_port()
@@ -165,7 +166,7 @@ def streamlit_server(
         "-m",
         "streamlit",
         "run",
-        "app.py",
+        "serve.py",
         "--server.headless",
         "true",
         "--server.port",

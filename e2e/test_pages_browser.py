@@ -5,7 +5,7 @@ ellipsis, numbers broken over lines, charts overflowing their box, slides taller
 screen, table rows hidden behind an inner scrollbar, a cold server's first deep link.
 
 Runs on the fixtures of ``conftest.py`` (a demo county at scale 0.05, a live ``streamlit
-run app.py``, the system Chromium). Screenshots go to ``artifacts/screenshots/<size>/``;
+run serve.py``, the system Chromium). Screenshots go to ``artifacts/screenshots/<size>/``;
 downloads to ``artifacts/downloads/``.
 """
 
@@ -37,6 +37,7 @@ from e2e.conftest import (
     _free_port,
     _stop,
     _tail,
+    streamlit_server,
     wait_for_app,
 )
 from e2e.conftest import choose as _choose
@@ -355,10 +356,30 @@ def test_sidebar_links_lead_to_every_page(new_page) -> None:
         _assert_healthy(page)
 
 
+def test_a_fresh_server_has_run_the_landing_page_before_it_answers(registry_url: str, browser: object) -> None:
+    """``make run``'s server (``serve.py``) runs the app once before it answers anyone: the
+    first visitor after a restart does not wait for the imports and the first reads. Its log
+    says so, and that visitor's overview shows every card."""
+    with streamlit_server(registry_url, {"DASHBOARD_DEMO": "1"}, log_name="streamlit-warm") as base:
+        log = (LOGS / "streamlit-warm.log").read_text(encoding="utf-8", errors="replace")
+        assert re.search(r"warm-up: landing page ran in [\d.]+ s", log), _tail(LOGS / "streamlit-warm.log")
+        context = browser.new_context(viewport={"width": 1920, "height": 1080}, base_url=base, locale="zh-CN")  # type: ignore[attr-defined]
+        try:
+            page = context.new_page()
+            page.goto(f"/?period={PERIOD}")
+            wait_for_app(page)
+            expect(page.locator('[data-testid="stMetric"]')).to_have_count(MEETING_CARDS)
+            expect(page.locator('[data-testid="stException"]')).to_have_count(0)
+        finally:
+            context.close()
+
+
 def test_cold_deep_link_after_server_start(registry_url: str, browser: object) -> None:
     """A bookmarked page URL (the meeting room's /meeting) is the first request after a restart.
 
     Runs its own, fresh server: the session server has long been warmed up by the root page.
+    ``streamlit run app.py``, without ``serve.py``'s warm-up (which runs ``app.py`` before any
+    visitor), so that the first request meets Streamlit's legacy pages-folder mode.
     """
     port = _free_port()
     log_path = LOGS / "streamlit-cold.log"
@@ -984,6 +1005,47 @@ def test_meeting_cards_keep_numbers_on_one_line(new_page, size: str) -> None:
     if size != "1920x1080":
         shot(page, "meeting-1")
     assert not wrapped, f"card values/titles broken over lines at {size}: {wrapped}"
+
+
+# Each card's headline value that the reader does not see whole: an element inside it that
+# scrolls (Streamlit's metric ends a too-wide value in '…'), or text running past the card's
+# padding (the slides' values do not wrap).
+_CARD_VALUES_CUT_JS = """
+() => Array.from(document.querySelectorAll('[data-testid="stMetricValue"], .meeting-value')).map((el) => {
+  const card = el.closest('[class*="st-key-card-"], .meeting-card');
+  const box = card.getBoundingClientRect(), css = getComputedStyle(card);
+  const inner = { left: box.left + parseFloat(css.borderLeftWidth) + parseFloat(css.paddingLeft),
+                  right: box.right - parseFloat(css.borderRightWidth) - parseFloat(css.paddingRight) };
+  let left = Infinity, right = -Infinity;
+  const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const range = document.createRange();
+    range.selectNodeContents(node);
+    for (const r of range.getClientRects()) { left = Math.min(left, r.left); right = Math.max(right, r.right); }
+  }
+  const clipped = [el, ...el.querySelectorAll('*')].some((e) => {
+    const s = getComputedStyle(e);
+    return e.scrollWidth > e.clientWidth && (s.textOverflow === 'ellipsis' || s.overflowX !== 'visible');
+  });
+  const outside = right > inner.right + 0.5 || left < inner.left - 0.5;
+  return clipped || outside ? `${el.innerText.trim()} (text ${Math.round(right - left)}px, card ${Math.round(inner.right - inner.left)}px)` : null;
+}).filter((x) => x)
+"""
+
+
+@pytest.mark.parametrize("size", ["1366x768", "1920x1080"])
+@pytest.mark.parametrize("path", ["/services", "/", "/meeting"])
+def test_card_values_show_whole(new_page, path: str, size: str) -> None:
+    """A laptop or projector at 1366×768 shows every card's number whole ('87.65%', not
+    '87.…'): on the services page's six cards, the overview's and the meeting slide's."""
+    page = _page(new_page, size)
+    _open(page, f"{path}?period={PERIOD}")
+    values = page.locator('[data-testid="stMetricValue"], .meeting-value')
+    expect(values.first).to_be_visible()
+    assert values.count() >= 6, f"{path}: {values.count()} card values"
+    cut = page.evaluate(_CARD_VALUES_CUT_JS)
+    shot(page, f"cards-{path.strip('/') or 'overview'}")
+    assert not cut, f"{path} at {size}: card values not shown whole: {cut}"
 
 
 # Pages added after this suite was written (quality, services, targets …): open cleanly at

@@ -104,7 +104,7 @@ if view.pull_down is not None:
 
 if view.trend is not None:
     st.subheader(labels.t("drill_monthly_trend"))
-    st.altair_chart(view.trend, width="stretch")
+    st.vega_lite_chart(view.trend, width="stretch")
 
 if view.births is not None and view.wcba is not None:
     st.subheader(labels.t("drill_records"))

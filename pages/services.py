@@ -25,7 +25,7 @@ st.subheader(labels.t("services_quota"))
 if not view.quota_charts:
     st.caption(labels.t("services_no_quota"))
 for chart in view.quota_charts:
-    st.altair_chart(chart, width="stretch")
+    st.vega_lite_chart(chart, width="stretch")
 st.subheader(labels.t("sites_title"))
 st.caption(view.sites_note)
 tables.status_table(view.sites.display, view.sites.status, key="services-sites")

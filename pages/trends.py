@@ -35,11 +35,11 @@ with stop_on_registry_error():
 st.title(view.heading)
 if view.yearly is not None:
     st.subheader(labels.t("trend_yearly"))
-    st.altair_chart(view.yearly, width="stretch")
+    st.vega_lite_chart(view.yearly, width="stretch")
     if not context.period.is_full_year:
         st.caption(labels.t("trend_partial_note"))
 st.subheader(labels.t("trend_ytd"))
-st.altair_chart(view.ytd, width="stretch")
+st.vega_lite_chart(view.ytd, width="stretch")
 st.caption(labels.t("legend_marks"))
 st.subheader(labels.t("trend_monthly_table"))
 tables.table(view.table, key="trend-table")

@@ -10,8 +10,9 @@ For each registry — the demo county built into a fresh SQLite file at ``--scal
   Streamlit's AppTest;
 - the naive route on the same question (read the whole tables with pandas, then group) against
   the summaries, with the same answers checked, and the ratio;
-- with ``--browser`` (Debian's chromium): each page's first visit to a settled page, and the
-  server's memory with 20 sessions open.
+- with ``--browser`` (Debian's chromium): a fresh server's start until it answers (its
+  warm-up), each page's first visit to a settled page, and the server's memory with 20
+  sessions open.
 
 Each figure is the median of ``--repeat`` runs with min–max, against its budget.
 """
@@ -328,20 +329,24 @@ def time_export(url: str, period_label: str, repeat: int, rows: int = 50_000) ->
 
 
 def time_browser(url: str, period_label: str, sessions: int) -> list[Row]:
-    """First visit of each page in a fresh server (a new browser context each, until the
-    page settles), then ``sessions`` sessions open at once and the server's memory."""
+    """A fresh server started as ``make run`` starts it (``serve.py``: warmed up before it
+    answers) and the time until it answers; the first visit of each page (a new browser
+    context each, until the page settles); then ``sessions`` sessions open at once and the
+    server's memory."""
     from playwright.sync_api import sync_playwright
 
     port = _free_port()
     env = {**os.environ, "REGISTRY_DB_URL": url, "DASHBOARD_REFRESH_MINUTES": "0"}
+    started = time.monotonic()
     server = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port", str(port),
+        [sys.executable, "-m", "streamlit", "run", "serve.py", "--server.headless", "true", "--server.port", str(port),
          "--browser.gatherUsageStats", "false"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     rows = []
     try:
-        _wait_port(port)
+        _wait_ready(port)
+        rows.append(Row("browser", "server start until it answers (warm-up)", [time.monotonic() - started]))
         with sync_playwright() as p:
             chromium = p.chromium.launch(executable_path="/usr/bin/chromium", args=BROWSER_FLAGS)
             for page_name in PAGES:
@@ -413,6 +418,16 @@ def _wait_port(port: int, timeout: float = 60) -> None:
                 return
         time.sleep(0.2)
     raise RuntimeError(f"server did not start on port {port}")
+
+
+def _wait_ready(port: int, timeout: float = 120) -> None:
+    """Until the server answers its health check (after its warm-up: the port is open before)."""
+    import urllib.request
+
+    _wait_port(port, timeout)
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=timeout) as resp:
+        if resp.status != 200:
+            raise RuntimeError(f"server on port {port} answered {resp.status}")
 
 
 def _rss_mb(pid: int) -> float:

@@ -202,7 +202,10 @@ def report(url: str, period: Period, level: str, generation: int | None = None) 
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False, max_entries=256)
 def _report(url: str, generation: int, period_label: str, level: str) -> reports.Report:
-    return reports.build(_inputs(url, generation, period_label), level)
+    built = reports.build(_inputs(url, generation, period_label), level)
+    if level == "township":  # worked out here, it is kept with the report (the matrix and the
+        _ = built.assessment  # ranking read it on every run: ~20 ms each time it is not)
+    return built
 
 
 def unit_rows(url: str) -> pd.DataFrame:
@@ -253,6 +256,7 @@ def _trend_series(
     first = min(year_span(url)[0], period.year)
     wanted = tuple(trends.periods_needed(first, period))
     counts = _counts_for(url, generation, tuple(p.label for p in wanted))
+    year_targets = targets_of(url, tuple(range(first, period.year + 1)))
     return trends.series(
         lambda p: counts[p.label],
         unit_rows(url),
@@ -260,7 +264,7 @@ def _trend_series(
         ind.get(indicator_code),
         level,
         code,
-        lambda p: targets(url, p.year),
+        lambda p: year_targets[p.year],
         settings().county,
         first,
         lambda y: quotas(url, y),
@@ -279,21 +283,26 @@ def _quotas(url: str, generation: int, year: int) -> pd.DataFrame:
         return read.load_quotas(conn, generation, year)
 
 
-@st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False, max_entries=64)
 def targets(url: str, year: int) -> pd.DataFrame:
     """The year's target rows completed by the defaults (read live: users edit them; while the
     registry is down, as they stood at the refresh)."""
+    return targets_of(url, (year,))[year]
+
+
+@st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False, max_entries=64)
+def targets_of(url: str, years: tuple[int, ...]) -> dict[int, pd.DataFrame]:
+    """:func:`targets` for several years, read in one query (a trends page's seven)."""
     registry = _engine_or_none(url)
-    rows: pd.DataFrame | None = None
+    rows: dict[int, pd.DataFrame] | None = None
     if registry is not None:
         try:
             with reading(registry) as conn:
-                rows = target_queries.load_targets(conn, year)
+                rows = target_queries.load_targets_of(conn, list(years))
         except RegistryError:
             rows = None
     if rows is None:  # only then: parsing the refresh's copy costs ~20 ms a year
-        rows = snapshot(url).stored_targets(year)
-    return tr.with_defaults(rows, settings().default_targets)[0]
+        rows = {y: snapshot(url).stored_targets(y) for y in years}
+    return {y: tr.with_defaults(rows[y], settings().default_targets)[0] for y in years}
 
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False, max_entries=64)

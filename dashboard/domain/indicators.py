@@ -334,6 +334,7 @@ def compute(
     indicators: tuple[Indicator, ...] = HEADLINE,
     *,
     factors: np.ndarray | None = None,
+    rules: dict[str, pd.DataFrame] | None = None,
 ) -> pd.DataFrame:
     """Every indicator for every unit of ``rolled`` (output of :func:`roll_up`), long format.
 
@@ -343,7 +344,9 @@ def compute(
     intervals of both, the target that applies (township override, else county-wide), the
     status of the projection and whether the interval is too wide to judge (``small_numbers``).
     An empty denominator gives NaN value and status ``no_data``. ``factors`` gives each row
-    its own projection factor (rows that are different periods of one year: a time series).
+    its own projection factor (rows that are different periods: a time series), and ``rules``
+    per indicator the target rule of each row (``targets.resolve``'s frame, aligned to
+    ``rolled``: rows of different years each with its year's rule) in place of ``targets``.
     """
     township_ids = rolled["township_id"].where(rolled["level"] != "county", None)
     factor = np.asarray(factors, dtype="float64") if factors is not None else period.projection_factor
@@ -361,11 +364,11 @@ def compute(
         ci_high = np.where(den > 0, ci_high, np.nan)
         f = factor if ind.projected else np.ones(n) if factors is not None else 1.0
         projection = value * f
-        rules = target_rules.resolve(targets, ind.code, township_ids)
-        rules.index = rolled.index
-        status = target_rules.status(pd.Series(projection, index=rolled.index), rules).to_numpy(dtype=object)
+        rule = rules[ind.code].copy() if rules is not None else target_rules.resolve(targets, ind.code, township_ids)
+        rule.index = rolled.index
+        status = target_rules.status(pd.Series(projection, index=rolled.index), rule).to_numpy(dtype=object)
         small = target_rules.inconclusive(
-            pd.Series(ci_low * f, index=rolled.index), pd.Series(ci_high * f, index=rolled.index), rules
+            pd.Series(ci_low * f, index=rolled.index), pd.Series(ci_high * f, index=rolled.index), rule
         ).to_numpy(dtype=bool)
         columns = {
             "indicator": np.full(n, ind.code, dtype=object),
@@ -378,11 +381,11 @@ def compute(
             "ci_high": ci_high,
             "projection_ci_low": ci_low * f,
             "projection_ci_high": ci_high * f,
-            "target_op": rules["op"].to_numpy(dtype=object),
-            "target_value": rules["value"].to_numpy(dtype="float64"),
-            "target_low": rules["low"].to_numpy(dtype="float64"),
-            "target_high": rules["high"].to_numpy(dtype="float64"),
-            "target_amber": rules["amber"].to_numpy(dtype="float64"),
+            "target_op": rule["op"].to_numpy(dtype=object),
+            "target_value": rule["value"].to_numpy(dtype="float64"),
+            "target_low": rule["low"].to_numpy(dtype="float64"),
+            "target_high": rule["high"].to_numpy(dtype="float64"),
+            "target_amber": rule["amber"].to_numpy(dtype="float64"),
             "status": status,
             "small_numbers": small & (status != target_rules.NO_DATA),
         }

@@ -36,6 +36,26 @@ class Card:
     lines: tuple[tuple[str, str], ...] = ()  # extra (status, text) lines, e.g. the three site goals
 
 
+#: Widths in em of what a card's value is made of, in the bold Noto Sans CJK the pages and
+#: slides draw it in (measured in Chromium): digits and signs 0.59, '.' and ',' 0.33, '%' 0.96,
+#: '‰' 1.0, a space 0.23, '/' 0.39, '-' 0.37; any other ASCII character 0.6, anything else (a Han
+#: character) 1.
+_EM = {".": 0.33, ",": 0.33, "%": 0.96, "‰": 1.0, " ": 0.23, "/": 0.39, "-": 0.37}
+
+
+def value_em(text: str) -> float:
+    """How wide ``text`` is drawn, in em (see :data:`_EM`)."""
+    return sum(_EM.get(ch, 0.59 if ch.isdigit() or ch in "+−" else 0.6 if ch.isascii() else 1.0) for ch in text)
+
+
+def value_font_size(text: str, largest: str, share: float = 0.92) -> str:
+    """A CSS font size for a card's value: ``largest``, or less on a card too narrow for it, so
+    that the whole number fills at most ``share`` of the card's width ('101.61%', never
+    '101…'). The card must be a size container (``container-type: inline-size``: ``cqi`` is 1 %
+    of its content width)."""
+    return f"min({largest}, {100 * share / max(value_em(text), 1.0):.2f}cqi)"
+
+
 def card_text(card: Card) -> list[tuple[str, str]]:
     """The lines under a card's value as (kind, plain text): badge, target, projection, each
     extra line, n, interval, small — nothing empty, nothing 'None'. The page's and slides' HTML

@@ -15,6 +15,8 @@ from dashboard.domain.indicators import Indicator
 from dashboard.render import formats, style
 
 FONT = style.FONT
+#: A Vega-Lite spec written out as a dict (the charts every page run draws; see series_chart).
+Spec = dict[str, Any]
 STATUS_SHAPES = {"green": "circle", "amber": "triangle-up", "red": "cross", "no_data": "square"}
 
 
@@ -258,6 +260,35 @@ def score_bars(
     return alt.layer(bars, text).properties(height=max(160, len(data) * (30 if not big else 56)), width="container")
 
 
+def _spec_status_scales() -> tuple[dict[str, Any], dict[str, Any]]:
+    """The status colour and shape scales (words → palette, words → shapes) as Vega-Lite."""
+    words = [formats.status_word(s) for s in tr.STATUSES]
+    colour = {"domain": words, "range": [style.STATUS_COLOURS[s] for s in tr.STATUSES]}
+    shape = {"domain": words, "range": [STATUS_SHAPES[s] for s in tr.STATUSES]}
+    return colour, shape
+
+
+def _spec_target_rules(target: dict[str, Any], axis: str) -> list[Spec]:
+    """:func:`_target_rules` as Vega-Lite layers."""
+    op = target.get("op")
+    if op is None or pd.isna(op):
+        return []
+    values = [float(target["low"]), float(target["high"])] if op == "band" else [float(target["value"])]
+    return [
+        {
+            "data": {"values": [{}]},
+            "mark": {"type": "rule", "color": "#333", "strokeDash": [6, 3], "strokeWidth": 2},
+            "encoding": {axis: {"datum": v}},
+        }
+        for v in values
+    ]
+
+
+def _values(frame: pd.DataFrame, columns: list[str]) -> list[dict[str, Any]]:
+    """The rows a chart draws, only the columns it reads."""
+    return frame[list(dict.fromkeys(columns))].to_dict("records")
+
+
 def series_chart(
     series: pd.DataFrame,
     indicator: Indicator,
@@ -269,73 +300,110 @@ def series_chart(
     y_field: str = "projection",
     big: bool = False,
     height: int = 340,
-) -> alt.TopLevelMixin:
+) -> Spec:
     """A line per series over time against the target; points carry the status colour/shape.
 
     ``series``: x_field, y_field, status, small_numbers, value_text, n_text (+ colour_field).
+    A Vega-Lite spec written out (not Altair's): the pages draw it on every run, and building
+    and validating Altair's objects cost more than the rest of the trends page's run; the
+    tests validate it against the schema instead.
     """
-    colour, shape, _ = _status_scales()
+    colour, shape = _spec_status_scales()
     data = _with_status_words(series.dropna(subset=[y_field]))
-    y = alt.Y(f"{y_field}:Q", title=axis_title(indicator), scale=alt.Scale(zero=False))
     # Keep time order ('1月' … '12月'), not the alphabetical order of the labels.
     order = list(dict.fromkeys(series.sort_values("key")[x_field])) if "key" in series else None
-    x = alt.X(f"{x_field}:O", title=x_title, axis=alt.Axis(labelAngle=0), sort=order)
-    line_enc: dict[str, object] = {"x": x, "y": y}
+    x = {"field": x_field, "type": "ordinal", "title": x_title, "axis": {"labelAngle": 0}, "sort": order}
+    y = {"field": y_field, "type": "quantitative", "title": axis_title(indicator), "scale": {"zero": False}}
+    line_enc: dict[str, Any] = {"x": x, "y": y}
     if colour_field:
-        line_enc["strokeDash"] = alt.StrokeDash(f"{colour_field}:N", title=None)
-        line_enc["detail"] = f"{colour_field}:N"
-    line = alt.Chart(data).mark_line(color="#1f4e79", strokeWidth=2.5).encode(**line_enc)
-    dots = (
-        alt.Chart(data)
-        .mark_point(filled=True, size=110 if not big else 220)
-        .encode(
-            x=x,
-            y=y,
-            color=alt.Color("status_word:N", scale=colour, title=labels.t("status")),
-            shape=alt.Shape("status_word:N", scale=shape, title=labels.t("status")),
-            opacity=alt.condition("datum.muted", alt.value(style.MUTED_OPACITY), alt.value(1.0)),
-            tooltip=[
-                alt.Tooltip(f"{x_field}:O", title=x_title),
-                *([alt.Tooltip(f"{colour_field}:N", title="")] if colour_field else []),
-                alt.Tooltip("value_text:N", title=labels.t("value")),
-                alt.Tooltip("n_text:N", title="n"),
-                alt.Tooltip("status_word:N", title=labels.t("status")),
-            ],
-        )
-    )
-    return alt.layer(line, dots, *_target_rules(indicator, target, "y")).properties(height=height, width="container")
+        line_enc["strokeDash"] = {"field": colour_field, "type": "nominal", "title": None}
+        line_enc["detail"] = {"field": colour_field, "type": "nominal"}
+    status = labels.t("status")
+    tooltip = [
+        {"field": x_field, "type": "ordinal", "title": x_title},
+        *([{"field": colour_field, "type": "nominal", "title": ""}] if colour_field else []),
+        {"field": "value_text", "type": "nominal", "title": labels.t("value")},
+        {"field": "n_text", "type": "nominal", "title": "n"},
+        {"field": "status_word", "type": "nominal", "title": status},
+    ]
+    dots = {
+        "mark": {"type": "point", "filled": True, "size": 110 if not big else 220},
+        "encoding": {
+            "x": x,
+            "y": y,
+            "color": {"field": "status_word", "type": "nominal", "scale": colour, "title": status},
+            "shape": {"field": "status_word", "type": "nominal", "scale": shape, "title": status},
+            "opacity": {"condition": {"test": "datum.muted", "value": style.MUTED_OPACITY}, "value": 1.0},
+            "tooltip": tooltip,
+        },
+    }
+    columns = [
+        x_field,
+        y_field,
+        *([colour_field] if colour_field else []),
+        "status_word",
+        "muted",
+        "value_text",
+        "n_text",
+    ]
+    return {
+        "data": {"values": _values(data, columns)},
+        "layer": [
+            {"mark": {"type": "line", "color": "#1f4e79", "strokeWidth": 2.5}, "encoding": line_enc},
+            dots,
+            *_spec_target_rules(target, "y"),
+        ],
+        "height": height,
+        "width": "container",
+    }
 
 
-def quota_charts(rows: pd.DataFrame) -> list[alt.TopLevelMixin]:
+def quota_charts(rows: pd.DataFrame) -> list[Spec]:
     """Per quota indicator, bars of completion so far, a tick at the full-year projection and
     the 100 % line. ``rows``: decorated township results (name, indicator_short, value,
-    projection, status, value_text, projection_text, n_text)."""
-    colour, _, _ = _status_scales()
+    projection, status, value_text, projection_text, n_text). Vega-Lite specs written out, as
+    :func:`series_chart`'s."""
+    colour, _ = _spec_status_scales()
     data = _with_status_words(rows.dropna(subset=["value"]))
-    y = alt.Y("name:N", title=None, sort=list(dict.fromkeys(data["name"])), axis=alt.Axis(labelOverlap=False))
-    bars = (
-        alt.Chart(data)
-        .mark_bar()
-        .encode(
-            y=y,
-            x=alt.X("value:Q", title=labels.t("services_quota_axis")),
-            color=alt.Color("status_word:N", scale=colour, title=labels.t("status")),
-            tooltip=[
-                alt.Tooltip("name:N", title=labels.t("township")),
-                alt.Tooltip("value_text:N", title=labels.t("value")),
-                alt.Tooltip("projection_text:N", title=labels.t("projection")),
-                alt.Tooltip("n_text:N", title="n"),
+    y = {
+        "field": "name",
+        "type": "nominal",
+        "title": None,
+        "sort": list(dict.fromkeys(data["name"])),
+        "axis": {"labelOverlap": False},
+    }
+    bars = {
+        "mark": {"type": "bar"},
+        "encoding": {
+            "y": y,
+            "x": {"field": "value", "type": "quantitative", "title": labels.t("services_quota_axis")},
+            "color": {"field": "status_word", "type": "nominal", "scale": colour, "title": labels.t("status")},
+            "tooltip": [
+                {"field": "name", "type": "nominal", "title": labels.t("township")},
+                {"field": "value_text", "type": "nominal", "title": labels.t("value")},
+                {"field": "projection_text", "type": "nominal", "title": labels.t("projection")},
+                {"field": "n_text", "type": "nominal", "title": "n"},
             ],
-        )
-    )
-    ticks = alt.Chart(data).mark_tick(color="#111", thickness=3, size=18).encode(y=y, x="projection:Q")
-    rule = alt.Chart().mark_rule(color="#333", strokeDash=[6, 3], strokeWidth=2).encode(x=alt.datum(100))
+        },
+    }
+    ticks = {
+        "mark": {"type": "tick", "color": "#111", "thickness": 3, "size": 18},
+        "encoding": {"y": y, "x": {"field": "projection", "type": "quantitative"}},
+    }
+    rule = {
+        "data": {"values": [{}]},
+        "mark": {"type": "rule", "color": "#333", "strokeDash": [6, 3], "strokeWidth": 2},
+        "encoding": {"x": {"datum": 100}},
+    }
     height = max(160, data["name"].nunique() * 30)
+    columns = ["name", "value", "projection", "status_word", "value_text", "projection_text", "n_text"]
     return [
-        alt.layer(
-            bars.transform_filter(alt.datum.indicator_short == short),
-            ticks.transform_filter(alt.datum.indicator_short == short),
-            rule,
-        ).properties(title=short, height=height, width="container")
+        {
+            "data": {"values": _values(data[data["indicator_short"] == short], columns)},
+            "layer": [bars, ticks, rule],
+            "title": short,
+            "height": height,
+            "width": "container",
+        }
         for short in dict.fromkeys(data["indicator_short"])
     ]

@@ -9,7 +9,7 @@ import pandas as pd
 
 from dashboard import labels
 from dashboard.render import style
-from dashboard.render.cards import Card, card_parts
+from dashboard.render.cards import Card, card_parts, value_font_size
 from dashboard.render.tables import StatusTable
 
 CSS = """
@@ -31,7 +31,7 @@ header[data-testid="stHeader"], [data-testid="stToolbar"] { display: none !impor
 .meeting-sub { font-size: calc(var(--u) * 1.4); color: #334e68; white-space: nowrap; }
 .meeting-group { font-size: calc(var(--u) * 1.6); font-weight: 800; color: #334e68; margin: calc(var(--u) * 0.3) 0 calc(var(--u) * 0.2) 0; }
 .meeting-grid { display: grid; gap: calc(var(--u) * 0.7); }
-.meeting-card { border-radius: calc(var(--u) * 0.6); padding: calc(var(--u) * 0.8) calc(var(--u) * 0.8); color: #111; min-width: 0; overflow-wrap: anywhere; }
+.meeting-card { border-radius: calc(var(--u) * 0.6); padding: calc(var(--u) * 0.8) calc(var(--u) * 0.8); color: #111; min-width: 0; overflow-wrap: anywhere; container-type: inline-size; }
 .meeting-card h3 { font-size: calc(var(--u) * 1.5); margin: 0 0 calc(var(--u) * 0.15) 0; padding: 0; color: #111; line-height: 1.2; white-space: nowrap; }
 .meeting-value { font-size: calc(var(--u) * 2.8); font-weight: 800; line-height: 1.1; white-space: nowrap; }
 .meeting-card .card-badge { font-size: calc(var(--u) * 1.45); font-weight: 800; color: #fff; padding: 0 calc(var(--u) * 0.4); border-radius: calc(var(--u) * 0.3); display: inline-block; margin: calc(var(--u) * 0.15) 0; }
@@ -62,6 +62,9 @@ header[data-testid="stHeader"], [data-testid="stToolbar"] { display: none !impor
 """
 
 
+#: A slide card's value at its largest.
+VALUE_SIZE = "calc(var(--u) * 2.8)"
+
 #: What a slide card shows under its value (interval and small-numbers note are on the legend).
 SLIDE_PARTS = ("badge", "target", "projection", "line", "n")
 
@@ -74,7 +77,9 @@ def card_html(card: Card) -> str:
     lines = [
         f'<div class="meeting-card" style="background:{tint}; border-left: 0.8rem solid {colour}">',
         f"<h3>{html.escape(card.title)}</h3>",
-        f'<div class="meeting-value{muted}">{html.escape(card.value_text)}</div>',
+        # 2.8u, or less on a card too narrow for the whole number (seven service cards to a row)
+        f'<div class="meeting-value{muted}" style="font-size: {value_font_size(card.value_text, VALUE_SIZE)}">'
+        f"{html.escape(card.value_text)}</div>",
         *(f'<div class="meeting-line">{part}</div>' for kind, part in card_parts(card) if kind in SLIDE_PARTS),
         "</div>",
     ]

@@ -67,7 +67,7 @@ class DrillPage:
     table: Table | None  # townships (county level) or villages (township level) or one village
     chart: alt.TopLevelMixin | None
     pull_down: pd.DataFrame | None  # villages behind target, one table (township level)
-    trend: alt.TopLevelMixin | None
+    trend: charts.Spec | None
     births: Table | None
     wcba: Table | None
     notes: list[str]

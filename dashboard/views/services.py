@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import altair as alt
 import pandas as pd
 
 from dashboard import labels
@@ -26,7 +25,7 @@ class ServicesPage:
     heading: str
     cards: list[Card]
     table: Table
-    quota_charts: list[alt.TopLevelMixin]  # one per quota indicator (none without quotas)
+    quota_charts: list[charts.Spec]  # one per quota indicator (none without quotas)
     sites: Table
     sites_note: str
     rewards: Table | None  # the late or unpaid rewards (None: the user may not see person lists)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import altair as alt
 import pandas as pd
 
 from dashboard import labels
@@ -21,8 +20,8 @@ from dashboard.render.exports import ExportContext
 @dataclass(frozen=True)
 class TrendsPage:
     heading: str
-    yearly: alt.TopLevelMixin | None
-    ytd: alt.TopLevelMixin
+    yearly: charts.Spec | None
+    ytd: charts.Spec
     table: pd.DataFrame
     export: pd.DataFrame
     context: ExportContext

@@ -8,15 +8,24 @@ import sqlalchemy as sa
 
 from data_access.schema import target
 
+COLUMNS = ["indicator", "township_id", "op", "value", "low", "high", "amber"]
+
 
 def load_targets(conn: sa.Connection, year: int) -> pd.DataFrame:
     """Target rows for ``year`` (contract columns only); empty if the table is absent."""
-    columns = ["indicator", "township_id", "op", "value", "low", "high", "amber"]
+    return load_targets_of(conn, [year])[year]
+
+
+def load_targets_of(conn: sa.Connection, years: list[int]) -> dict[int, pd.DataFrame]:
+    """:func:`load_targets` for several years in one query (a trends page's seven)."""
     if not sa.inspect(conn).has_table("target"):
-        return pd.DataFrame(columns=columns)
-    stmt = sa.select(*(target.c[c] for c in columns)).where(target.c.year == year)
-    rows = conn.execute(stmt).mappings().all()
-    return pd.DataFrame(rows, columns=columns)
+        return {y: pd.DataFrame(columns=COLUMNS) for y in years}
+    stmt = sa.select(target.c.year, *(target.c[c] for c in COLUMNS)).where(target.c.year.in_(years))
+    by_year: dict[int, list[tuple[object, ...]]] = {y: [] for y in years}
+    for row in conn.execute(stmt):
+        by_year[int(row[0])].append(tuple(row[1:]))
+    # A frame per year from its own rows: each year's columns typed as a query of that year alone
+    return {y: pd.DataFrame(rows, columns=COLUMNS) for y, rows in by_year.items()}
 
 
 def target_years(conn: sa.Connection) -> list[int]:

@@ -6,7 +6,7 @@ import streamlit as st
 
 from dashboard import labels
 from dashboard.render import formats, style
-from dashboard.render.cards import Card, card_parts
+from dashboard.render.cards import Card, card_parts, value_font_size
 
 _CSS = (
     "\n".join(
@@ -18,6 +18,12 @@ _CSS = (
     )
     + """
 [class*="st-key-card-"] [data-testid="stMetricValue"] { font-size: 2.2rem; font-weight: 700; }
+/* Each card is a size container: its value's size (value_size_css) shrinks with a card too
+   narrow for it, so that the whole number shows ('101.61%', not '101…'). */
+[class*="st-key-card-"] { container-type: inline-size; }
+/* A row of cards without groups (the services page): as many to a row as fit at 12.5rem or
+   more — six at 1920 pixels, four at 1366 — every card as wide as the others. */
+.st-key-kpi-grid { display: grid !important; grid-template-columns: repeat(auto-fit, minmax(12.5rem, 1fr)); }
 /* On a 1366-pixel projector five cards are narrow: wrap labels and changes, never cut them. */
 [class*="st-key-card-"] [data-testid="stMetricLabel"] *,
 [class*="st-key-card-"] [data-testid="stMetricDelta"],
@@ -44,8 +50,21 @@ _CSS = (
 PER_ROW = {"headline": 5, "service": 4}
 
 
-def inject_css() -> None:
-    st.html(f"<style>{_CSS}</style>")
+#: A card's value at its largest (Streamlit's metric is 2.25rem; a bold 2.2rem reads from afar).
+VALUE_SIZE = "2.2rem"
+
+
+def value_size_css(cards: list[Card]) -> str:
+    """Per card, its value's font size: 2.2rem, or less where the card is too narrow for it."""
+    return "\n".join(
+        f'.st-key-card-{c.status}-{c.code} [data-testid="stMetricValue"] '
+        f"{{ font-size: {value_font_size(c.value_text, VALUE_SIZE)}; }}"
+        for c in cards
+    )
+
+
+def inject_css(cards: list[Card]) -> None:
+    st.html(f"<style>{_CSS}\n{value_size_css(cards)}</style>")
 
 
 def render_card(card: Card) -> None:
@@ -82,15 +101,19 @@ def render_card(card: Card) -> None:
 
 
 def render_cards(cards: list[Card], *, grouped: bool = False) -> None:
-    """Cards in rows (:data:`PER_ROW` per row); ``grouped`` heads the headline and the
-    service cards with their group's name."""
-    inject_css()
+    """Cards in rows: ``grouped``, the headline and the service cards under their group's name,
+    :data:`PER_ROW` to a row; else as many to a row as the screen fits (they wrap)."""
+    inject_css(cards)
+    if not grouped:
+        with st.container(key="kpi-grid"):
+            for card in cards:
+                render_card(card)
+        return
     groups = list(dict.fromkeys(c.group for c in cards))
     for group in groups:
         members = [c for c in cards if c.group == group]
-        if grouped:
-            st.markdown(f'<div class="kpi-group">{labels.t(f"overview_group_{group}")}</div>', unsafe_allow_html=True)
-        per_row = PER_ROW.get(group, 5) if grouped else len(members)
+        st.markdown(f'<div class="kpi-group">{labels.t(f"overview_group_{group}")}</div>', unsafe_allow_html=True)
+        per_row = PER_ROW.get(group, 5)
         for start in range(0, len(members), per_row):
             row = members[start : start + per_row]
             for column, card in zip(st.columns(per_row), row):
