@@ -269,7 +269,7 @@ SPECS: tuple[Spec, ...] = (
 BEFORE_MATTERS = frozenset(s.name for s in SPECS if s.before_matters)
 OLD_ROWS_SPECS = frozenset(s.name for s in SPECS if s.old_rows_only)
 SUMS = ["n", "s1", "s2", "m", "mi"]
-COLUMNS = ["spec", "key", "bucket", *SUMS]
+COLUMNS = ["spec", "village_id", "key", "bucket", *SUMS]  # village_id: −1 for none known
 TABLES: dict[str, sa.Table] = {
     t.name: t for t in (person, birth, contraception, service_event, reward_payment, demo_site, household)
 }
@@ -319,7 +319,9 @@ def _statement(
     )
 
 
-def _rows(conn: sa.Connection, spec: Spec, stmt: sa.Select[Any], *, by_year: bool) -> pd.DataFrame:
+def _rows(
+    conn: sa.Connection, spec: Spec, stmt: sa.Select[Any], *, by_year: bool, known: set[int] | None = None
+) -> pd.DataFrame:
     n_keys = len(spec.keys())
     key_columns = [f"k{i}" for i in range(n_keys)]
     rows = rows_frame(
@@ -342,6 +344,10 @@ def _rows(conn: sa.Connection, spec: Spec, stmt: sa.Select[Any], *, by_year: boo
     rows["spec"] = spec.name
     if not by_year:
         rows["bucket"] = -1
+    village_id = pd.to_numeric(rows["village"], errors="coerce") if by_year else pd.Series(-1, index=rows.index)
+    if known is not None:
+        village_id = village_id.where(village_id.isin(list(known)))
+    rows["village_id"] = village_id.fillna(-1).astype("int64")
     for name in ("bucket", *SUMS):
         rows[name] = pd.to_numeric(rows[name], errors="coerce").fillna(0).astype("int64")
     return rows[COLUMNS]
@@ -353,7 +359,7 @@ def _combine(frames: list[pd.DataFrame]) -> pd.DataFrame:
     if not frames:
         return pd.DataFrame({c: pd.Series(dtype="int64" if c in SUMS or c == "bucket" else object) for c in COLUMNS})
     both = pd.concat(frames, ignore_index=True)
-    return both.groupby(["spec", "key", "bucket"], as_index=False)[SUMS].sum()[COLUMNS]
+    return both.groupby(["spec", "village_id", "key", "bucket"], as_index=False)[SUMS].sum()[COLUMNS]
 
 
 ANY = None  # a change that may reach any village
@@ -361,9 +367,10 @@ ANY = None  # a change that may reach any village
 
 @dataclass(frozen=True)
 class Taken:
-    """The prints to keep for the next refresh, the earliest changed year bucket (None:
-    nothing changed; 1: the first year, i.e. everything) and the villages whose rows changed
-    (``None``: any village may have, recompute all)."""
+    """The prints to keep for the next refresh (of the villages ``take`` was given the old
+    prints of; all of them in a full refresh), the earliest changed year bucket (None: nothing
+    changed; 1: the first year, i.e. everything) and the villages whose rows changed (``None``:
+    any village may have, recompute all)."""
 
     prints: pd.DataFrame
     first_changed: int | None
@@ -392,12 +399,14 @@ def take(
     old: pd.DataFrame | None = None,
     old_max_ids: dict[str, int] | None = None,
     changed: Callable[[str, tuple[str, ...]], frozenset[int]] | None = None,
+    known: set[int] | None = None,
 ) -> Taken:
-    """Every spec's prints over the rows now (ids up to ``max_ids``), compared with ``old``
-    (the last refresh's, whose rows had ids up to ``old_max_ids``) when given: ``changed``
-    (table, columns) says in which villages old rows of the table changed in those columns or
-    came or went (``rowprint.Changes.where``) — only their rows are grouped by year again; the
-    other villages' prints stand."""
+    """Every spec's prints over the rows now (ids up to ``max_ids``; villages not ``known``
+    as −1), compared with ``old`` when given: the last refresh's prints (of rows with ids up
+    to ``old_max_ids``) of every village whose rows changed or were added. ``changed`` (table,
+    columns) says in which villages old rows of the table changed in those columns or came or
+    went (``rowprint.Changes.where``) — only their rows are grouped by year again; their other
+    prints stand, and new rows are added to them. The prints returned are those villages'."""
     parts: list[pd.DataFrame] = []
     changed_years: list[int] = []
     villages: set[int] = set()
@@ -425,9 +434,8 @@ def take(
             continue
         top = max_ids.get(spec.table, 0)
         if old is None:
-            parts.append(
-                _rows(conn, spec, _statement(spec, year_starts, month_starts, (0, top), by_year=True), by_year=True)
-            )
+            stmt = _statement(spec, year_starts, month_starts, (0, top), by_year=True)
+            parts.append(_rows(conn, spec, stmt, by_year=True, known=known))
             continue
         before = min(old_max_ids.get(spec.table, 0), top)
         mine_old = old[old["spec"] == spec.name]
@@ -438,12 +446,13 @@ def take(
         else:  # the changed villages' old rows, grouped by year again and compared bucket by bucket
             wanted: sa.BindParameter[list[int]] = sa.bindparam("changed_villages", regroup, expanding=True)
             stmt = _statement(spec, year_starts, month_starts, (0, before), by_year=True)
-            fresh = _rows(conn, spec, stmt.where(village_of(spec).in_(wanted)), by_year=True)
-            theirs = mine_old["key"].map(key_village).isin(regroup)
+            fresh = _rows(conn, spec, stmt.where(village_of(spec).in_(wanted)), by_year=True, known=known)
+            theirs = mine_old["village_id"].isin(regroup)
             note(_changed_buckets(mine_old[theirs], fresh), spec, old_rows=True)
             kept = pd.concat([mine_old[~theirs], fresh], ignore_index=True)
         # New rows: a primary-key range, always grouped; they change their years.
-        new = _rows(conn, spec, _statement(spec, year_starts, month_starts, (before, top), by_year=True), by_year=True)
+        stmt = _statement(spec, year_starts, month_starts, (before, top), by_year=True)
+        new = _rows(conn, spec, stmt, by_year=True, known=known)
         if not new.empty:
             new_rows[spec.table] = before
             if not spec.old_rows_only:  # (those are placed by their registration)
@@ -462,27 +471,6 @@ def _changed_buckets(old: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
     for column in SUMS:
         differs |= merged[f"{column}_old"].fillna(0) != merged[f"{column}_new"].fillna(0)
     return merged.loc[differs, ["key", "bucket"]]
-
-
-def person_households(conn: sa.Connection, up_to_id: int) -> int:
-    """Σ household of the persons that existed at the last refresh: a person put in another
-    household (no date is recorded for it) rewrites the households lived in, every month."""
-    return int(
-        conn.execute(sa.select(_SUM(sa.func.sum(person.c.household_id), 0)).where(person.c.id <= up_to_id)).scalar()
-        or 0
-    )
-
-
-def households(conn: sa.Connection, up_to_id: int) -> tuple[int, int, int]:
-    """(rows, Σ id, Σ village) of the households that existed at the last refresh (ids up to
-    ``up_to_id``): a household moved to another village, or removed, changes it; new households
-    matter through the persons who live in them."""
-    row = conn.execute(
-        sa.select(
-            sa.func.count(), _SUM(sa.func.sum(household.c.id), 0), _SUM(sa.func.sum(household.c.village_id), 0)
-        ).where(household.c.id <= up_to_id)
-    ).one()
-    return int(row[0]), int(row[1]), int(row[2])
 
 
 def reach(

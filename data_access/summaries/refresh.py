@@ -176,16 +176,6 @@ def _scan_job(
     )
 
 
-def _households_print(conn: sa.Connection, tables: set[str], ids: dict[str, int]) -> str:
-    """What says that households stayed where they were and persons in their households: the
-    households of the last refresh (count, Σ id, Σ village) and the persons' Σ household."""
-    parts: list[int] = []
-    if "household" in tables:
-        parts += fingerprint.households(conn, ids.get("household", 0))
-    parts.append(fingerprint.person_households(conn, ids.get("person", 0)))
-    return ",".join(map(str, parts))
-
-
 def _max_ids(conn: sa.Connection, tables: set[str]) -> dict[str, int]:
     """The largest id of every table the fingerprints look at (rows above it are new)."""
     out = {}
@@ -247,10 +237,12 @@ def _copy(conn: sa.Connection, table: sa.Table, old: int, new: int, where: sa.Co
     conn.execute(sa.insert(table).from_select(["generation", *(c.name for c in columns)], select))
 
 
-def _read_store(conn: sa.Connection, table: sa.Table, generation: int) -> pd.DataFrame:
+def _read_store(
+    conn: sa.Connection, table: sa.Table, generation: int, where: sa.ColumnElement[bool] | None = None
+) -> pd.DataFrame:
     columns = [c for c in table.c if c.name != "generation"]
-    frame = pd.read_sql(sa.select(*columns).where(table.c.generation == generation), conn)
-    return frame
+    stmt = sa.select(*columns).where(table.c.generation == generation)
+    return pd.read_sql(stmt if where is None else stmt.where(where), conn)
 
 
 def refresh(
@@ -315,7 +307,6 @@ def _refresh(
         if old_generation is not None:
             for table in (
                 store.unit,
-                store.fingerprint,
                 store.row_print,
                 store.block_print,
                 store.quality,
@@ -324,7 +315,6 @@ def _refresh(
             ):
                 old[table.name] = _read_store(sconn, table, old_generation)
     old_units = old.get(store.unit.name, pd.DataFrame())
-    old_prints = old.get(store.fingerprint.name, pd.DataFrame(columns=fingerprint.COLUMNS))
     pool = ThreadPoolExecutor(max_workers=3, thread_name_prefix="summary")
     try:
         with reading(registry) as conn:
@@ -348,20 +338,24 @@ def _refresh(
                 and old_meta.get("format") == str(store.FORMAT)
                 and _same_units(old_units, unit_rows)
                 and old_meta.get("tables") == ",".join(sorted(tables))
-                and old_meta.get("households") == _households_print(conn, tables, old_ids)
             )
             say("changes")
             touched: list[int] | None = None  # the villages recomputed (None: all)
             scope: quality_queries.Scope = None  # the villages whose records are checked (None: all)
             checks_job = duplicates_job = None
             if incremental:
-                sizes = {t: int(kept_sizes[t]) for t in sizes}
-                beside = pool.submit(_scan_job, registry, tables, known, set(_SCANNED_BESIDE), sizes, ids, old)
+                kept_blocks = {t: int(kept_sizes[t]) for t in sizes}
+                beside = pool.submit(_scan_job, registry, tables, known, set(_SCANNED_BESIDE), kept_blocks, ids, old)
                 here = rowprint.scan(conn, tables, known, only=set(rowprint.TABLE_NAMES) - _SCANNED_BESIDE)
                 added = rowprint.scan(conn, tables, known, above_ids=old_ids)
                 scanned = beside.result()
                 prints_now = pd.concat([here, scanned.villages], ignore_index=True)
                 changes = rowprint.compare(old[store.row_print.name], prints_now, added)
+                # A household moved or removed, or a person put in another household (no date
+                # says when): the households lived in change in villages no print tells.
+                incremental = not (changes.where("household") or "household_id" in changes.totals("person"))
+                sizes = kept_blocks if incremental else sizes
+            if incremental:
                 # The checks first (on their own connections, beside the counting).
                 if not changes.persons_gone:  # (a person gone: her records elsewhere name no one)
                     checked = _checked_villages(conn, changes, old, old_meta, today, tables)
@@ -371,8 +365,19 @@ def _refresh(
                 if _numbers_moved(conn, changes, old_ids.get("person", 0)):
                     duplicates_job = pool.submit(_duplicates_job, registry)
                 say("fingerprints")
+                # The year prints of the villages whose rows changed or came (the others' stand).
+                reprinted = set(changes.villages())
+                with store_engine.connect() as sconn:
+                    old_prints = _read_store(
+                        sconn,
+                        store.fingerprint,
+                        old_generation or 0,
+                        store.fingerprint.c.village_id.in_(
+                            sa.bindparam("reprinted", sorted(reprinted), expanding=True)
+                        ),
+                    )
                 taken = fingerprint.take(
-                    conn, year_starts, month_starts, tables, ids, old_prints, old_ids, changes.where
+                    conn, year_starts, month_starts, tables, ids, old_prints, old_ids, changes.where, known
                 )
                 changed = taken.first_changed
                 years = tuple(range(first_year + changed - 1, last_year + 1)) if changed is not None else ()
@@ -386,8 +391,9 @@ def _refresh(
                 beside = pool.submit(_scan_job, registry, tables, known, set(rowprint.TABLE_NAMES), sizes, ids, None)
                 checks_job = pool.submit(_checks_job, registry, today, None)
                 duplicates_job = pool.submit(_duplicates_job, registry)
-                taken = fingerprint.take(conn, year_starts, month_starts, tables, ids)
+                taken = fingerprint.take(conn, year_starts, month_starts, tables, ids, known=known)
                 years, mode = tuple(range(first_year, last_year + 1)), "full"
+                reprinted = None
             quotas = services.quotas_of_years(conn, first_year, last_year) if "task_quota" in tables else pd.DataFrame()
             computed = []
             if years and touched != []:
@@ -408,7 +414,6 @@ def _refresh(
                 quality.quota_findings(quality_queries.quota_rows(conn)),
                 quality.defect_findings(quality_queries.orphan_villages(conn)),
             ]
-            household_print = _households_print(conn, tables, ids)
             # The targets as they stood: pages judge against them while the registry is down.
             targets_json = quality_queries.target_rows(conn).to_json(orient="records", date_format="iso")
             if not incremental:
@@ -473,7 +478,12 @@ def _refresh(
             if not quotas.empty:
                 _write(sconn, store.quota, quotas[["year", "township_id", "kind", "quota"]], generation)
             _write(sconn, store.quality, quality_state.checks, generation)
-            _write(sconn, store.fingerprint, taken.prints, generation)
+            if reprinted is not None and old_generation is not None:  # the other villages' year prints stand
+                others = store.fingerprint.c.village_id.not_in(
+                    sa.bindparam("reprinted_villages", sorted(reprinted), expanding=True)
+                )
+                _copy(sconn, store.fingerprint, old_generation, generation, others)
+            _write(sconn, store.fingerprint, taken.prints[fingerprint.COLUMNS], generation)
             _write(sconn, store.row_print, prints_now[rowprint.COLUMNS], generation)
             _write(sconn, store.block_print, scanned.blocks[rowprint.BLOCK_COLUMNS], generation)
             _write(sconn, store.coverage, quality_state.coverage, generation)
@@ -490,7 +500,6 @@ def _refresh(
             "today": today.isoformat(),
             "horizon": f"{first_year}-{last_year}",
             "tables": ",".join(sorted(tables)),
-            "households": household_print,
             "mode": mode,
             # (by the clock the day's full refresh is judged by)
             "full_at": clock.isoformat(timespec="seconds") if mode == "full" else old_meta.get("full_at", ""),

@@ -434,6 +434,12 @@ class Changes:
     parts: dict[str, dict[int, frozenset[str]]]
     added: dict[str, frozenset[int]]
     persons_gone: bool
+    moved_totals: dict[str, frozenset[str]]  # per table, the parts whose sum over every village moved
+
+    def totals(self, table: str) -> frozenset[str]:
+        """The parts of ``table`` whose sums over every village changed (a row moved from one
+        village to another leaves them; an edit does not)."""
+        return self.moved_totals.get(table, frozenset())
 
     @property
     def births_moved(self) -> frozenset[int]:
@@ -471,8 +477,10 @@ def compare(old: pd.DataFrame, now: pd.DataFrame, added: pd.DataFrame) -> Change
         parts.setdefault(str(name), {})[int(village)] = frozenset(str(p) for p in rows["part"])
     counted = added[(added["part"] == "n") & (added["s"] > 0)]
     added_villages = {str(n): frozenset(int(v) for v in rows["village_id"]) for n, rows in counted.groupby("tbl")}
+    sums = merged.groupby(["tbl", "part"])[["s_old", "s_new"]].sum()
+    moved = sums[sums["s_old"] != sums["s_new"]].reset_index()
+    totals = {str(t): frozenset(str(p) for p in rows["part"]) for t, rows in moved.groupby("tbl")}
     # Old persons gone (deleted, or their ids changed): their count or Σ id over every village
     # fell (a person moved between villages leaves both as they were).
-    persons = merged[(merged["tbl"] == "person") & merged["part"].isin(ROWS)].groupby("part")[["s_old", "s_new"]].sum()
-    gone = bool((persons["s_old"] != persons["s_new"]).any())
-    return Changes(parts, added_villages, gone)
+    gone = bool(totals.get("person", frozenset()) & set(ROWS))
+    return Changes(parts, added_villages, gone, totals)

@@ -43,7 +43,7 @@ class RefreshBusy(RegistryError):
 
 metadata = sa.MetaData()
 #: The layout of the store's tables; a store of another layout is rebuilt from scratch.
-FORMAT = 7  # 7: row prints per column and per id block, coverage and last change per village
+FORMAT = 8  # 7: row prints per column and per id block, coverage and last change per village
 
 _INT = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
@@ -177,6 +177,7 @@ fingerprint = sa.Table(
     metadata,
     sa.Column("generation", sa.Integer, nullable=False),
     sa.Column("spec", sa.String(40), nullable=False),
+    sa.Column("village_id", sa.Integer, nullable=False),  # −1: rows without a known village
     sa.Column("key", sa.String(120), nullable=False),
     sa.Column("bucket", sa.Integer, nullable=False),
     sa.Column("n", _INT, nullable=False),
@@ -184,7 +185,7 @@ fingerprint = sa.Table(
     sa.Column("s2", _INT, nullable=False),
     sa.Column("m", _INT, nullable=False),
     sa.Column("mi", _INT, nullable=False),
-    sa.Index("ix_summary_fingerprint", "generation"),
+    sa.Index("ix_summary_fingerprint", "generation", "village_id"),
 )
 row_print = sa.Table(
     "summary_row_print",

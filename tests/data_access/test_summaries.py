@@ -7,7 +7,7 @@ generation; the store holds counts, not people."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -938,3 +938,50 @@ def test_a_narrow_recount_equals_the_full_count_of_its_villages(dialect: str, tm
             assert narrow._kinds_written() is None  # read by code: no index to seek on
             for name in full:
                 pd.testing.assert_frame_equal(got[name], full[name], obj=f"{name} without the kind index")
+
+
+def _rehouse(conn: sa.Connection) -> None:
+    """A living person put in another household of her village (no date says when)."""
+    who = _alive_local(conn)
+    village, home = conn.execute(sa.select(person.c.village_id, person.c.household_id).where(person.c.id == who)).one()
+    other = _one(
+        conn,
+        sa.select(household.c.id)
+        .where(household.c.village_id == village, household.c.id != home)
+        .order_by(household.c.id),
+    )
+    conn.execute(sa.update(person).where(person.c.id == who).values(household_id=other))
+
+
+def _household_to_another_village(conn: sa.Connection) -> None:
+    home, village = conn.execute(sa.select(household.c.id, household.c.village_id).order_by(household.c.id)).first()  # type: ignore[misc]
+    conn.execute(sa.update(household).where(household.c.id == home).values(village_id=_another_village(conn, village)))
+
+
+def _person_to_another_village(conn: sa.Connection) -> None:
+    """A person's village corrected (her household stays): counted in the other village."""
+    who = _alive_local(conn)
+    village = conn.execute(sa.select(person.c.village_id).where(person.c.id == who)).scalar_one()
+    conn.execute(sa.update(person).where(person.c.id == who).values(village_id=_another_village(conn, village)))
+
+
+@pytest.mark.parametrize(
+    ("change", "mode"),
+    [(_rehouse, "full"), (_household_to_another_village, "full"), (_person_to_another_village, "incremental")],
+    ids=["a person rehoused", "a household moved", "a person's village corrected"],
+)
+def test_a_household_change_rebuilds_in_full(
+    change: Callable[[sa.Connection], None], mode: str, tmp_path: Path
+) -> None:
+    """Households carry no dates: a person put in another household, or a household moved,
+    rebuilds everything; a person's village corrected (her household's total unchanged) does
+    not — and either way the summaries equal a full rebuild."""
+    with _demo_and_two_stores("sqlite", tmp_path) as (registry, inc, full):
+        refresh.refresh(registry, inc, today=TODAY)
+        with registry.begin() as conn:
+            change(conn)
+        assert refresh.refresh(registry, inc, today=TODAY).mode == mode
+        refresh.refresh(registry, full, today=TODAY, full=True)
+        after, rebuilt = _dump(inc), _dump(full)
+        for name in rebuilt:
+            pd.testing.assert_frame_equal(after[name], rebuilt[name], obj=name)
