@@ -450,16 +450,19 @@ def take(
             theirs = mine_old["village_id"].isin(regroup)
             note(_changed_buckets(mine_old[theirs], fresh), spec, old_rows=True)
             kept = pd.concat([mine_old[~theirs], fresh], ignore_index=True)
-        # New rows: a primary-key range, always grouped; they change their years.
-        stmt = _statement(spec, year_starts, month_starts, (before, top), by_year=True)
-        new = _rows(conn, spec, stmt, by_year=True, known=known)
+        # New rows: a primary-key range, grouped; they change their years.
+        if top > before:
+            stmt = _statement(spec, year_starts, month_starts, (before, top), by_year=True)
+            new = _rows(conn, spec, stmt, by_year=True, known=known)
+        else:  # (none since the last refresh)
+            new = _combine([])
         if not new.empty:
             new_rows[spec.table] = before
             if not spec.old_rows_only:  # (those are placed by their registration)
                 note(new, spec, old_rows=False)
         parts.append(_combine([kept, new]) if not new.empty else kept)
     # (Each spec's prints are summed per key already: the specs' keys are their own.)
-    prints = pd.concat([p for p in parts if not p.empty], ignore_index=True) if parts else _combine([])
+    prints = pd.concat([p for p in parts if not p.empty] or [_combine([])], ignore_index=True)
     first = min(changed_years) if changed_years else None
     return Taken(prints, first, None if anywhere else frozenset(villages), new_rows)
 
