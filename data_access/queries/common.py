@@ -7,6 +7,7 @@ statement runs on SQLite, PostgreSQL and MariaDB.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import Any
 
@@ -48,6 +49,18 @@ def fast_frame(conn: sa.Connection, stmt: sa.Select[Any], columns: list[str]) ->
 #: The records a statement reads, by the village they are placed in: (village ids, and
 #: whether also those without a known village); ``None``: every record.
 Scope = tuple[tuple[int, ...], bool] | None
+
+
+#: Scopes per table (a table it does not name: none of its records); ``None``: every record.
+Scopes = Mapping[str, Scope] | None
+NOTHING: Scope = ((), False)
+
+
+def scope_of(scopes: Scope | Scopes, table: str) -> Scope:
+    """A table's scope in ``scopes`` (one scope for every table, or one per table)."""
+    if scopes is None or isinstance(scopes, tuple):
+        return scopes
+    return scopes.get(table, NOTHING)
 
 
 def in_scope(column: sa.ColumnElement[Any], scope: Scope) -> sa.ColumnElement[bool]:

@@ -17,12 +17,15 @@ from data_access.db import relations
 from data_access.filters import Bounds, DayRange
 from data_access.queries.common import (
     LONG_ACTING_METHODS,
+    NOTHING,
     SHORT_ACTING_METHODS,
     Scope,
+    Scopes,
     count_if,
     fast_frame,
     in_scope,
     rows_frame,
+    scope_of,
 )
 from data_access.queries.validity import (
     DATE_COLUMNS,
@@ -113,7 +116,7 @@ class _Dated:
 
 
 def dated_records(
-    conn: sa.Connection, after: date | None = None, before_birth: bool = False, scope: Scope = None
+    conn: sa.Connection, after: date | None = None, before_birth: bool = False, scope: Scope | Scopes = None
 ) -> pd.DataFrame:
     """Records dated after ``after`` (check ``event_future``) and, with ``before_birth``, before
     the person's birth (``event_before_birth``).
@@ -123,7 +126,7 @@ def dated_records(
     birth dates (against the mother); contraception start; service events (also before the
     person's birth); reward payments made; demonstration sites. Rows come per check and field
     in that order, each field's as the database reads them. ``scope``: the records placed in
-    those villages only.
+    those villages only (per table, when a mapping).
     """
     present = relations(conn)
     tests: list[_Dated] = []
@@ -169,7 +172,10 @@ def dated_records(
         selected: list[sa.ColumnElement[Any]] = list(mine[0][1].keys)
         for n, (_, t) in enumerate(mine):
             selected += [sa.case((t.condition, 1), else_=0).label(f"flag_{n}"), t.date.label(f"date_{n}")]
-        placed = in_scope(mine[0][1].keys[2], scope)
+        mine_scope = scope_of(scope, mine[0][1].date.table.name)
+        if mine_scope == NOTHING:
+            continue
+        placed = in_scope(mine[0][1].keys[2], mine_scope)
         # The village first: SQLite tests the terms in order, and the scope rules out most rows.
         stmt = sa.select(*selected).select_from(source).where(placed, sa.or_(*(t.condition for _, t in mine)))
         names = [f"{what}_{n}" for n in range(len(mine)) for what in ("flag", "date")]
@@ -348,7 +354,7 @@ _PERSON_REFERENCES = (
 )
 
 
-def _missing_persons(present: set[str], scope: Scope = None) -> sa.Select[Any] | None:
+def _missing_persons(present: set[str], scopes: Scope | Scopes = None) -> sa.Select[Any] | None:
     """The rows referring to a person who does not exist: which (the position in
     ``_PERSON_REFERENCES``), record_id, person_id, village_id, detail. One anti-join of all the
     references: the persons are hashed once, not once per table; and the scans of contraception
@@ -360,7 +366,8 @@ def _missing_persons(present: set[str], scope: Scope = None) -> sa.Select[Any] |
             continue
         # A row placed through its person (``_placed``) has no village without that person.
         placed_alone = "village_id" in table.c
-        if not placed_alone and scope is not None and not scope[1]:
+        scope = scope_of(scopes, table.name)
+        if scope == NOTHING or (not placed_alone and scope is not None and not scope[1]):
             continue  # (its missing persons' rows are unplaced, outside the scope)
         own = table.c.village_id if placed_alone else sa.cast(sa.null(), sa.Integer)
         label = sa.literal(f"{table.name}.{col.name} ") + sa.cast(col, sa.String)
@@ -379,7 +386,7 @@ def _missing_persons(present: set[str], scope: Scope = None) -> sa.Select[Any] |
     return sa.select(referring).where(_missing(person, referring.c.person_id))
 
 
-def contract_defects(conn: sa.Connection, scope: Scope = None, *, villages: bool = True) -> pd.DataFrame:
+def contract_defects(conn: sa.Connection, scope: Scope | Scopes = None, *, villages: bool = True) -> pd.DataFrame:
     """Rows the contract cannot read as they are (``DEFECT_COLUMNS``):
 
     ``date_invalid``      a date that is no real day ('', '2026/11/28', '2019-02-30'): left out
@@ -390,7 +397,7 @@ def contract_defects(conn: sa.Connection, scope: Scope = None, *, villages: bool
 
     Rows come per check and column in the order listed (dates, codes, villages, persons, the
     villages' townships), each check's rows as the database reads them; ids are ``Int64``.
-    ``scope``: the rows placed in those villages only; ``villages=False`` leaves out the
+    ``scope``: the rows placed in those villages only (per table, when a mapping); ``villages=False`` leaves out the
     villages whose township does not exist (``orphan_villages``).
     """
     present = relations(conn)
@@ -399,6 +406,9 @@ def contract_defects(conn: sa.Connection, scope: Scope = None, *, villages: bool
     parts: list[tuple[tuple[int, int, int], pd.DataFrame]] = []
     keys = ["record_id", "person_id", "village_id"]
     for name, probes in _probes(present).items():
+        table_scope = scope_of(scope, name)
+        if table_scope == NOTHING:
+            continue
         table = _TABLES[name]
         source, person_id, village_id = _placed(table)
         columns: list[sa.ColumnElement[Any]] = [table.c.id, person_id, village_id]
@@ -408,7 +418,7 @@ def contract_defects(conn: sa.Connection, scope: Scope = None, *, villages: bool
         stmt = (
             sa.select(*columns)
             .select_from(source)
-            .where(in_scope(village_id, scope), sa.or_(*(p.suspect for p in probes)))
+            .where(in_scope(village_id, table_scope), sa.or_(*(p.suspect for p in probes)))
         )
         names = keys + [f"{what}_{i}" for i in range(len(probes)) for what in ("flag", "detail")]
         frame = rows_frame(conn.execute(stmt), names)
@@ -466,23 +476,51 @@ def quota_rows(conn: sa.Connection) -> pd.DataFrame:
     return rows_frame(conn.execute(sa.select(*(task_quota.c[c] for c in columns))), columns)
 
 
-def village_findings(conn: sa.Connection, today: date, scope: Scope) -> pd.DataFrame:
-    """The findings of the records placed in ``scope``'s villages, of every check that reads a
+def village_findings(conn: sa.Connection, today: date, scope: Scope | Scopes) -> pd.DataFrame:
+    """The findings of the records placed in ``scope``'s villages (per table, when a mapping:
+    a table's records are read where that table's rows changed), of every check that reads a
     record alone or with the person it names (``quality.FINDING_COLUMNS``): all but
     ``id_duplicate`` (across villages: ``duplicate_findings``), ``stale_village`` (from
     ``last_change``), villages without a township (``orphan_villages``), targets and quotas —
     what the summary refresh recomputes for the villages whose records changed."""
-    ids = quality.id_findings(persons_for_id_checks(conn, scope))
-    parts = [
-        ids[ids["check"] != "id_duplicate"],
-        quality.mother_age_findings(mother_ages(conn, scope)),
-        quality.missing_field_findings(births_missing_fields(conn, scope)),
-        quality.defect_findings(contract_defects(conn, scope, villages=False)),
-    ]
+    parts = []
+    persons = scope_of(scope, "person")
+    if persons != NOTHING:
+        ids = quality.id_findings(persons_for_id_checks(conn, persons))
+        parts.append(ids[ids["check"] != "id_duplicate"])
+    births = scope_of(scope, "birth")
+    if births != NOTHING:
+        parts.append(quality.mother_age_findings(mother_ages(conn, births)))
+        parts.append(quality.missing_field_findings(births_missing_fields(conn, births)))
+    parts.append(quality.defect_findings(contract_defects(conn, scope, villages=False)))
     dated = dated_records(conn, after=today, before_birth=True, scope=scope)
     parts += [quality.dated_findings(dated[dated["check"] == c], c) for c in ("event_future", "event_before_birth")]
     found = [p for p in parts if not p.empty]
     return pd.concat(found, ignore_index=True) if found else pd.DataFrame(columns=quality.FINDING_COLUMNS)
+
+
+def finding_tables(found: pd.DataFrame) -> pd.Series:
+    """The table of each finding's record (its record's prefix, else the check's): what a
+    summary refresh keeps findings apart by."""
+    record = found["record"].astype(str)
+    prefix = record.str.partition(":")[0].where(record.str.contains(":"), "")
+    by_check = found["check"].map(_CHECK_TABLES).fillna("")
+    return prefix.where(prefix != "", by_check)
+
+
+#: The table whose records a check without a record prefix reads.
+_CHECK_TABLES = {
+    "id_missing": "person",
+    "id_invalid": "person",
+    "id_duplicate": "person",
+    "id_sex_mismatch": "person",
+    "id_birth_date_mismatch": "person",
+    "mother_age": "birth",
+    "birth_missing_fields": "birth",
+    "stale_village": "village",
+    "target_invalid": "target",
+    "quota_invalid": "task_quota",
+}
 
 
 def duplicate_findings(conn: sa.Connection) -> pd.DataFrame:

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.compiler import compiles
 
 from data_access.db import RegistryError, relations
-from data_access.queries.common import Scope, in_scope, rows_frame
+from data_access.queries.common import NOTHING, Scope, Scopes, in_scope, rows_frame, scope_of
 from data_access.queries.validity import valid_date
 from data_access.schema import birth, person, service_event, township, village
 
@@ -94,39 +94,42 @@ def _month_mysql(element: month_number, compiler: Any, **kw: Any) -> str:
     return f"(YEAR({x}) * 12 + MONTH({x}) - 1)"
 
 
-COVERAGE_COLUMNS = ["village_id", "month", "n"]
+COVERAGE_COLUMNS = ["tbl", "village_id", "month", "n"]
 
 
-def coverage_counts(conn: sa.Connection, today: date, scope: Scope = None) -> pd.DataFrame:
-    """Per village (as the rows name it; None: none) and month, the births, deaths, moves out
-    and service events dated on real days up to ``today`` (``COVERAGE_COLUMNS``) — what
-    :func:`coverage_of` works the coverage out from; ``scope``: the rows of those villages."""
+def coverage_counts(conn: sa.Connection, today: date, scope: Scope | Scopes = None) -> pd.DataFrame:
+    """Per table, village (as the rows name it; −1: none) and month, the births, deaths, moves
+    out and service events dated on real days up to ``today`` (``COVERAGE_COLUMNS``) — what
+    :func:`coverage_of` works the coverage out from; ``scope``: the rows of those villages
+    (per table, when a mapping)."""
     limit = sa.bindparam("coverage_today", today, type_=sa.Date)
-    sources: list[tuple[sa.ColumnElement[Any], sa.ColumnElement[Any]]] = [
-        (birth.c.village_id, birth.c.birth_date),
-        (person.c.village_id, person.c.death_date),
-        (person.c.village_id, person.c.left_on),
+    sources: list[tuple[str, sa.ColumnElement[Any], sa.ColumnElement[Any]]] = [
+        ("birth", birth.c.village_id, birth.c.birth_date),
+        ("person", person.c.village_id, person.c.death_date),
+        ("person", person.c.village_id, person.c.left_on),
     ]
     if "service_event" in relations(conn):
-        sources.append((service_event.c.village_id, service_event.c.event_date))
+        sources.append(("service_event", service_event.c.village_id, service_event.c.event_date))
     frames = []
-    for place, column in sources:
+    for table, place, column in sources:
+        mine = scope_of(scope, table)
+        if mine == NOTHING:
+            continue
         month = month_number(column)
         stmt = (
             sa.select(place, month, sa.func.count())
-            .where(in_scope(place, scope), valid_date(column), column <= limit)
+            .where(in_scope(place, mine), valid_date(column), column <= limit)
             .group_by(place, month)
         )
-        frames.append(rows_frame(conn.execute(stmt), COVERAGE_COLUMNS))
-    found = (
-        pd.concat([f for f in frames if not f.empty], ignore_index=True) if any(not f.empty for f in frames) else None
-    )
-    if found is None:
-        return pd.DataFrame({c: pd.Series(dtype="int64") for c in COVERAGE_COLUMNS})
-    found["village_id"] = pd.to_numeric(found["village_id"], errors="coerce").fillna(-1).astype("int64")
-    found["month"] = found["month"].astype("int64")
-    found["n"] = found["n"].astype("int64")
-    return found.groupby(["village_id", "month"], as_index=False)["n"].sum()
+        frames.append(rows_frame(conn.execute(stmt), COVERAGE_COLUMNS[1:]).assign(tbl=table))
+    found = [f for f in frames if not f.empty]
+    if not found:
+        return pd.DataFrame({c: pd.Series(dtype=object if c == "tbl" else "int64") for c in COVERAGE_COLUMNS})
+    out = pd.concat(found, ignore_index=True)
+    out["village_id"] = pd.to_numeric(out["village_id"], errors="coerce").fillna(-1).astype("int64")
+    out["month"] = out["month"].astype("int64")
+    out["n"] = out["n"].astype("int64")
+    return out.groupby(["tbl", "village_id", "month"], as_index=False)["n"].sum()[COVERAGE_COLUMNS]
 
 
 def coverage_of(per_month: pd.Series, today: date) -> tuple[date | None, date | None]:

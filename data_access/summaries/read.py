@@ -231,7 +231,9 @@ def quality_findings(conn: sa.Connection, generation: int, period: Period, villa
         [
             tuple(r)
             for r in conn.execute(
-                sa.select(q.c.village_id, q.c.check_code, q.c.n).where(q.c.generation == generation)
+                sa.select(q.c.village_id, q.c.check_code, sa.func.sum(q.c.n))
+                .where(q.c.generation == generation)
+                .group_by(q.c.village_id, q.c.check_code)
             ).all()
         ],
         columns=["village_id", "check", "n"],

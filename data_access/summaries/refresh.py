@@ -35,6 +35,7 @@ from data_access import config
 from data_access.db import file_identity, reading, relations
 from data_access.queries import quality as quality_queries
 from data_access.queries import services, units
+from data_access.queries.common import Scope, Scopes, rows_frame, scope_of
 from data_access.schema import birth, person, service_event
 from data_access.summaries import fingerprint, rowprint, store
 from data_access.summaries.compute import SpanComputer
@@ -100,11 +101,14 @@ def _placed(villages: pd.Series, known: set[int]) -> pd.Series:
 
 
 def _counted(found: pd.DataFrame, known: set[int]) -> pd.DataFrame:
-    """Findings per village and check: village_id (``Int64``, missing: none known), check_code, n."""
+    """Findings per village, check and table: village_id (``Int64``, missing: none known),
+    check_code, tbl, n."""
     if found.empty:
-        return pd.DataFrame({"village_id": pd.Series(dtype="Int64"), "check_code": [], "n": pd.Series(dtype="int64")})
-    found = found.assign(village_id=_placed(found["village_id"], known))
-    counts = found.groupby(["village_id", "check"], dropna=False).size().rename("n").reset_index()
+        return pd.DataFrame(
+            {"village_id": pd.Series(dtype="Int64"), "check_code": [], "tbl": [], "n": pd.Series(dtype="int64")}
+        )
+    found = found.assign(village_id=_placed(found["village_id"], known), tbl=quality_queries.finding_tables(found))
+    counts = found.groupby(["village_id", "check", "tbl"], dropna=False).size().rename("n").reset_index()
     return counts.rename(columns={"check": "check_code"})
 
 
@@ -117,13 +121,28 @@ class Checked:
     coverage: pd.DataFrame  # ``units.coverage_counts`` of the records read
 
 
-def _checks_job(registry: sa.Engine, today: date, scope: quality_queries.Scope) -> Checked:
-    """The checks of the records of ``scope`` (None: every record), on a connection of their own."""
+def _checks_job(registry: sa.Engine, today: date, scopes: Scopes) -> Checked:
+    """The checks of the records in ``scopes`` (per table; None: every record), on a
+    connection of their own; a village's latest change where its persons or births were read."""
     with reading(registry) as conn:
-        found = quality_queries.village_findings(conn, today, scope)
-        latest = quality_queries.last_change(conn, today, scope)
-        covered = units.coverage_counts(conn, today, scope)
+        found = quality_queries.village_findings(conn, today, scopes)
+        latest = quality_queries.last_change(conn, today, _union(scopes, ("person", "birth")))
+        covered = units.coverage_counts(conn, today, scopes)
     return Checked(found, latest, covered)
+
+
+def _union(scopes: Scopes, tables: tuple[str, ...]) -> Scope:
+    """One scope holding the scopes of ``tables``."""
+    if scopes is None:
+        return None
+    ids: set[int] = set()
+    unplaced = False
+    for table in tables:
+        scope = scope_of(scopes, table)
+        if scope is not None:
+            ids |= set(scope[0])
+            unplaced = unplaced or scope[1]
+    return tuple(sorted(ids)), unplaced
 
 
 def _duplicates_job(registry: sa.Engine) -> pd.DataFrame:
@@ -133,10 +152,12 @@ def _duplicates_job(registry: sa.Engine) -> pd.DataFrame:
 
 @dataclass(frozen=True)
 class Scanned:
-    """Row prints of some tables (``rowprint.COLUMNS``), and of the blocked ones per id block."""
+    """Row prints of some tables (``rowprint.COLUMNS``); of the blocked ones, the block prints
+    written anew (all of them in a full refresh) and per table the blocks they replace."""
 
     villages: pd.DataFrame
     blocks: pd.DataFrame
+    moved: dict[str, list[int]]
 
 
 def _scan_job(
@@ -147,13 +168,28 @@ def _scan_job(
     sizes: dict[str, int],
     tops: dict[str, int],
     old: dict[str, pd.DataFrame] | None,
+    old_store: tuple[sa.Engine, int] | None = None,
 ) -> Scanned:
-    """The row prints of the tables ``only`` names, on a connection of its own: the blocked
-    ones (those of ``sizes``) per id block, from the last refresh's (``old``) when given."""
+    """The row prints of the tables ``only`` names (on a connection of its own when run in a
+    pool): the blocked ones (those of ``sizes``) per id block, from the last refresh's
+    (``old``, and its block prints read from ``old_store``: the store and generation) when
+    given."""
+    blocked = sorted(only & set(sizes) & tables)
+    old_blocks = pd.DataFrame(columns=rowprint.BLOCK_COLUMNS)
+    if old_store is not None and blocked:
+        with old_store[0].connect() as sconn:
+            old_blocks = _read_store(
+                sconn,
+                store.block_print,
+                old_store[1],
+                store.block_print.c.tbl.in_(sa.bindparam("tbls", blocked, expanding=True)),
+            )
+    frames: list[pd.DataFrame] = []
+    blocks: list[pd.DataFrame] = []
+    moved: dict[str, list[int]] = {}
     with reading(registry) as conn:
-        frames = [rowprint.scan(conn, tables, known, only=only - set(sizes))]
-        blocks = []
-        for table in sorted(only & set(sizes) & tables):
+        frames.append(rowprint.scan(conn, tables, known, only=only - set(sizes)))
+        for table in blocked:
             if old is None:
                 found = rowprint.block_prints(conn, table, sizes[table], tops[table], known)
                 frames.append(rowprint.village_totals(found))
@@ -166,13 +202,34 @@ def _scan_job(
                     tops[table],
                     known,
                     old[store.row_print.name],
-                    old[store.block_print.name][old[store.block_print.name]["tbl"] == table],
+                    old_blocks[old_blocks["tbl"] == table],
                 )
                 frames.append(now.villages)
-                blocks.append(now.blocks)
-    villages = pd.concat(frames, ignore_index=True)
+                blocks.append(now.fresh)
+                moved[table] = now.moved
+    empty = pd.DataFrame(columns=rowprint.BLOCK_COLUMNS)
     return Scanned(
-        villages, pd.concat(blocks, ignore_index=True) if blocks else pd.DataFrame(columns=rowprint.BLOCK_COLUMNS)
+        pd.concat(frames, ignore_index=True), pd.concat(blocks, ignore_index=True) if blocks else empty, moved
+    )
+
+
+def _blocks_kept(moved: dict[str, list[int]]) -> sa.ColumnElement[bool]:
+    """The stored block prints of the blocked tables that stand (their blocks not grouped again)."""
+    b = store.block_print
+    kept = [
+        sa.and_(b.c.tbl == table, b.c.block.not_in(sa.bindparam(f"moved_{table}", blocks, expanding=True)))
+        for table, blocks in moved.items()
+    ]
+    return sa.or_(*kept) if kept else sa.false()
+
+
+def _merged(a: Scanned, b: Scanned) -> Scanned:
+    """Two scans' prints as one (a table scanned in parts: its prints summed)."""
+    villages = pd.concat([a.villages, b.villages], ignore_index=True)
+    return Scanned(
+        villages.groupby(["tbl", "village_id", "part"], as_index=False)["s"].sum()[rowprint.COLUMNS],
+        pd.concat([f for f in (a.blocks, b.blocks) if not f.empty] or [a.blocks], ignore_index=True),
+        {**a.moved, **b.moved},
     )
 
 
@@ -185,13 +242,13 @@ def _max_ids(conn: sa.Connection, tables: set[str]) -> dict[str, int]:
     return out
 
 
-def _referring_villages(conn: sa.Connection, villages: set[int], tables: set[str]) -> set[int]:
-    """The villages of the births and service events whose mother or person lives in
-    ``villages`` (their findings read her birth date)."""
+def _referring_villages(conn: sa.Connection, villages: set[int], tables: set[str]) -> dict[str, set[int]]:
+    """Per table, the villages of the births and service events whose mother or person lives
+    in ``villages`` (their findings read her birth date)."""
+    found: dict[str, set[int]] = {}
     if not villages:
-        return set()
+        return found
     wanted: sa.BindParameter[list[int]] = sa.bindparam("born_villages", sorted(villages), expanding=True)
-    found: set[int] = set()
     sources = [(birth, birth.c.mother_id)]
     if "service_event" in tables:
         sources.append((service_event, service_event.c.person_id))
@@ -202,8 +259,55 @@ def _referring_villages(conn: sa.Connection, villages: set[int], tables: set[str
             .where(person.c.village_id.in_(wanted))
             .distinct()
         )
-        found.update(int(v) for v in conn.execute(stmt).scalars() if v is not None)
+        found[table.name] = {int(v) for v in conn.execute(stmt).scalars() if v is not None}
     return found
+
+
+@dataclass(frozen=True)
+class _Kept:
+    """What of the last generation stands: the rows before the recomputed ``years`` and those
+    of villages not recomputed (``touched``; None: all were), the year prints of villages not
+    ``reprinted`` (None: none stand)."""
+
+    years: tuple[int, ...]
+    touched: list[int] | None
+    first_year: int
+    last_year: int
+    reprinted: set[int] | None
+
+
+def _copy_forward(store_engine: sa.Engine, old: int | None, new: int, what: _Kept) -> None:
+    """In a transaction of its own: clear generation ``new`` (the leftovers of a refresh that
+    died half-way) and every generation before the current one's predecessor (readers mid-way
+    keep it), and copy into ``new`` what of generation ``old`` stands (None: nothing)."""
+    store.prune_before(store_engine, new - 2)
+    with store_engine.begin() as sconn:
+        for table in store.GENERATION_TABLES:
+            sconn.execute(sa.delete(table).where(table.c.generation == new))
+        if old is None:
+            return
+        first_recomputed = min(what.years) if what.years else what.last_year + 1
+        boundary = month_index(first_recomputed, 1)
+        # The December before the first recomputed year stays (the year before holds it and did
+        # not change) — unless that is the horizon's first year: a change before the horizon (a
+        # registration, a method started) moves that December too.
+        stock_boundary = boundary - 1 if first_recomputed == what.first_year else boundary
+
+        def kept(table: sa.Table, before: sa.ColumnElement[bool]) -> sa.ColumnElement[bool]:
+            """Rows before the recomputed years, and every row of a village not recomputed."""
+            if what.touched is None:
+                return before
+            others = table.c.village_id.not_in(sa.bindparam("touched", what.touched, expanding=True))
+            return sa.or_(before, others) if what.touched else sa.true()
+
+        _copy(sconn, store.flow, old, new, kept(store.flow, store.flow.c.month < boundary))
+        _copy(sconn, store.stock, old, new, kept(store.stock, store.stock.c.month < stock_boundary))
+        _copy(sconn, store.month_range, old, new, kept(store.month_range, store.month_range.c.year < first_recomputed))
+        if what.reprinted is not None:  # the other villages' year prints stand
+            others = store.fingerprint.c.village_id.not_in(
+                sa.bindparam("reprinted_villages", sorted(what.reprinted), expanding=True)
+            )
+            _copy(sconn, store.fingerprint, old, new, others)
 
 
 def _plain(column: pd.Series) -> list[object]:
@@ -242,7 +346,11 @@ def _read_store(
 ) -> pd.DataFrame:
     columns = [c for c in table.c if c.name != "generation"]
     stmt = sa.select(*columns).where(table.c.generation == generation)
-    return pd.read_sql(stmt if where is None else stmt.where(where), conn)
+    frame = rows_frame(conn.execute(stmt if where is None else stmt.where(where)), [c.name for c in columns])
+    for c in columns:  # (typed as pandas would read them: whole numbers as int64 unless missing)
+        if isinstance(c.type, sa.Integer) and not frame[c.name].isna().any():
+            frame[c.name] = frame[c.name].astype("int64")
+    return frame
 
 
 def refresh(
@@ -287,7 +395,7 @@ def _full_due(last_full: str, now: datetime, hour: int | None) -> bool:
 
 
 #: The tables scanned on a second connection while the first scans the others (about half the
-#: work each: the events are the largest table, scanned per id block).
+#: work each: the events are the largest table, the persons the next).
 _SCANNED_BESIDE = frozenset({"service_event", "reward_payment", "contraception"})
 
 
@@ -308,13 +416,13 @@ def _refresh(
             for table in (
                 store.unit,
                 store.row_print,
-                store.block_print,
                 store.quality,
                 store.coverage,
                 store.last_change,
             ):
                 old[table.name] = _read_store(sconn, table, old_generation)
     old_units = old.get(store.unit.name, pd.DataFrame())
+    generation = (old_generation or 0) + 1
     pool = ThreadPoolExecutor(max_workers=3, thread_name_prefix="summary")
     try:
         with reading(registry) as conn:
@@ -329,11 +437,11 @@ def _refresh(
             month_starts = _horizon_starts(first_year, last_year)
             year_starts = [date(y, 1, 1) for y in range(first_year, last_year + 2)]
             sizes = {t: rowprint.block_size(ids.get(t, 0)) for t in rowprint.blocked(registry.dialect.name)}
-            kept_sizes = json.loads(old_meta.get("block_sizes") or "{}")
+            kept_sizes = {t: int(v) for t, v in json.loads(old_meta.get("block_sizes") or "{}").items()}
             incremental = (
                 not full
                 and old_generation is not None
-                and set(kept_sizes) == set(sizes)  # (the blocks the last refresh kept)
+                and set(kept_sizes) <= set(sizes)  # (the blocks the last refresh kept)
                 and old_meta.get("horizon") == f"{first_year}-{last_year}"
                 and old_meta.get("format") == str(store.FORMAT)
                 and _same_units(old_units, unit_rows)
@@ -341,15 +449,19 @@ def _refresh(
             )
             say("changes")
             touched: list[int] | None = None  # the villages recomputed (None: all)
-            scope: quality_queries.Scope = None  # the villages whose records are checked (None: all)
+            scopes: Scopes = None  # per table, the villages whose records are checked (None: all)
             checks_job = duplicates_job = None
             if incremental:
-                kept_blocks = {t: int(kept_sizes[t]) for t in sizes}
-                beside = pool.submit(_scan_job, registry, tables, known, set(_SCANNED_BESIDE), kept_blocks, ids, old)
-                here = rowprint.scan(conn, tables, known, only=set(rowprint.TABLE_NAMES) - _SCANNED_BESIDE)
+                kept_blocks = kept_sizes
+                where = (store_engine, old_generation or 0)
+                beside = pool.submit(
+                    _scan_job, registry, tables, known, set(_SCANNED_BESIDE), kept_blocks, ids, old, where
+                )
+                others = set(rowprint.TABLE_NAMES) - _SCANNED_BESIDE
+                here = _scan_job(registry, tables, known, others, kept_blocks, ids, old, where)
                 added = rowprint.scan(conn, tables, known, above_ids=old_ids)
-                scanned = beside.result()
-                prints_now = pd.concat([here, scanned.villages], ignore_index=True)
+                scanned = _merged(here, beside.result())
+                prints_now = scanned.villages
                 changes = rowprint.compare(old[store.row_print.name], prints_now, added)
                 # A household moved or removed, or a person put in another household (no date
                 # says when): the households lived in change in villages no print tells.
@@ -359,9 +471,13 @@ def _refresh(
                 # The checks first (on their own connections, beside the counting).
                 if not changes.persons_gone:  # (a person gone: her records elsewhere name no one)
                     checked = _checked_villages(conn, changes, old, old_meta, today, tables)
-                    scope = (tuple(v for v in village_ids if v in checked), UNPLACED in checked)
-                if scope != ((), False):
-                    checks_job = pool.submit(_checks_job, registry, today, scope)
+                    scopes = {
+                        t: (tuple(v for v in village_ids if v in found), UNPLACED in found)
+                        for t, found in checked.items()
+                        if found
+                    }
+                if scopes is None or scopes:
+                    checks_job = pool.submit(_checks_job, registry, today, scopes)
                 if _numbers_moved(conn, changes, old_ids.get("person", 0)):
                     duplicates_job = pool.submit(_duplicates_job, registry)
                 say("fingerprints")
@@ -394,6 +510,15 @@ def _refresh(
                 taken = fingerprint.take(conn, year_starts, month_starts, tables, ids, known=known)
                 years, mode = tuple(range(first_year, last_year + 1)), "full"
                 reprinted = None
+            # What stands is copied into the new generation meanwhile (the store's work, not the
+            # registry's: it runs beside the counting).
+            copied = pool.submit(
+                _copy_forward,
+                store_engine,
+                old_generation if mode != "full" else None,
+                generation,
+                _Kept(years, touched, first_year, last_year, reprinted),
+            )
             quotas = services.quotas_of_years(conn, first_year, last_year) if "task_quota" in tables else pd.DataFrame()
             computed = []
             if years and touched != []:
@@ -419,83 +544,57 @@ def _refresh(
             if not incremental:
                 scanned = beside.result()
                 prints_now = scanned.villages
-            checked_now = checks_job.result() if checks_job is not None else None
-            duplicates = duplicates_job.result() if duplicates_job is not None else None
+                # Blocks kept only where they are few (ids in registration order spread each
+                # block over every village).
+                rows = scanned.blocks.groupby("tbl").size()
+                sizes = {t: b for t, b in sizes.items() if rows.get(t, 0) <= rowprint.BLOCK_ROWS_LIMIT}
+                scanned = Scanned(scanned.villages, scanned.blocks[scanned.blocks["tbl"].isin(list(sizes))], {})
+            say("writing")
+            # The counts are written while the checks finish on their connections; then theirs.
+            try:
+                copied.result()
+                with store_engine.begin() as sconn:
+                    for part in computed:
+                        _write(sconn, store.flow, part.flows, generation)
+                        stocks = part.stocks
+                        if mode != "full" and min(years) > first_year:  # its December before was copied forward
+                            stocks = stocks[stocks["month"] >= month_index(min(years), 1)]
+                        _write(sconn, store.stock, stocks, generation)
+                        _write(sconn, store.month_range, part.ranges, generation)
+                    _write(
+                        sconn,
+                        store.unit,
+                        unit_rows.reset_index().rename(columns={"index": "village_id"})[["village_id", *UNIT_COLUMNS]],
+                        generation,
+                    )
+                    if not quotas.empty:
+                        _write(sconn, store.quota, quotas[["year", "township_id", "kind", "quota"]], generation)
+                    _write(sconn, store.fingerprint, taken.prints[fingerprint.COLUMNS], generation)
+                    _write(sconn, store.row_print, prints_now[rowprint.COLUMNS], generation)
+                    if incremental and old_generation is not None:  # the blocks not grouped again stand
+                        _copy(sconn, store.block_print, old_generation, generation, _blocks_kept(scanned.moved))
+                    _write(sconn, store.block_print, scanned.blocks[rowprint.BLOCK_COLUMNS], generation)
+                    checked_now = checks_job.result() if checks_job is not None else None
+                    duplicates = duplicates_job.result() if duplicates_job is not None else None
+                    quality_state = _quality_state(
+                        old, old_meta, checked_now, scopes, duplicates, global_findings, known, village_ids, today
+                    )
+                    _write(sconn, store.quality, quality_state.checks, generation)
+                    if quality_state.coverage_kept is not None and old_generation is not None:
+                        _copy(sconn, store.coverage, old_generation, generation, quality_state.coverage_kept)
+                    _write(sconn, store.coverage, quality_state.coverage[units.COVERAGE_COLUMNS], generation)
+                    _write(sconn, store.last_change, quality_state.last_change, generation)
+            except BaseException:
+                store.discard(store_engine, generation)
+                raise
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
-    quality_state = _quality_state(
-        old, old_meta, checked_now, scope, duplicates, global_findings, known, village_ids, today
-    )
-    say("writing")
-    generation = (old_generation or 0) + 1
-    try:
-        with store_engine.begin() as sconn:
-            for table in store.GENERATION_TABLES:  # leftovers of a refresh that died half-way
-                sconn.execute(sa.delete(table).where(table.c.generation == generation))
-            if old_generation is not None and mode != "full":
-                first_recomputed = min(years) if years else last_year + 1
-                boundary = month_index(first_recomputed, 1)
-                # The December before the first recomputed year stays (the year before holds it
-                # and did not change) — unless that is the horizon's first year: a change before
-                # the horizon (a registration, a method started) moves that December too.
-                stock_boundary = boundary - 1 if first_recomputed == first_year else boundary
-
-                def kept(table: sa.Table, before: sa.ColumnElement[bool]) -> sa.ColumnElement[bool]:
-                    """Rows before the recomputed years, and every row of a village not recomputed."""
-                    if touched is None:
-                        return before
-                    others = table.c.village_id.not_in(sa.bindparam("touched", touched, expanding=True))
-                    return sa.or_(before, others) if touched else sa.true()
-
-                _copy(sconn, store.flow, old_generation, generation, kept(store.flow, store.flow.c.month < boundary))
-                _copy(
-                    sconn,
-                    store.stock,
-                    old_generation,
-                    generation,
-                    kept(store.stock, store.stock.c.month < stock_boundary),
-                )
-                _copy(
-                    sconn,
-                    store.month_range,
-                    old_generation,
-                    generation,
-                    kept(store.month_range, store.month_range.c.year < first_recomputed),
-                )
-            for part in computed:
-                _write(sconn, store.flow, part.flows, generation)
-                stocks = part.stocks
-                if mode != "full" and min(years) > first_year:  # its December before was copied forward
-                    stocks = stocks[stocks["month"] >= month_index(min(years), 1)]
-                _write(sconn, store.stock, stocks, generation)
-                _write(sconn, store.month_range, part.ranges, generation)
-            _write(
-                sconn,
-                store.unit,
-                unit_rows.reset_index().rename(columns={"index": "village_id"})[["village_id", *UNIT_COLUMNS]],
-                generation,
-            )
-            if not quotas.empty:
-                _write(sconn, store.quota, quotas[["year", "township_id", "kind", "quota"]], generation)
-            _write(sconn, store.quality, quality_state.checks, generation)
-            if reprinted is not None and old_generation is not None:  # the other villages' year prints stand
-                others = store.fingerprint.c.village_id.not_in(
-                    sa.bindparam("reprinted_villages", sorted(reprinted), expanding=True)
-                )
-                _copy(sconn, store.fingerprint, old_generation, generation, others)
-            _write(sconn, store.fingerprint, taken.prints[fingerprint.COLUMNS], generation)
-            _write(sconn, store.row_print, prints_now[rowprint.COLUMNS], generation)
-            _write(sconn, store.block_print, scanned.blocks[rowprint.BLOCK_COLUMNS], generation)
-            _write(sconn, store.coverage, quality_state.coverage, generation)
-            _write(sconn, store.last_change, quality_state.last_change, generation)
-    except BaseException:
-        store.discard(store_engine, generation)
-        raise
     refreshed_at = datetime.now().isoformat(timespec="seconds")
     store.switch_to(
         store_engine,
         generation,
-        {
+        prune=False,  # (the next refresh's copy prunes, beside its counting)
+        values={
             "refreshed_at": refreshed_at,
             "today": today.isoformat(),
             "horizon": f"{first_year}-{last_year}",
@@ -510,7 +609,7 @@ def _refresh(
             "coverage_last": quality_state.covered[1].isoformat() if quality_state.covered[1] else "",
             "years": ",".join(map(str, years)),
             "villages": "all" if touched is None else str(len(touched)),
-            "checked": "all" if scope is None else str(len(scope[0]) + int(scope[1])),
+            "checked": "all" if scopes is None else str(_checked_count(scopes)),
             "unplaced_checks": json.dumps(quality_state.unplaced, sort_keys=True),
             "block_sizes": json.dumps(sizes, sort_keys=True),
             **{f"max_id_{k}": str(v) for k, v in ids.items()},
@@ -523,7 +622,7 @@ def _refresh(
         time.perf_counter() - t0,
         refreshed_at,
         None if touched is None else len(touched),
-        None if scope is None else len(scope[0]) + int(scope[1]),
+        None if scopes is None else _checked_count(scopes),
     )
 
 
@@ -538,9 +637,20 @@ def _numbers_moved(conn: sa.Connection, changes: rowprint.Changes, old_top: int)
     return bool(conn.execute(numbered).scalar())
 
 
-def _village_set(frame: pd.DataFrame, check: str) -> set[int]:
-    """The villages (``UNPLACED`` for none) with findings of ``check`` in a stored quality frame."""
-    rows = frame[(frame["check_code"] == check) & (frame["n"] > 0)]
+#: The tables whose records the record checks read, each kept apart in the store.
+RECORD_TABLES = ("person", "birth", "contraception", "service_event", "reward_payment", "demo_site", "household")
+
+
+def _checked_count(scopes: Scopes) -> int:
+    """How many villages (the unplaced records as one) any table's records were read in."""
+    joined = _union(scopes, RECORD_TABLES)
+    return 0 if joined is None else len(joined[0]) + int(joined[1])
+
+
+def _village_set(frame: pd.DataFrame, check: str, table: str) -> set[int]:
+    """The villages (``UNPLACED`` for none) with findings of ``check`` among ``table``'s
+    records in a stored quality frame."""
+    rows = frame[(frame["check_code"] == check) & (frame["tbl"] == table) & (frame["n"] > 0)]
     return {UNPLACED if pd.isna(v) else int(v) for v in rows["village_id"]}
 
 
@@ -551,23 +661,32 @@ def _checked_villages(
     old_meta: dict[str, str],
     today: date,
     tables: set[str],
-) -> set[int]:
-    """The villages (``UNPLACED``: the records of none) whose findings may have moved: those
-    whose records changed; those whose records name a person whose birth date changed; when
-    the day has turned, those with records in the future (they may have become the present);
-    when persons were added, those with records naming a person who did not exist."""
-    checked = set(changes.villages())
-    checked |= _referring_villages(conn, {v for v in changes.births_moved if v >= 0}, tables)
+) -> dict[str, set[int]]:
+    """Per table, the villages (``UNPLACED``: the records of none) whose findings among its
+    records may have moved: those where its records changed; those whose records name a
+    person whose birth date changed (births, events; methods are placed in the woman's own
+    village); when the day has turned, those with records in the future (they may have become
+    the present); when persons were added, those with records naming a person who did not
+    exist."""
+    checked = {t: set(changes.villages(t)) for t in RECORD_TABLES}
+    born = {v for v in changes.births_moved if v >= 0}
+    for table, found in _referring_villages(conn, born, tables).items():
+        checked[table] |= found
+    checked["contraception"] |= born
+    # Methods and payments are placed in their person's village: where persons came or went,
+    # theirs moved with them (their own prints may not say so: ``rowprint.blocked_now``).
+    moved = changes.where("person", ())
+    checked["contraception"] |= moved
+    checked["reward_payment"] |= moved
     stored = old[store.quality.name]
     unplaced = json.loads(old_meta.get("unplaced_checks") or "{}")
-    if old_meta.get("today") != today.isoformat():
-        checked |= _village_set(stored, "event_future") - {UNPLACED}
-        if unplaced.get("event_future"):
-            checked.add(UNPLACED)
-    if changes.added.get("person"):
-        checked |= _village_set(stored, "reference_missing") - {UNPLACED}
-        if unplaced.get("reference_missing"):
-            checked.add(UNPLACED)
+    turned = old_meta.get("today") != today.isoformat()
+    for table in RECORD_TABLES:
+        for check, due in (("event_future", turned), ("reference_missing", bool(changes.added.get("person")))):
+            if due:
+                checked[table] |= _village_set(stored, check, table)
+                if unplaced.get(f"{table}|{check}"):
+                    checked[table].add(UNPLACED)
     return checked
 
 
@@ -575,51 +694,70 @@ def _checked_villages(
 class QualityState:
     """What the new generation stores of the checks."""
 
-    checks: pd.DataFrame  # village_id (None: no known village), check_code, n
-    unplaced: dict[str, int]  # the record checks' counts of records without a known village
-    coverage: pd.DataFrame  # village_id (−1: none known), month, n
+    checks: pd.DataFrame  # village_id (None: no known village), check_code, tbl, n
+    unplaced: dict[str, int]  # "table|check": the record checks' counts of records of no known village
+    coverage: pd.DataFrame  # tbl, village_id (−1: none known), month, n: of the records read now
+    coverage_kept: sa.ColumnElement[bool] | None  # the last refresh's coverage rows that stand (None: none)
     last_change: pd.DataFrame  # village_id, day
     covered: tuple[date | None, date | None]
+
+
+def _kept(frame: pd.DataFrame, scopes: Scopes, known: set[int], *, unplaced: bool = True) -> pd.Series:
+    """Which rows of a stored frame (village_id, tbl) were not read again: their village
+    (−1 or missing: the unplaced) is outside their table's scope."""
+    village = pd.to_numeric(frame["village_id"], errors="coerce").fillna(UNPLACED).astype("int64")
+    keep = pd.Series(True, index=frame.index)
+    for table, rows in frame.groupby("tbl").groups.items():
+        scope = scope_of(scopes, str(table))
+        if scope is None:
+            keep[rows] = False
+            continue
+        ids, read_unplaced = scope
+        mine = village[rows]
+        keep[rows] = ~(mine.isin(list(ids)) | ((mine == UNPLACED) & read_unplaced))
+    return keep & (village.isin(list(known)) | ((village == UNPLACED) & unplaced))
 
 
 def _quality_state(
     old: dict[str, pd.DataFrame],
     old_meta: dict[str, str],
     checked: Checked | None,
-    scope: quality_queries.Scope,
+    scopes: Scopes,
     duplicates: pd.DataFrame | None,
     global_findings: list[pd.DataFrame],
     known: set[int],
     village_ids: list[int],
     today: date,
 ) -> QualityState:
-    """The findings of the villages checked now joined to the last refresh's of the others,
-    with the checks that look across every village worked out again."""
-    read_ids: set[int] = set(village_ids) if scope is None else set(scope[0])
-    read_unplaced = scope is None or scope[1]
-    # The record checks.
-    if checked is not None:
-        found = _counted(checked.findings, known)
-    else:
-        found = _counted(pd.DataFrame(columns=quality.FINDING_COLUMNS), known)
+    """The findings of the records read now joined to the last refresh's of the others, with
+    the checks that look across every village worked out again."""
+    # The record checks, per table.
+    new = checked.findings if checked is not None else pd.DataFrame(columns=quality.FINDING_COLUMNS)
+    found = _counted(new, known)
     parts = [found[found["village_id"].notna()]]
     stored = old.get(store.quality.name)
-    if stored is not None and scope is not None:
+    incremental = stored is not None and scopes is not None
+    if incremental:
+        assert stored is not None
         village = pd.to_numeric(stored["village_id"], errors="coerce")
-        others = village.isin(list(known - read_ids)) & stored["check_code"].isin(VILLAGE_CHECKS)
+        others = _kept(stored, scopes, known, unplaced=False) & stored["check_code"].isin(VILLAGE_CHECKS)
         parts.append(stored[others].assign(village_id=village[others].astype("Int64")))
-    if read_unplaced:
-        mine = found[found["village_id"].isna()]
-        unplaced = {str(k): int(v) for k, v in zip(mine["check_code"], mine["n"], strict=True)}
-    else:
-        unplaced = {str(k): int(v) for k, v in json.loads(old_meta.get("unplaced_checks") or "{}").items()}
+    unplaced = {}
+    if incremental:  # the tables whose unplaced records were not read: as they were
+        for key, n in json.loads(old_meta.get("unplaced_checks") or "{}").items():
+            scope = scope_of(scopes, key.partition("|")[0])
+            if not (scope is not None and scope[1]):
+                unplaced[key] = int(n)
+    mine = found[found["village_id"].isna()]
+    unplaced.update({f"{t}|{c}": int(n) for t, c, n in zip(mine["tbl"], mine["check_code"], mine["n"], strict=True)})
+    table_check = [k.partition("|") for k in unplaced]
     parts.append(
         pd.DataFrame(
-            {"village_id": pd.Series([pd.NA] * len(unplaced), dtype="Int64"), "check_code": list(unplaced),
-             "n": list(unplaced.values())}
+            {"village_id": pd.Series([pd.NA] * len(unplaced), dtype="Int64"), "check_code": [c for _, _, c in table_check],
+             "tbl": [t for t, _, _ in table_check], "n": list(unplaced.values())}
         )
     )  # fmt: skip
-    # Duplicate ID numbers: across every village (the last refresh's while no person changed).
+    # Duplicate ID numbers: across every village (the last refresh's while no number changed).
     if duplicates is not None:
         parts.append(_counted(duplicates, known))
     elif stored is not None:
@@ -627,27 +765,53 @@ def _quality_state(
         parts.append(mine.assign(village_id=pd.to_numeric(mine["village_id"], errors="coerce").astype("Int64")))
     # Latest changes (stale villages) and coverage: the villages read now, the others' kept.
     latest = checked.last_change if checked is not None else pd.Series(dtype="datetime64[ns]")
-    if stored is not None and scope is not None:
+    if incremental:
+        read_ids = _union(scopes, ("person", "birth"))
         kept = old[store.last_change.name]
-        kept = kept[~kept["village_id"].isin(list(read_ids))]
+        kept = kept[~kept["village_id"].isin(list(read_ids[0] if read_ids else ()))]
         latest = pd.concat([latest, pd.Series(pd.to_datetime(kept["day"]).to_numpy(), index=kept["village_id"])])
     latest = latest.reindex(village_ids)
     stale = quality.stale_findings(latest, last_complete_month_end(today))
     parts.append(_counted(pd.concat([stale, *global_findings], ignore_index=True), known))
     checks = pd.concat([p for p in parts if not p.empty], ignore_index=True)
-    checks = checks.groupby(["village_id", "check_code"], dropna=False, as_index=False)["n"].sum()
+    checks = checks.groupby(["village_id", "check_code", "tbl"], dropna=False, as_index=False)["n"].sum()
     checks = checks[checks["n"] > 0]
     coverage = checked.coverage if checked is not None else pd.DataFrame(columns=units.COVERAGE_COLUMNS)
     coverage = coverage.assign(village_id=coverage["village_id"].where(coverage["village_id"].isin(list(known)), -1))
-    if scope is not None and store.coverage.name in old:
+    coverage = coverage.groupby(["tbl", "village_id", "month"], as_index=False)["n"].sum()
+    coverage = coverage.astype({"village_id": "int64", "month": "int64", "n": "int64"})
+    every = coverage
+    kept_rows: sa.ColumnElement[bool] | None = None
+    if incremental and store.coverage.name in old:
         kept_cov = old[store.coverage.name]
-        gone = kept_cov["village_id"].isin(list(read_ids)) | ((kept_cov["village_id"] == -1) & read_unplaced)
-        coverage = pd.concat([kept_cov[~gone], coverage], ignore_index=True)
-    coverage = coverage.groupby(["village_id", "month"], as_index=False)["n"].sum().astype("int64")
-    covered = units.coverage_of(coverage.groupby("month")["n"].sum(), today)
+        every = pd.concat([kept_cov[_kept(kept_cov, scopes, known)], coverage], ignore_index=True)
+        kept_rows = _kept_rows(store.coverage, scopes)
+    covered = units.coverage_of(every.groupby("month")["n"].sum(), today)
     days = latest.dt.strftime("%Y-%m-%d")
     last_change = pd.DataFrame({"village_id": latest.index.astype("int64"), "day": days.where(latest.notna(), None)})
-    return QualityState(checks[["village_id", "check_code", "n"]], unplaced, coverage, last_change, covered)
+    return QualityState(
+        checks[["village_id", "check_code", "tbl", "n"]], unplaced, coverage, kept_rows, last_change, covered
+    )
+
+
+def _kept_rows(table: sa.Table, scopes: Scopes) -> sa.ColumnElement[bool]:
+    """The rows of a stored table (tbl, village_id; −1: unplaced) that were not read again, as
+    a condition (``_kept`` in SQL)."""
+    read: list[sa.ColumnElement[bool]] = []
+    for name in RECORD_TABLES:
+        scope = scope_of(scopes, name)
+        if scope is None:
+            read.append(table.c.tbl == name)
+            continue
+        ids, unplaced = scope
+        villages: list[sa.ColumnElement[bool]] = []
+        if ids:
+            villages.append(table.c.village_id.in_(sa.bindparam(f"read_{name}", list(ids), expanding=True)))
+        if unplaced:
+            villages.append(table.c.village_id == UNPLACED)
+        if villages:
+            read.append(sa.and_(table.c.tbl == name, sa.or_(*villages)))
+    return sa.not_(sa.or_(*read)) if read else sa.true()
 
 
 def _same_units(old: pd.DataFrame, new: pd.DataFrame) -> bool:

@@ -302,12 +302,18 @@ def scan(
 #: Tables whose prints are also kept per block of ids where the database groups by sorting
 #: (SQLite: half the cost of a million events' scan; ``blocked``): one pass without grouping
 #: says which blocks changed, and only those are grouped by village. Appended rows fall in the
-#: last blocks. PostgreSQL and MySQL group by hashing: a grouped scan is cheaper there.
-BLOCKED = frozenset({"service_event"})
+#: last blocks; methods and payments are placed through a join, which the pass skips. Not the
+#: persons: a day's deaths and moves touch a quarter of their blocks. PostgreSQL and MySQL
+#: group by hashing: a grouped scan is cheaper there.
+BLOCKED = frozenset({"service_event", "contraception", "reward_payment"})
+#: A table keeps its block prints only while they are this few rows (ids given in the order a
+#: county registers people spread each block over every village: then grouping costs less
+#: than keeping 64 × villages × columns sums).
+BLOCK_ROWS_LIMIT = 60_000
 
 
 def blocked(dialect: str) -> frozenset[str]:
-    """The tables kept per id block on a database of ``dialect``."""
+    """The tables that may be kept per id block on a database of ``dialect``."""
     return BLOCKED if dialect == "sqlite" else frozenset()
 
 
@@ -371,10 +377,12 @@ def block_sums(conn: sa.Connection, table: str, size: int, top: int) -> pd.DataF
 
 @dataclass(frozen=True)
 class Blocked:
-    """A blocked table's prints now: per village (``COLUMNS``) and per block (``BLOCK_COLUMNS``)."""
+    """A blocked table's prints now: per village (``COLUMNS``), and per block
+    (``BLOCK_COLUMNS``) those of the blocks grouped again (``moved``; the others stand)."""
 
     villages: pd.DataFrame
-    blocks: pd.DataFrame
+    fresh: pd.DataFrame
+    moved: list[int]
 
 
 def blocked_now(
@@ -383,7 +391,9 @@ def blocked_now(
 ) -> Blocked:  # fmt: skip
     """A blocked table's prints now, from the last refresh's: the blocks whose sums moved are
     grouped by village again; a village's print is its old one less those blocks' old prints
-    plus their new ones."""
+    plus their new ones. (Methods and payments are placed by their person's village: a woman
+    moved leaves her spells' blocks as they were, and their prints keep her old village until
+    a block of hers changes — her villages are recounted and checked through her own row.)"""
     now = block_sums(conn, table, size, top)
     before = old_blocks.groupby(["block", "part"], as_index=False)["s"].sum()
     merged = before.merge(now, on=["block", "part"], how="outer", suffixes=("_old", "_new")).fillna(0)
@@ -396,8 +406,7 @@ def blocked_now(
         .groupby(["tbl", "village_id", "part"], as_index=False)["s"]
         .sum()
     )
-    blocks = pd.concat([old_blocks[~old_blocks["block"].isin(moved)], fresh], ignore_index=True)
-    return Blocked(villages[COLUMNS], blocks[BLOCK_COLUMNS])
+    return Blocked(villages[COLUMNS], fresh[BLOCK_COLUMNS], moved)
 
 
 def village_totals(blocks: pd.DataFrame) -> pd.DataFrame:

@@ -43,7 +43,7 @@ class RefreshBusy(RegistryError):
 
 metadata = sa.MetaData()
 #: The layout of the store's tables; a store of another layout is rebuilt from scratch.
-FORMAT = 8  # 7: row prints per column and per id block, coverage and last change per village
+FORMAT = 9  # 7: row prints per column and per id block, coverage and last change per village
 
 _INT = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
@@ -169,6 +169,7 @@ quality = sa.Table(
     sa.Column("generation", sa.Integer, nullable=False),
     sa.Column("village_id", sa.Integer),  # NULL: the record's village is missing or unknown
     sa.Column("check_code", sa.String(32), nullable=False),
+    sa.Column("tbl", sa.String(24), nullable=False),  # the table of the records counted
     sa.Column("n", _INT, nullable=False),
     sa.Index("ix_summary_quality", "generation"),
 )
@@ -212,6 +213,7 @@ coverage = sa.Table(
     "summary_coverage",
     metadata,
     sa.Column("generation", sa.Integer, nullable=False),
+    sa.Column("tbl", sa.String(24), nullable=False),
     sa.Column("village_id", sa.Integer, nullable=False),  # −1: rows without a known village
     sa.Column("month", sa.Integer, nullable=False),  # year × 12 + month − 1
     sa.Column("n", _INT, nullable=False),
@@ -331,15 +333,20 @@ def release_lock(engine: sa.Engine, owner: str) -> None:
             set_meta(conn, {"lock": ""})
 
 
-def switch_to(engine: sa.Engine, generation: int, values: dict[str, str]) -> None:
-    """Make ``generation`` current (with its meta values) in one transaction, then drop every
-    generation older than the one before it."""
-    with _one_line():
-        with engine.begin() as conn:
-            set_meta(conn, {**values, "current_generation": str(generation)})
-        with engine.begin() as conn:
-            for table in GENERATION_TABLES:
-                conn.execute(sa.delete(table).where(table.c.generation < generation - 1))
+def switch_to(engine: sa.Engine, generation: int, values: dict[str, str], *, prune: bool = True) -> None:
+    """Make ``generation`` current (with its meta values) in one transaction, then (``prune``)
+    drop every generation older than the one before it (``prune_before``)."""
+    with _one_line(), engine.begin() as conn:
+        set_meta(conn, {**values, "current_generation": str(generation)})
+    if prune:
+        prune_before(engine, generation - 1)
+
+
+def prune_before(engine: sa.Engine, generation: int) -> None:
+    """Drop every generation older than ``generation`` (readers mid-way keep that one)."""
+    with _one_line(), engine.begin() as conn:
+        for table in GENERATION_TABLES:
+            conn.execute(sa.delete(table).where(table.c.generation < generation))
 
 
 def discard(engine: sa.Engine, generation: int) -> None:
