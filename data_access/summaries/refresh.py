@@ -549,44 +549,45 @@ def _refresh(
                 rows = scanned.blocks.groupby("tbl").size()
                 sizes = {t: b for t, b in sizes.items() if rows.get(t, 0) <= rowprint.BLOCK_ROWS_LIMIT}
                 scanned = Scanned(scanned.villages, scanned.blocks[scanned.blocks["tbl"].isin(list(sizes))], {})
-            say("writing")
-            # The counts are written while the checks finish on their connections; then theirs.
-            try:
-                copied.result()
-                with store_engine.begin() as sconn:
-                    for part in computed:
-                        _write(sconn, store.flow, part.flows, generation)
-                        stocks = part.stocks
-                        if mode != "full" and min(years) > first_year:  # its December before was copied forward
-                            stocks = stocks[stocks["month"] >= month_index(min(years), 1)]
-                        _write(sconn, store.stock, stocks, generation)
-                        _write(sconn, store.month_range, part.ranges, generation)
-                    _write(
-                        sconn,
-                        store.unit,
-                        unit_rows.reset_index().rename(columns={"index": "village_id"})[["village_id", *UNIT_COLUMNS]],
-                        generation,
-                    )
-                    if not quotas.empty:
-                        _write(sconn, store.quota, quotas[["year", "township_id", "kind", "quota"]], generation)
-                    _write(sconn, store.fingerprint, taken.prints[fingerprint.COLUMNS], generation)
-                    _write(sconn, store.row_print, prints_now[rowprint.COLUMNS], generation)
-                    if incremental and old_generation is not None:  # the blocks not grouped again stand
-                        _copy(sconn, store.block_print, old_generation, generation, _blocks_kept(scanned.moved))
-                    _write(sconn, store.block_print, scanned.blocks[rowprint.BLOCK_COLUMNS], generation)
-                    checked_now = checks_job.result() if checks_job is not None else None
-                    duplicates = duplicates_job.result() if duplicates_job is not None else None
-                    quality_state = _quality_state(
-                        old, old_meta, checked_now, scopes, duplicates, global_findings, known, village_ids, today
-                    )
-                    _write(sconn, store.quality, quality_state.checks, generation)
-                    if quality_state.coverage_kept is not None and old_generation is not None:
-                        _copy(sconn, store.coverage, old_generation, generation, quality_state.coverage_kept)
-                    _write(sconn, store.coverage, quality_state.coverage[units.COVERAGE_COLUMNS], generation)
-                    _write(sconn, store.last_change, quality_state.last_change, generation)
-            except BaseException:
-                store.discard(store_engine, generation)
-                raise
+        # (The registry's connection is closed: a store error is not the registry's.)
+        say("writing")
+        # The counts are written while the checks finish on their connections; then theirs.
+        try:
+            copied.result()
+            with store_engine.begin() as sconn:
+                for part in computed:
+                    _write(sconn, store.flow, part.flows, generation)
+                    stocks = part.stocks
+                    if mode != "full" and min(years) > first_year:  # its December before was copied forward
+                        stocks = stocks[stocks["month"] >= month_index(min(years), 1)]
+                    _write(sconn, store.stock, stocks, generation)
+                    _write(sconn, store.month_range, part.ranges, generation)
+                _write(
+                    sconn,
+                    store.unit,
+                    unit_rows.reset_index().rename(columns={"index": "village_id"})[["village_id", *UNIT_COLUMNS]],
+                    generation,
+                )
+                if not quotas.empty:
+                    _write(sconn, store.quota, quotas[["year", "township_id", "kind", "quota"]], generation)
+                _write(sconn, store.fingerprint, taken.prints[fingerprint.COLUMNS], generation)
+                _write(sconn, store.row_print, prints_now[rowprint.COLUMNS], generation)
+                if incremental and old_generation is not None:  # the blocks not grouped again stand
+                    _copy(sconn, store.block_print, old_generation, generation, _blocks_kept(scanned.moved))
+                _write(sconn, store.block_print, scanned.blocks[rowprint.BLOCK_COLUMNS], generation)
+                checked_now = checks_job.result() if checks_job is not None else None
+                duplicates = duplicates_job.result() if duplicates_job is not None else None
+                quality_state = _quality_state(
+                    old, old_meta, checked_now, scopes, duplicates, global_findings, known, village_ids, today
+                )
+                _write(sconn, store.quality, quality_state.checks, generation)
+                if quality_state.coverage_kept is not None and old_generation is not None:
+                    _copy(sconn, store.coverage, old_generation, generation, quality_state.coverage_kept)
+                _write(sconn, store.coverage, quality_state.coverage[units.COVERAGE_COLUMNS], generation)
+                _write(sconn, store.last_change, quality_state.last_change, generation)
+        except BaseException:
+            store.discard(store_engine, generation)
+            raise
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
     refreshed_at = datetime.now().isoformat(timespec="seconds")

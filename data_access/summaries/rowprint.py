@@ -193,6 +193,8 @@ SOURCES: tuple[Source, ...] = (
             Part("household_id", "int"),
             Part("operation", _OPERATIONS),
             Part("informed_choice", "bool"),
+            # (The village too: a block's pass without grouping must see a row moved.)
+            Part("village_id", "int"),
         ),
         by_column=False,
     ),
