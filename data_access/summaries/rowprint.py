@@ -306,7 +306,7 @@ def scan(
 #: says which blocks changed, and only those are grouped by village. Appended rows fall in the
 #: last blocks; methods and payments are placed through a join, which the pass skips. Not the
 #: persons: a day's deaths and moves touch a quarter of their blocks. PostgreSQL and MySQL
-#: group by hashing: a grouped scan is cheaper there.
+#: group by hashing: a grouped scan of the events is cheaper there (``JOINED`` only).
 BLOCKED = frozenset({"service_event", "contraception", "reward_payment"})
 #: A table keeps its block prints only while they are this few rows (ids given in the order a
 #: county registers people spread each block over every village: then grouping costs less
@@ -314,9 +314,14 @@ BLOCKED = frozenset({"service_event", "contraception", "reward_payment"})
 BLOCK_ROWS_LIMIT = 60_000
 
 
+#: Methods and payments are placed through a join with the persons: their pass without
+#: grouping skips it, on every database.
+JOINED = frozenset({"contraception", "reward_payment"})
+
+
 def blocked(dialect: str) -> frozenset[str]:
     """The tables that may be kept per id block on a database of ``dialect``."""
-    return BLOCKED if dialect == "sqlite" else frozenset()
+    return BLOCKED if dialect == "sqlite" else JOINED
 
 
 BLOCK_COLUMNS = ["tbl", "block", "village_id", "part", "s"]
