@@ -31,9 +31,21 @@ def _last_year(url: str, period: Period, level: str, generation: int | None = No
 
 
 def overview_page(url: str, period: Period, as_of: date, *, all_targets: bool = False) -> overview.OverviewPage:
-    county = cache.report(url, period, "county")
-    townships = cache.report(url, period, "township")
-    county_last = _last_year(url, period, "county")  # the cards' year-on-year change
+    generation = cache.snapshot(url).generation
+    return _overview_model(url, generation, period.label, labels.language(), as_of, all_targets)
+
+
+@st.cache_data(ttl=cache.CACHE_TTL_SECONDS, show_spinner=False, max_entries=32)
+def _overview_model(
+    url: str, generation: int, period_label: str, language: str, as_of: date, all_targets: bool
+) -> overview.OverviewPage:
+    """The overview's page model, kept per summaries' generation, period, words' ``language``
+    and table scope: building it (cards, matrix) cost more than the rest of a rerun. It holds
+    aggregates only, the same for every user."""
+    period = parse_period(period_label)
+    county = cache.report(url, period, "county", generation)
+    townships = cache.report(url, period, "township", generation)
+    county_last = _last_year(url, period, "county", generation)  # the cards' year-on-year change
     return overview.build(county, townships, county_last, as_of=as_of, all_targets=all_targets)
 
 
@@ -45,9 +57,21 @@ def mine_panel(url: str, period: Period, mine: str | None) -> overview.MinePanel
 
 
 def ranking_page(url: str, period: Period, *, choice: str, funnel_level: str, mine: str | None) -> ranking.RankingPage:
-    now = cache.report(url, period, "township")
-    before = _last_year(url, period, "township")
-    villages = cache.report(url, period, "village") if choice != "score" and funnel_level == "village" else None
+    generation = cache.snapshot(url).generation
+    return _ranking_model(url, generation, period.label, labels.language(), choice, funnel_level, mine)
+
+
+@st.cache_data(ttl=cache.CACHE_TTL_SECONDS, show_spinner=False, max_entries=32)
+def _ranking_model(
+    url: str, generation: int, period_label: str, language: str, choice: str, funnel_level: str, mine: str | None
+) -> ranking.RankingPage:
+    """The ranking page's model, kept like the overview's (aggregates only; ``mine`` stars a
+    township, it reveals nothing)."""
+    period = parse_period(period_label)
+    now = cache.report(url, period, "township", generation)
+    before = _last_year(url, period, "township", generation)
+    wanted = choice != "score" and funnel_level == "village"
+    villages = cache.report(url, period, "village", generation) if wanted else None
     return ranking.build(now, before, choice=choice, mine=mine, funnel_report=villages)
 
 
@@ -128,6 +152,21 @@ def _village_trend(url: str, period: Period, indicator: ind.Indicator, village_c
     )
 
 
+@st.cache_data(ttl=cache.CACHE_TTL_SECONDS, show_spinner=False, max_entries=64)
+def _drill_model(
+    url: str, generation: int, period_label: str, language: str, township_code: str | None, indicator_code: str
+) -> drilldown.DrillPage:
+    """The county's or a township's drill-down, kept like the overview (aggregates only; a
+    village's page holds person-level lists and is built on every run, on the audited path)."""
+    period = parse_period(period_label)
+    level = drilldown.resolve(cache.unit_rows(url), township_code, None)
+    county = cache.report(url, period, "county", generation)
+    townships = cache.report(url, period, "township", generation)
+    if level.name == "county":
+        return drilldown.build(level, indicator_code, county, townships)
+    return drilldown.build(level, indicator_code, county, townships, cache.report(url, period, "village", generation))
+
+
 def drilldown_page(
     url: str,
     period: Period,
@@ -139,13 +178,13 @@ def drilldown_page(
     """The level the codes select, with only what that level shows loaded; a village's
     person-level lists only within the user's scope (on the audited path), else one line."""
     level = drilldown.resolve(cache.unit_rows(url), township_code, village_code)
+    if level.name != "village":
+        generation = cache.snapshot(url).generation
+        township = level.township[0] if level.township is not None else None
+        return _drill_model(url, generation, period.label, labels.language(), township, indicator_code)
     county = cache.report(url, period, "county")
     townships = cache.report(url, period, "township")
-    if level.name == "county":
-        return drilldown.build(level, indicator_code, county, townships)
     villages = cache.report(url, period, "village")
-    if level.name == "township":
-        return drilldown.build(level, indicator_code, county, townships, villages)
     assert level.village is not None and level.village_id is not None and level.township is not None
     ids = (level.village_id,)
     trend = _village_trend(url, period, ind.get(indicator_code), level.village[0])

@@ -11,6 +11,7 @@ import pandas as pd
 
 from dashboard import labels
 from dashboard.domain import indicators as ind
+from dashboard.domain.county import County
 from dashboard.domain.periods import Period
 from dashboard.domain.report import Report
 from dashboard.render import formats, tables
@@ -174,7 +175,20 @@ def build(
         cards=all_cards(county, townships, county_last),
         matrix=table,
         matrix_status=status,
-        # Built when a button is clicked (once per layout), not on every run: ~20 ms for the two.
-        export=functools.cache(lambda layout: matrix_export(county, townships, shown, as_of=as_of, layout=layout)),
-        export_stem=lambda layout: indicator_stem(_matrix_selection(period, shown, as_of, layout), None, c),
+        # Built when a button is clicked, not on every run (~20 ms for the two layouts);
+        # partials of module functions, so that the page model can be kept (pickled) as a whole.
+        export=functools.partial(_matrix_file, county, townships, shown, as_of),
+        export_stem=functools.partial(_matrix_stem, period, shown, as_of, c),
     )
+
+
+def _matrix_file(
+    county: Report, townships: Report, shown: tuple[ind.Indicator, ...], as_of: date, layout: str
+) -> ExportTable:
+    return matrix_export(county, townships, shown, as_of=as_of, layout=layout)
+
+
+def _matrix_stem(
+    period: Period, shown: tuple[ind.Indicator, ...], as_of: date, county: County, layout: str
+) -> tuple[str, ...]:
+    return indicator_stem(_matrix_selection(period, shown, as_of, layout), None, county)
