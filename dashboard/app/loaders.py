@@ -116,8 +116,26 @@ def map_page(
     overall: bool = False,
 ) -> map_view.MapView:
     """The map for ``period`` (``overall``: townships coloured by their worst headline status)."""
-    townships = cache.report(url, period, "township")
-    villages = cache.report(url, period, "village")
+    generation = cache.snapshot(url).generation
+    return _map_model(url, generation, period.label, labels.language(), code, colour_by, selected, height, overall)
+
+
+@st.cache_data(ttl=cache.CACHE_TTL_SECONDS, show_spinner=False, max_entries=64)
+def _map_model(
+    url: str,
+    generation: int,
+    period_label: str,
+    language: str,
+    code: str,
+    colour_by: str,
+    selected: str | None,
+    height: int,
+    overall: bool,
+) -> map_view.MapView:
+    """The map's model, kept like the overview's (aggregates and village names only)."""
+    period = parse_period(period_label)
+    townships = cache.report(url, period, "township", generation)
+    villages = cache.report(url, period, "village", generation)
     rows = meeting.overall_status(townships) if overall else None
     return map_view.build(
         townships,
