@@ -302,6 +302,14 @@ def _services_model(
 
 def quality_page(url: str, period: Period, today: date) -> quality.QualityPage:
     """Findings per check and township (from the summaries)."""
+    return _quality_model(url, cache.snapshot(url).generation, period.label, labels.language(), today)
+
+
+@st.cache_data(ttl=cache.CACHE_TTL_SECONDS, show_spinner=False, max_entries=32)
+def _quality_model(url: str, generation: int, period_label: str, language: str, today: date) -> quality.QualityPage:
+    """The quality page's model, kept like the overview's (counts per check and township; the
+    records behind a check are read live, on the audited path)."""
+    period = parse_period(period_label)
     return quality.build(cache.quality(url, period), period, today, cache.settings().county)
 
 
