@@ -43,7 +43,9 @@ class RefreshBusy(RegistryError):
 
 metadata = sa.MetaData()
 #: The layout of the store's tables; a store of another layout is rebuilt from scratch.
-FORMAT = 10  # 7: row prints per column and per id block, coverage and last change per village
+#: 10: quality and coverage per table, the event's village in its row print, methods and
+#: payments per id block.
+FORMAT = 10
 
 _INT = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
