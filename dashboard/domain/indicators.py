@@ -194,55 +194,51 @@ def roll_up(counts: pd.DataFrame, units: pd.DataFrame, level: str, county: Count
     if level not in LEVELS:
         raise LevelError("err_level", text=level)
     count_cols = list(counts.columns)
-    joined = units.join(counts, how="left")
-    joined[count_cols] = joined[count_cols].fillna(0).astype("int64")
+    # Arrays, not a join and a groupby: 170 villages, where pandas' overhead was the cost.
+    matrix = counts.reindex(units.index).fillna(0).to_numpy().astype("int64")
     if level == "village":
-        out = pd.DataFrame(
-            {
-                "level": "village",
-                "unit_id": joined.index.astype("int64"),
-                "code": joined["village_code"].to_numpy(),
-                "name": joined["village_name"].to_numpy(),
-                "township_id": joined["township_id"].to_numpy(),
-                "township_code": joined["township_code"].to_numpy(),
-                "township_name": joined["township_name"].to_numpy(),
-            }
-        )
-        out[count_cols] = joined[count_cols].to_numpy()
-        return out.reset_index(drop=True)
-    if level == "township":
-        grouped = joined.groupby(["township_id", "township_code", "township_name"], sort=False, dropna=False)[
-            count_cols
-        ].sum()
-        grouped = grouped.reset_index().sort_values("township_code", kind="stable")
-        out = pd.DataFrame(
-            {
-                "level": "township",
-                "unit_id": grouped["township_id"].astype("int64").to_numpy(),
-                "code": grouped["township_code"].to_numpy(),
-                "name": grouped["township_name"].to_numpy(),
-                "township_id": grouped["township_id"].astype("int64").to_numpy(),
-                "township_code": grouped["township_code"].to_numpy(),
-                "township_name": grouped["township_name"].to_numpy(),
-            }
-        )
-        out[count_cols] = grouped[count_cols].to_numpy()
-        return out.reset_index(drop=True)
-    c = county
-    out = pd.DataFrame(
-        {
-            "level": ["county"],
-            "unit_id": [0],
-            "code": [c.code],
-            "name": [c.name],
-            "township_id": [None],
-            "township_code": [None],
-            "township_name": [None],
+        identity = {
+            "level": "village",
+            "unit_id": units.index.to_numpy().astype("int64"),
+            "code": units["village_code"].to_numpy(),
+            "name": units["village_name"].to_numpy(),
+            "township_id": units["township_id"].to_numpy(),
+            "township_code": units["township_code"].to_numpy(),
+            "township_name": units["township_name"].to_numpy(),
         }
-    )
-    for col in count_cols:
-        out[col] = int(joined[col].sum())
-    return out
+        return pd.DataFrame({**identity, **dict(zip(count_cols, matrix.T, strict=True))})
+    if level == "township":
+        # A village's township columns come from its township's one row: the id is the group.
+        group, _ = pd.factorize(units["township_id"], sort=False)  # in order of appearance
+        firsts = np.unique(group, return_index=True)[1]
+        sums = np.zeros((len(firsts), len(count_cols)), dtype="int64")
+        np.add.at(sums, group, matrix)
+        codes = units["township_code"].iloc[firsts].reset_index(drop=True)
+        order = codes.sort_values(kind="stable").index.to_numpy()  # by code, a missing one last
+        found = units.iloc[firsts[order]]
+        ids = found["township_id"].astype("int64").to_numpy()
+        identity = {
+            "level": "township",
+            "unit_id": ids,
+            "code": found["township_code"].to_numpy(),
+            "name": found["township_name"].to_numpy(),
+            "township_id": ids,
+            "township_code": found["township_code"].to_numpy(),
+            "township_name": found["township_name"].to_numpy(),
+        }
+        return pd.DataFrame({**identity, **dict(zip(count_cols, sums[order].T, strict=True))})
+    c = county
+    identity = {
+        "level": ["county"],
+        "unit_id": [0],
+        "code": [c.code],
+        "name": [c.name],
+        "township_id": [None],
+        "township_code": [None],
+        "township_name": [None],
+    }
+    totals = matrix.sum(axis=0)
+    return pd.DataFrame({**identity, **{col: [int(totals[i])] for i, col in enumerate(count_cols)}})
 
 
 QUOTA_KINDS = {"pregnancy_check": "quota_pregnancy_check", "folic_acid": "quota_folic_acid"}
@@ -254,26 +250,28 @@ def attach_quotas(rolled: pd.DataFrame, quotas: pd.DataFrame | None) -> pd.DataF
     Quotas are set per township (task_quota), so they are not village counts: a village's
     quota indicators have no denominator (no data), and so does a township without a quota.
     """
-    out = rolled.copy()
-    if quotas is not None and not quotas.empty:  # a quota that is no whole number ≥ 0 is not used
-        number = pd.to_numeric(quotas["quota"], errors="coerce")
-        usable = number.notna() & (number >= 0) & (number == number.round())
-        quotas = quotas[usable].assign(
-            quota=number[usable], kind=quotas.loc[usable, "kind"].astype("string").str.strip().str.lower()
-        )
+    per_kind: dict[str, dict[int, float]] = {kind: {} for kind in QUOTA_KINDS}
+    if quotas is not None and not quotas.empty:
+        number = pd.to_numeric(quotas["quota"], errors="coerce").to_numpy(dtype="float64")
+        for township, kind, quota in zip(quotas["township_id"].tolist(), quotas["kind"].tolist(), number, strict=True):
+            # a quota that is no whole number ≥ 0 is not used, nor one of no township
+            if not (quota >= 0 and quota == np.round(quota)) or pd.isna(township) or pd.isna(kind):
+                continue
+            found = per_kind.get(str(kind).strip().lower())
+            if found is not None:
+                found[int(township)] = found.get(int(township), 0.0) + float(quota)
+    level = rolled["level"].iloc[0] if len(rolled) else None
+    added: dict[str, object] = {}
     for kind, column in QUOTA_KINDS.items():
-        out[column] = np.nan
-        if quotas is None or quotas.empty:
-            continue
-        rows = quotas[quotas["kind"] == kind]
-        per_township = rows.groupby("township_id")["quota"].sum().astype("float64")
-        per_township.index = per_township.index.astype("int64")
-        level = rolled["level"].iloc[0] if len(rolled) else None
-        if level == "township":
-            out[column] = rolled["township_id"].astype("int64").map(per_township).to_numpy()
-        elif level == "county" and not per_township.empty:
-            out[column] = float(per_township.sum())
-    return out
+        per_township = per_kind[kind]
+        if level == "township" and per_township:
+            ids = rolled["township_id"].astype("int64").tolist()
+            added[column] = np.array([per_township.get(t, np.nan) for t in ids], dtype="float64")
+        elif level == "county" and per_township:
+            added[column] = float(sum(per_township.values()))
+        else:
+            added[column] = np.nan
+    return rolled.assign(**added)
 
 
 def headline(result: pd.DataFrame) -> pd.DataFrame:
@@ -305,14 +303,16 @@ RESULT_COLUMNS = [
 ]
 
 
-def _weighted(frame: pd.DataFrame, terms: Terms) -> pd.Series:
-    total = pd.Series(0.0, index=frame.index)
+def _weighted(columns: dict[str, np.ndarray], terms: Terms, n: int) -> np.ndarray:
+    total = np.zeros(n)
     for column, weight in terms:
-        total = total + frame[column].astype("float64") * weight
+        total = total + columns[column] * weight
     return total
 
 
-def _interval(ind: Indicator, frame: pd.DataFrame, num: pd.Series, den: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+def _interval(
+    ind: Indicator, columns: dict[str, np.ndarray], num: np.ndarray, den: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     if ind.interval == "wilson":
         low, high = intervals.wilson(num, den)
         return low * ind.scale, high * ind.scale
@@ -322,8 +322,8 @@ def _interval(ind: Indicator, frame: pd.DataFrame, num: pd.Series, den: pd.Serie
         return intervals.poisson_rate(num, den, ind.scale)
     if ind.interval == "poisson_difference":
         (plus, _), (minus, _) = ind.numerator[0], ind.numerator[1]
-        return intervals.poisson_difference_rate(frame[plus], frame[minus], den, ind.scale)
-    nan = np.full(len(frame), np.nan)
+        return intervals.poisson_difference_rate(columns[plus], columns[minus], den, ind.scale)
+    nan = np.full(len(num), np.nan)
     return nan, nan
 
 
@@ -348,55 +348,56 @@ def compute(
     per indicator the target rule of each row (``targets.resolve``'s frame, aligned to
     ``rolled``: rows of different years each with its year's rule) in place of ``targets``.
     """
-    township_ids = rolled["township_id"].where(rolled["level"] != "county", None)
-    factor = np.asarray(factors, dtype="float64") if factors is not None else period.projection_factor
+    # Plain arrays throughout, one frame at the end: a report is 11–22 indicators over 1–170
+    # units, where pandas' per-operation overhead, not the arithmetic, was the cost.
     n = len(rolled)
-    # Columns gathered as arrays, one block per indicator, then laid out unit by unit: a frame
-    # built once costs a fraction of setting twenty columns per indicator.
+    factor = np.asarray(factors, dtype="float64") if factors is not None else period.projection_factor
+    needed = dict.fromkeys(c for ind in indicators for c in ind.count_columns)
+    columns = {c: rolled[c].to_numpy(dtype="float64") for c in needed}
+    if rules is not None:
+        resolved = {code: target_rules.arrays_of(frame) for code, frame in rules.items()}
+    else:
+        township_ids = rolled["township_id"].where(rolled["level"] != "county", None)
+        resolved = target_rules.rule_arrays(targets, [ind.code for ind in indicators], township_ids)
     blocks: dict[str, list[np.ndarray]] = {c: [] for c in RESULT_COLUMNS if c not in UNIT_COLUMNS}
     for ind in indicators:
-        num = _weighted(rolled, ind.numerator)
-        den = _weighted(rolled, ind.denominator)
+        num = _weighted(columns, ind.numerator, n)
+        den = _weighted(columns, ind.denominator, n)
         with np.errstate(divide="ignore", invalid="ignore"):
             value = np.where(den > 0, num / den * ind.scale, np.nan)
-        ci_low, ci_high = _interval(ind, rolled, num, den)
+        ci_low, ci_high = _interval(ind, columns, num, den)
         ci_low = np.where(den > 0, ci_low, np.nan)
         ci_high = np.where(den > 0, ci_high, np.nan)
         f = factor if ind.projected else np.ones(n) if factors is not None else 1.0
-        projection = value * f
-        rule = rules[ind.code].copy() if rules is not None else target_rules.resolve(targets, ind.code, township_ids)
-        rule.index = rolled.index
-        status = target_rules.status(pd.Series(projection, index=rolled.index), rule).to_numpy(dtype=object)
-        small = target_rules.inconclusive(
-            pd.Series(ci_low * f, index=rolled.index), pd.Series(ci_high * f, index=rolled.index), rule
-        ).to_numpy(dtype=bool)
-        columns = {
+        projection = np.asarray(value * f, dtype="float64")
+        rule = resolved[ind.code]
+        status = target_rules.status_of(projection, rule)
+        small = target_rules.inconclusive_of(ci_low * f, ci_high * f, rule)
+        values = {
             "indicator": np.full(n, ind.code, dtype=object),
             "unit": np.full(n, ind.unit, dtype=object),
-            "numerator": num.to_numpy(dtype="float64"),
-            "denominator": den.to_numpy(dtype="float64"),
+            "numerator": num,
+            "denominator": den,
             "value": value,
-            "projection": np.asarray(projection, dtype="float64"),
+            "projection": projection,
             "ci_low": ci_low,
             "ci_high": ci_high,
             "projection_ci_low": ci_low * f,
             "projection_ci_high": ci_high * f,
-            "target_op": rule["op"].to_numpy(dtype=object),
-            "target_value": rule["value"].to_numpy(dtype="float64"),
-            "target_low": rule["low"].to_numpy(dtype="float64"),
-            "target_high": rule["high"].to_numpy(dtype="float64"),
-            "target_amber": rule["amber"].to_numpy(dtype="float64"),
+            "target_op": rule["op"],
+            "target_value": rule["value"],
+            "target_low": rule["low"],
+            "target_high": rule["high"],
+            "target_amber": rule["amber"],
             "status": status,
             "small_numbers": small & (status != target_rules.NO_DATA),
         }
-        for name, values in columns.items():
-            blocks[name].append(np.broadcast_to(values, (n,)))
-    k = len(indicators)
-    units = rolled[UNIT_COLUMNS].iloc[np.repeat(np.arange(n), k)].reset_index(drop=True)
-    data = {name: np.stack(parts, axis=1).reshape(-1) for name, parts in blocks.items()}  # unit-major
-    result = pd.concat([units, pd.DataFrame(data)], axis=1)
-    result["small_numbers"] = result["small_numbers"].astype(bool)
-    return result[RESULT_COLUMNS]
+        for name, array in values.items():
+            blocks[name].append(np.broadcast_to(array, (n,)))
+    rows = np.repeat(np.arange(n), len(indicators))  # unit-major: each unit's indicators together
+    data = {c: rolled[c].to_numpy()[rows] for c in UNIT_COLUMNS}
+    data.update({name: np.stack(parts, axis=1).reshape(-1) for name, parts in blocks.items()})
+    return pd.DataFrame(data, columns=RESULT_COLUMNS)
 
 
 def without_values(result: pd.DataFrame) -> pd.DataFrame:

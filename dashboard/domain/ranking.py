@@ -35,6 +35,12 @@ def _competition_rank(keys: pd.DataFrame) -> pd.Series:
     return pd.Series(ranks, index=keys.index, dtype="int64")
 
 
+def _mean(shares: list[float]) -> float:
+    """The mean of the known shares (0 when there are none)."""
+    known = [x for x in shares if not np.isnan(x)]
+    return sum(known) / len(known) if known else 0.0
+
+
 def assessment(result: pd.DataFrame, settings: tr.Assessment) -> pd.DataFrame:
     """Score and rank each unit of a long indicator result (one level, e.g. townships).
 
@@ -42,44 +48,65 @@ def assessment(result: pd.DataFrame, settings: tr.Assessment) -> pd.DataFrame:
     veto_value, rank, and per indicator ``points:<code>``, ``status:<code>`` and
     ``small:<code>`` (the value's interval cannot tell green from red).
     """
-    codes = [c for c in dict.fromkeys(result["indicator"]) if c in settings.points]
-    units = result.drop_duplicates("code")[["code", "name"]].reset_index(drop=True)
-    if units.empty:
+    # Plain dicts over the result's rows (13 townships × 22 indicators), one frame at the end:
+    # pivots and per-column assignments cost more than the scoring.
+    indicator = result["indicator"].tolist()
+    unit_code = result["code"].tolist()
+    names: dict[object, object] = {}
+    for code, name in zip(unit_code, result["name"].tolist(), strict=True):
+        names.setdefault(code, name)
+    if not names:
         return pd.DataFrame()
-    scored = result[result["indicator"].isin(codes)]
-    status = scored.pivot(index="code", columns="indicator", values="status").reindex(units["code"])
-    status = status.reindex(columns=codes).fillna(tr.NO_DATA)
-    small = scored.pivot(index="code", columns="indicator", values="small_numbers").reindex(units["code"])
-    small = small.reindex(columns=codes).fillna(False).astype(bool)
-    table = units.copy()
+    status_of: dict[tuple[object, object], str] = {}
+    small_of: dict[tuple[object, object], bool] = {}
+    value_of: dict[object, float] = {}
+    service_shares: dict[object, list[float]] = {}
+    rows = zip(
+        unit_code,
+        indicator,
+        result["status"].tolist(),
+        result["small_numbers"].tolist(),
+        result["value"].tolist(),
+        strict=True,
+    )
+    for code, ind_code, status, small, value in rows:
+        status_of[code, ind_code] = status
+        small_of[code, ind_code] = bool(small)
+        if ind_code == settings.veto_indicator:
+            value_of[code] = value
+        if ind_code in SERVICE_CODES:
+            service_shares.setdefault(code, []).append(STATUS_SHARE.get(status, np.nan))
+    units = list(names)
+    codes = [c for c in dict.fromkeys(indicator) if c in settings.points]
+    table: dict[str, object] = {"code": units, "name": [names[u] for u in units]}
     score = np.zeros(len(units))
     for code in codes:
-        points = status[code].map(STATUS_SHARE).to_numpy(dtype="float64") * settings.points[code]
-        table[f"status:{code}"] = status[code].to_numpy()
-        table[f"small:{code}"] = small[code].to_numpy()
+        statuses = [status_of.get((u, code), tr.NO_DATA) for u in units]
+        points = np.array([STATUS_SHARE[s] for s in statuses], dtype="float64") * settings.points[code]
+        table[f"status:{code}"] = statuses
+        table[f"small:{code}"] = np.array([small_of.get((u, code), False) for u in units], dtype=bool)
         table[f"points:{code}"] = points
         score += points
     max_score = float(sum(settings.points[c] for c in codes))
-    service_codes = [c for c in dict.fromkeys(result["indicator"]) if c in SERVICE_CODES]
-    if service_codes and settings.points.get("service_work"):
+    if service_shares and settings.points.get("service_work"):
         # Service work: its points shared equally by the service indicators, each earning its
         # share by the same green/amber/red rule.
-        service = result[result["indicator"].isin(service_codes)]
-        shares = service.assign(share=service["status"].map(STATUS_SHARE)).groupby("code")["share"].mean()
-        share = units["code"].map(shares).fillna(0.0).to_numpy(dtype="float64")
+        share = np.array([_mean(service_shares.get(u, [])) for u in units], dtype="float64")
         points = settings.points["service_work"] * share
         table["points:service_work"] = points
         table["status:service_work"] = np.where(share >= 1, tr.GREEN, np.where(share >= 0.5, tr.AMBER, tr.RED))
         score += points
         max_score += settings.points["service_work"]
-    veto_rows = result[result["indicator"] == settings.veto_indicator].set_index("code")["value"]
+    veto_value = np.array([value_of.get(u, np.nan) for u in units], dtype="float64")
     table["score"] = score
     table["max_score"] = max_score
-    table["veto_value"] = table["code"].map(veto_rows).astype("float64")
-    table["veto"] = (table["veto_value"] < settings.veto_below).fillna(False).astype(bool)
-    table = table.sort_values(["veto", "score", "code"], ascending=[True, False, True], kind="stable")
-    table["rank"] = _competition_rank(table[["veto", "score"]])
-    return table.reset_index(drop=True)
+    table["veto_value"] = veto_value
+    with np.errstate(invalid="ignore"):
+        table["veto"] = veto_value < settings.veto_below  # no value: no veto
+    frame = pd.DataFrame(table)
+    frame = frame.sort_values(["veto", "score", "code"], ascending=[True, False, True], kind="stable")
+    frame["rank"] = _competition_rank(frame[["veto", "score"]])
+    return frame.reset_index(drop=True)
 
 
 def _badness(sub: pd.DataFrame) -> pd.Series:

@@ -80,6 +80,47 @@ def test_roll_up_is_a_ratio_of_sums_not_a_mean_of_ratios() -> None:
     assert county.loc[(COUNTY.code, "birth_rate"), "value"] == pytest.approx(9.0)
 
 
+def test_roll_up_orders_townships_by_code_and_keeps_every_unit() -> None:
+    # Villages listed with their townships interleaved, T30 first; a village with no counts
+    # (v4) is there with zeros; counts of a village that is no unit (v9) are not counted.
+    u = units((1, "V1", 30, "T30"), (2, "V2", 10, "T10"), (3, "V3", 30, "T30"), (4, "V4", 20, "T20"))
+    c = counts(v1=dict(births=1), v2=dict(births=2), v3=dict(births=4), v9=dict(births=100))
+    township = ind.roll_up(c, u, "township", COUNTY)
+    assert township["code"].tolist() == ["T10", "T20", "T30"]
+    assert township["unit_id"].tolist() == [10, 20, 30]
+    assert township["births"].tolist() == [2, 0, 5]
+    village = ind.roll_up(c, u, "village", COUNTY)
+    assert village["code"].tolist() == ["V1", "V2", "V3", "V4"]
+    assert village["births"].tolist() == [1, 2, 4, 0]
+    assert ind.roll_up(c, u, "county", COUNTY)["births"].tolist() == [7]
+
+
+def test_quotas_a_township_its_own_the_county_their_sum_unusable_rows_left_out() -> None:
+    u = units((1, "V1", 10, "T10"), (2, "V2", 20, "T20"), (3, "V3", 30, "T30"))
+    quotas = pd.DataFrame(
+        [
+            (10, "folic_acid", 100),
+            (10, " Folic_Acid ", 20),  # the same kind, written loosely: added
+            (20, "folic_acid", 2.5),  # not a whole number: not used
+            (20, "folic_acid", -4),  # negative: not used
+            (None, "folic_acid", 50),  # no township: not used
+            (30, "pregnancy_check", "80"),  # a number as text: used
+            (30, "something_else", 7),
+        ],
+        columns=["township_id", "kind", "quota"],
+    )
+    township = ind.attach_quotas(ind.roll_up(counts(v1={}), u, "township", COUNTY), quotas).set_index("code")
+    assert township.loc["T10", "quota_folic_acid"] == 120
+    assert math.isnan(township.loc["T20", "quota_folic_acid"])  # no usable quota: no data, not 0
+    assert math.isnan(township.loc["T10", "quota_pregnancy_check"])
+    assert township.loc["T30", "quota_pregnancy_check"] == 80
+    county = ind.attach_quotas(ind.roll_up(counts(v1={}), u, "county", COUNTY), quotas)
+    assert county["quota_folic_acid"].tolist() == [120] and county["quota_pregnancy_check"].tolist() == [80]
+    village = ind.attach_quotas(ind.roll_up(counts(v1={}), u, "village", COUNTY), quotas)
+    assert village["quota_folic_acid"].isna().all()  # quotas are set per township
+    assert ind.attach_quotas(ind.roll_up(counts(v1={}), u, "county", COUNTY), None)["quota_folic_acid"].isna().all()
+
+
 def test_headline_values_by_hand() -> None:
     c = counts(
         v1=dict(

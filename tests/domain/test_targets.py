@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -55,3 +56,18 @@ def test_the_county_without_township_ids_and_no_units_at_all() -> None:
     none = targets.resolve(RULES, "birth_rate", pd.Series([], dtype=object))
     assert none.empty and list(none.columns) == ["op", "value", "low", "high", "amber"]
     assert none["op"].dtype == object
+
+
+def test_one_pass_over_the_rows_gives_each_indicator_its_own_rules() -> None:
+    ids = pd.Series([None, 1, 2, 3])
+    together = targets.rule_arrays(RULES, ["birth_rate", "sex_ratio", "natural_growth"], ids)
+    assert list(together) == ["birth_rate", "sex_ratio", "natural_growth"]
+    assert together["birth_rate"]["value"].tolist() == [12.0, 12.0, 14.0, 11.0]
+    assert together["sex_ratio"]["op"].tolist() == ["band"] * 4  # no township rows: county-wide
+    assert together["sex_ratio"]["low"].tolist() == [103.0] * 4
+    assert together["natural_growth"]["op"].tolist() == [None] * 4
+    for code, arrays in together.items():  # the same as resolving each indicator alone
+        alone = targets.resolve(RULES, code, ids)
+        assert arrays["op"].tolist() == alone["op"].tolist()
+        for field in ("value", "low", "high", "amber"):
+            np.testing.assert_array_equal(arrays[field], alone[field].to_numpy())
