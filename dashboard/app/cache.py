@@ -225,21 +225,25 @@ def year_span(url: str) -> tuple[int, int]:
     return snap.first_year, snap.last_year
 
 
-def counts_for(url: str, periods: tuple[Period, ...]) -> dict[str, pd.DataFrame]:
-    """Per-village base and service counts for several periods (a trends page's ~40) at once."""
-    return _counts_for(url, snapshot(url).generation, tuple(p.label for p in periods))
+def unit_counts_for(url: str, periods: tuple[Period, ...], level: str, code: str | None) -> dict[str, pd.Series]:
+    """One unit's base and service counts (the sum over its villages) for several periods."""
+    return _unit_counts_for(url, snapshot(url).generation, tuple(p.label for p in periods), level, code)
 
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False, max_entries=64)
-def _counts_for(url: str, generation: int, period_labels: tuple[str, ...]) -> dict[str, pd.DataFrame]:
+def _unit_counts_for(
+    url: str, generation: int, period_labels: tuple[str, ...], level: str, code: str | None
+) -> dict[str, pd.Series]:
     snap = snapshot(url)
     periods = [parse_period(label) for label in period_labels]
     inside = [p for p in periods if snap.covers(p)]
-    with reading(store(url)) as conn:
-        out = read.periods_counts(conn, generation, inside, _unit_rows(url, generation).index)
-    for p in periods:
+    units = _unit_rows(url, generation)
+    chosen = None if level == "county" else [int(v) for v in trends.chosen_villages(units, level, code)]
+    with reading(store(url)) as conn:  # the store sums the villages: one row per month
+        out = read.unit_periods_counts(conn, generation, inside, chosen)
+    for p in periods:  # a period outside the summaries' years: the live counts, summed here
         if p.label not in out:
-            out[p.label] = _inputs(url, generation, p.label).counts
+            out[p.label] = trends.unit_row(_inputs(url, generation, p.label).counts, units, level, code)
     return out
 
 
@@ -255,7 +259,7 @@ def _trend_series(
     period = parse_period(period_label)
     first = min(year_span(url)[0], period.year)
     wanted = tuple(trends.periods_needed(first, period))
-    counts = _counts_for(url, generation, tuple(p.label for p in wanted))
+    counts = _unit_counts_for(url, generation, tuple(p.label for p in wanted), level, code)
     year_targets = targets_of(url, tuple(range(first, period.year + 1)))
     return trends.series(
         lambda p: counts[p.label],

@@ -155,8 +155,8 @@ def _village_trend(url: str, period: Period, indicator: ind.Indicator, village_c
     unit_rows = cache.unit_rows(url)
     months = range(1, period.end.month + 1)
     periods = {m: series_engine.ytd_period(period.year, m) for m in months}
-    counts = cache.counts_for(url, tuple(periods.values()))
-    rows = {m: series_engine.unit_row(counts[p.label], unit_rows, "village", village_code) for m, p in periods.items()}
+    counts = cache.unit_counts_for(url, tuple(periods.values()), "village", village_code)
+    rows = {m: counts[p.label] for m, p in periods.items()}
     template = series_engine.unit_template(unit_rows, "village", village_code, cache.settings().county)
     year_targets = cache.targets(url, period.year)
     return series_engine.evaluate(

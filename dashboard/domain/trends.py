@@ -47,15 +47,19 @@ def unit_row(counts: pd.DataFrame, units: pd.DataFrame, level: str, unit_code: s
     return pd.Series(unit_rows([counts], units, level, unit_code)[0], index=counts.columns)
 
 
+def chosen_villages(units: pd.DataFrame, level: str, unit_code: str | None) -> pd.Index:
+    """The villages a unit sums (the county: all of them)."""
+    if level == "village":
+        return units.index[units["village_code"] == unit_code]
+    if level == "township":
+        return units.index[units["township_code"] == unit_code]
+    return units.index
+
+
 def unit_rows(frames: list[pd.DataFrame], units: pd.DataFrame, level: str, unit_code: str | None) -> np.ndarray:
     """:func:`unit_row` of several periods' counts (columns as the first frame's) as one array,
     periods × count columns."""
-    if level == "village":
-        chosen = units.index[units["village_code"] == unit_code]
-    elif level == "township":
-        chosen = units.index[units["township_code"] == unit_code]
-    else:
-        chosen = units.index
+    chosen = chosen_villages(units, level, unit_code)
     columns = frames[0].columns
     index: pd.Index | None = None
     sums = []
@@ -161,7 +165,7 @@ class SeriesData:
 
 
 def series(
-    counts_of: Callable[[Period], pd.DataFrame],
+    counts_of: Callable[[Period], pd.Series],
     units: pd.DataFrame,
     period: Period,
     indicator: ind.Indicator,
@@ -173,18 +177,17 @@ def series(
     quotas_of: Callable[[int], pd.DataFrame | None] = lambda _year: None,
     coverage: Coverage | None = None,
 ) -> SeriesData:
-    """Year-to-date, yearly and single-month results for one unit; ``counts_of(p)`` gives a
-    period's per-village base counts."""
+    """Year-to-date, yearly and single-month results for one unit; ``counts_of(p)`` gives the
+    unit's base counts for a period (the sum over its villages, as :func:`unit_row`)."""
     template = unit_template(units, level, code, county)
     indicators = (indicator,)
     months = range(1, period.end.month + 1)
 
     def run(keys: list[int], period_of: Callable[[int], Period]) -> pd.DataFrame:
-        frames = [counts_of(period_of(k)) for k in keys]
-        sums = unit_rows(frames, units, level, code)
-        return _evaluate(
-            keys, sums, frames[0].columns, template, period_of, targets_of, indicators, quotas_of, coverage
-        )
+        rows = [counts_of(period_of(k)) for k in keys]
+        columns = rows[0].index
+        sums = np.stack([row.reindex(columns, fill_value=0).to_numpy(dtype="int64") for row in rows])
+        return _evaluate(keys, sums, columns, template, period_of, targets_of, indicators, quotas_of, coverage)
 
     this_year = run(list(months), lambda m: ytd_period(period.year, m))
     last_year = None

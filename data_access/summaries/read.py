@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -116,6 +117,33 @@ def periods_counts(
     conn: sa.Connection, generation: int, periods: list[Period], village_ids: pd.Index
 ) -> dict[str, pd.DataFrame]:
     """:func:`period_counts` for several periods in three queries (a trends page's ~40)."""
+    return _periods_counts(conn, generation, periods, village_ids)
+
+
+def unit_periods_counts(
+    conn: sa.Connection, generation: int, periods: list[Period], village_ids: list[int] | None
+) -> dict[str, pd.Series]:
+    """One unit's base and service counts for several periods: the sum over ``village_ids``
+    (None: every village of the generation's units), summed by the database — a trends page
+    reads one row per month, not one per village and month (~100×, 0.3 s at scale 1)."""
+    frames = _periods_counts(conn, generation, periods, pd.Index([_UNIT]), summed=True, villages=village_ids)
+    return {label: frame.iloc[0] for label, frame in frames.items()}
+
+
+_UNIT = 0  # the one row of a unit's sums
+
+
+def _periods_counts(
+    conn: sa.Connection,
+    generation: int,
+    periods: list[Period],
+    village_ids: pd.Index,
+    *,
+    summed: bool = False,
+    villages: list[int] | None = None,
+) -> dict[str, pd.DataFrame]:
+    """Per village of ``village_ids``, or (``summed``) the sum over ``villages`` (None: all)
+    in the one row ``_UNIT``."""
     if not periods:
         return {}
     bounds = {
@@ -124,39 +152,30 @@ def periods_counts(
     lo = min(a for a, _ in bounds.values())
     hi = max(b for _, b in bounds.values())
     f, s, r = store.flow, store.stock, store.month_range
-    flow_rows = pd.DataFrame(
-        [
-            tuple(r)
-            for r in conn.execute(
-                sa.select(f.c.village_id, f.c.month, *(f.c[c] for c in FLOW_COLUMNS)).where(
-                    f.c.generation == generation, f.c.month >= lo, f.c.month <= hi
-                )
-            ).all()
-        ],
-        columns=["village_id", "month", *FLOW_COLUMNS],
-    )
     needed = sorted({m for a, b in bounds.values() for m in (a - 1, b)})
-    stock_rows = pd.DataFrame(
-        [
-            tuple(r)
-            for r in conn.execute(
-                sa.select(s.c.month, s.c.village_id, *(s.c[c] for c in STOCK_COLUMNS)).where(
-                    s.c.generation == generation, s.c.month.in_(needed)
-                )
-            ).all()
-        ],
-        columns=["month", "village_id", *STOCK_COLUMNS],
-    )
     keys = sorted({(p.year, p.start.month, p.end.month) for p in periods})
+    flow_stmt = sa.select(f.c.village_id, f.c.month, *(f.c[c] for c in FLOW_COLUMNS)).where(
+        f.c.generation == generation, f.c.month >= lo, f.c.month <= hi
+    )
+    stock_stmt = sa.select(s.c.month, s.c.village_id, *(s.c[c] for c in STOCK_COLUMNS)).where(
+        s.c.generation == generation, s.c.month.in_(needed)
+    )
+    range_key = (r.c.year, r.c.first_month, r.c.last_month)
+    range_stmt = sa.select(*range_key, r.c.village_id, *(r.c[c] for c in RANGE_COLUMNS)).where(
+        r.c.generation == generation, sa.tuple_(*range_key).in_(keys)
+    )
+    if summed:  # one unit: the database sums its villages, month by month
+        flow_stmt = _summed(flow_stmt, f, (f.c.month,), FLOW_COLUMNS, generation, villages)
+        stock_stmt = _summed(stock_stmt, s, (s.c.month,), STOCK_COLUMNS, generation, villages)
+        range_stmt = _summed(range_stmt, r, range_key, RANGE_COLUMNS, generation, villages)
+    flow_rows = pd.DataFrame(
+        [tuple(row) for row in conn.execute(flow_stmt).all()], columns=["village_id", "month", *FLOW_COLUMNS]
+    )
+    stock_rows = pd.DataFrame(
+        [tuple(row) for row in conn.execute(stock_stmt).all()], columns=["month", "village_id", *STOCK_COLUMNS]
+    )
     range_rows = pd.DataFrame(
-        [
-            tuple(r)
-            for r in conn.execute(
-                sa.select(
-                    r.c.year, r.c.first_month, r.c.last_month, r.c.village_id, *(r.c[c] for c in RANGE_COLUMNS)
-                ).where(r.c.generation == generation, sa.tuple_(r.c.year, r.c.first_month, r.c.last_month).in_(keys))
-            ).all()
-        ],
+        [tuple(row) for row in conn.execute(range_stmt).all()],
         columns=["year", "first_month", "last_month", "village_id", *RANGE_COLUMNS],
     )
     # Running sums of the flows over months, per village (villages × months × columns): a
@@ -207,6 +226,34 @@ def periods_counts(
         frame = pd.DataFrame({c: data.get(c, zeros) for c in COUNT_COLUMNS}, index=village_ids)
         out[p.label] = frame
     return out
+
+
+def _summed(
+    stmt: Any,
+    table: sa.Table,
+    keys: tuple[sa.ColumnElement[object], ...],
+    columns: tuple[str, ...] | list[str],
+    generation: int,
+    village_ids: list[int] | None,
+) -> Any:
+    """``stmt`` (its columns: the keys, village_id, the counts, in any order) as the sum of the
+    counts over the villages, grouped by the keys, with village_id the constant ``_UNIT``."""
+    u = store.unit
+    chosen: Any = (
+        sa.select(u.c.village_id).where(u.c.generation == generation)
+        if village_ids is None
+        else sa.bindparam("chosen", list(village_ids), expanding=True)
+    )
+    summed = {c: sa.func.coalesce(sa.func.sum(table.c[c]), 0) for c in columns}
+    out: list[sa.ColumnElement[Any]] = []
+    for column in stmt.selected_columns:
+        if column.name == "village_id":
+            out.append(sa.literal_column(str(_UNIT), sa.Integer).label("village_id"))
+        elif column.name in summed:
+            out.append(summed[column.name].label(column.name))
+        else:
+            out.append(column)
+    return stmt.with_only_columns(*out).where(table.c.village_id.in_(chosen)).group_by(*keys)
 
 
 def moves(conn: sa.Connection, generation: int, period: Period) -> pd.DataFrame:

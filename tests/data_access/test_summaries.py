@@ -17,7 +17,7 @@ import pytest
 import sqlalchemy as sa
 
 from dashboard.app import sources
-from dashboard.domain import quality
+from dashboard.domain import quality, trends
 from dashboard.domain import report as reports
 from dashboard.domain import targets as tr
 from dashboard.domain.periods import Period, parse_period
@@ -95,6 +95,28 @@ def test_every_period_kind_gives_the_live_counts(built: tuple[str, str, str]) ->
     with reading(summaries) as conn:
         one = read.period_counts(conn, snap.generation, parse_period("2024-Q2"), live.index)
     pd.testing.assert_frame_equal(one[live.columns], got["2024-Q2"][live.columns])
+
+
+def test_a_units_sums_from_the_store_equal_the_live_counts_of_its_villages(built: tuple[str, str, str]) -> None:
+    # What the trends page reads: one unit's counts, summed by the database over its villages.
+    url, store_url, kind = built
+    registry, summaries = sources.open_registry(url), store.make_store(store_url)
+    snap = sources.current_snapshot(summaries)
+    assert snap is not None
+    periods = [p for y in range(snap.first_year, snap.last_year + 1) for p in periods_of(y, every=False)]
+    with reading(summaries) as conn:
+        units = read.load_units(conn, snap.generation)
+    township = str(units["township_code"].iloc[-1])
+    village = str(units["village_code"].iloc[0])
+    for level, code in (("county", None), ("township", township), ("village", village)):
+        chosen = trends.chosen_villages(units, level, code)
+        with reading(summaries) as conn:
+            ids = None if level == "county" else [int(v) for v in chosen]
+            got = read.unit_periods_counts(conn, snap.generation, periods, ids)
+        for period in periods:
+            live = live_counts(registry, period).reindex(chosen, fill_value=0).sum()
+            mine = got[period.label][live.index]
+            assert mine.tolist() == live.astype("int64").tolist(), f"{kind} {level} {period.label}"
 
 
 @pytest.mark.parametrize("label", ["2024", "2024-01..2024-07", "2024-Q3", "2024-02"])

@@ -53,7 +53,17 @@ def test_every_point_is_the_engine_on_that_period_alone(code: str, level: str, u
     coverage = Coverage(parse_period("2021-03").start, parse_period("2024-05").end)  # 2021 partly covered
     indicator = ind.get(code)
     data = trends.series(
-        _counts, UNITS, period, indicator, level, unit, lambda p: _targets(p.year), COUNTY, 2020, _quotas, coverage
+        lambda p: trends.unit_row(_counts(p), UNITS, level, unit),  # the unit's sums, as the store gives them
+        UNITS,
+        period,
+        indicator,
+        level,
+        unit,
+        lambda p: _targets(p.year),
+        COUNTY,
+        2020,
+        _quotas,
+        coverage,
     )
 
     def alone(p: Period) -> pd.Series:
