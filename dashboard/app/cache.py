@@ -331,7 +331,10 @@ def quality(url: str, period: Period) -> quality_checks.QualityReport:
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False, max_entries=16)
 def _quality(url: str, generation: int, period_label: str) -> quality_checks.QualityReport:
-    return sources.summary_quality(store(url), snapshot(url), parse_period(period_label))
+    snap, period = snapshot(url), parse_period(period_label)
+    # The period's counts as the page's reports read them (cached): the balance needs them too.
+    inputs = _inputs(url, generation, period_label) if snap.covers(period) and snap.generation == generation else None
+    return sources.summary_quality(store(url), snap, period, inputs)
 
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False, max_entries=32)

@@ -209,12 +209,16 @@ def quality_report(
     return quality.summarise(findings, unit_rows)
 
 
-def summary_quality(store_engine: sa.Engine, snap: read.Snapshot, period: Period) -> quality.QualityReport:
+def summary_quality(
+    store_engine: sa.Engine, snap: read.Snapshot, period: Period, inputs: reports.Inputs | None = None
+) -> quality.QualityReport:
     """Findings counted per check, township and village from the summaries (the period's
-    population balance worked out from them); the findings carry no records."""
+    population balance worked out from them, or from the period's ``inputs`` when already
+    read); the findings carry no records."""
     with reading(store_engine) as conn:
-        unit_rows = read.load_units(conn, snap.generation)
-        findings = read.quality_findings(conn, snap.generation, period, unit_rows.index)
+        unit_rows = read.load_units(conn, snap.generation) if inputs is None else inputs.units
+        counts = None if inputs is None else inputs.counts
+        findings = read.quality_findings(conn, snap.generation, period, unit_rows.index, counts)
     return read.quality_report(findings, unit_rows)
 
 

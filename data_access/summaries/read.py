@@ -270,9 +270,12 @@ def moves(conn: sa.Connection, generation: int, period: Period) -> pd.DataFrame:
     )
 
 
-def quality_findings(conn: sa.Connection, generation: int, period: Period, village_ids: pd.Index) -> pd.DataFrame:
+def quality_findings(
+    conn: sa.Connection, generation: int, period: Period, village_ids: pd.Index, counts: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Findings per village and check (``quality.FINDING_COLUMNS`` with a count in ``value``):
-    the stored checks, and the period's population balance worked out from the counts."""
+    the stored checks, and the period's population balance worked out from the counts (the
+    period's :func:`period_counts`, read here unless given)."""
     q = store.quality
     stored = pd.DataFrame(
         [
@@ -285,7 +288,8 @@ def quality_findings(conn: sa.Connection, generation: int, period: Period, villa
         ],
         columns=["village_id", "check", "n"],
     )
-    counts = period_counts(conn, generation, period, village_ids)
+    if counts is None:
+        counts = period_counts(conn, generation, period, village_ids)
     balance = quality.balance_findings(counts, moves(conn, generation, period))
     balance = balance.assign(n=1)[["village_id", "check", "n"]]
     return pd.concat([stored, balance], ignore_index=True)
