@@ -33,7 +33,7 @@ with stop_on_registry_error():
 if view.indicator is None:
     st.header(labels.t("score_title"))
     st.altair_chart(view.score.chart, width="stretch")
-    tables.table(view.score.table, key="score-table")
+    tables.table(view.score.table, key="score-table", fit_text=True)
     tables.export_buttons(lambda: view.score.export, view.score.context, stem=view.score.stem, key="score")
 else:
     iv = view.indicator

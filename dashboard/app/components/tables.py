@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import contextvars
+import unicodedata
 from collections.abc import Callable
 from contextlib import nullcontext
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -55,17 +57,24 @@ def table(
     limit: int = 30,
     person_level: bool = False,
     number_formats: dict[str, str] | None = None,
+    fit_text: bool = False,
 ) -> None:
     """A plain table showing every row up to ``limit``; a missing value is an empty cell
     (Streamlit would write 'None'). A person-level table has no toolbar: its only download is
-    the audited one (:func:`export_buttons`). An empty table is one line, not an empty grid."""
+    the audited one (:func:`export_buttons`). An empty table is one line, not an empty grid.
+    ``fit_text``: text columns as wide as their longest text (the grid's own sizing measures
+    Chinese too narrow: "✖ 一票否", "✖ 未达标" without its "?")."""
     with st.container(key=f"{PERSON_TABLE_PREFIX}{key}") if person_level else nullcontext():
         if person_level:
             st.html(PERSON_TABLE_CSS)
         if frame.empty:
             st.caption(labels.t("table_no_rows"))
         else:
-            config = {c: st.column_config.NumberColumn(format=f) for c, f in (number_formats or {}).items()}
+            config: dict[str, Any] = {
+                c: st.column_config.NumberColumn(format=f) for c, f in (number_formats or {}).items()
+            }
+            if fit_text:
+                config.update({c: st.column_config.TextColumn(width=w) for c, w in text_widths(frame).items()})
             st.dataframe(
                 frame,
                 hide_index=True,
@@ -74,6 +83,21 @@ def table(
                 placeholder="",
                 column_config=config or None,
             )
+
+
+def text_widths(frame: pd.DataFrame) -> dict[str, int]:
+    """Pixel widths that show each text column's longest text (and its header) whole: a wide
+    (CJK) character ~15 px, another ~8 px, plus the cell's padding and the sort mark."""
+
+    def pixels(text: str) -> int:
+        return sum(15 if unicodedata.east_asian_width(ch) in "WF" else 8 for ch in text)
+
+    widths = {}
+    for column in frame.columns:
+        if frame[column].dtype == object or pd.api.types.is_string_dtype(frame[column]):
+            longest = max([pixels(str(column)), *(pixels(str(v)) for v in frame[column].dropna())])
+            widths[str(column)] = longest + 32
+    return widths
 
 
 def status_table(table: pd.DataFrame, status: pd.DataFrame, *, key: str) -> None:
