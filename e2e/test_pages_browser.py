@@ -291,7 +291,9 @@ def _grid_cells(frame: Locator) -> list[str]:
 
 
 def _grid_headers(frame: Locator) -> list[str]:
-    return [t.strip() for t in frame.locator('[role="columnheader"]').all_inner_texts()]
+    headers = frame.locator('[role="columnheader"]')
+    expect(headers.first).to_be_attached()  # the grid draws its header row after the frame appears
+    return [t.strip() for t in headers.all_inner_texts()]
 
 
 def _font_px(locator: Locator) -> float:
