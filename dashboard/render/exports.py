@@ -14,6 +14,7 @@ from __future__ import annotations
 import io
 import math
 import re
+import zipfile
 from collections.abc import Iterable, Sequence
 from copy import copy
 from dataclasses import dataclass, field
@@ -160,6 +161,7 @@ def to_xlsx_bytes(frame: pd.DataFrame, context: ExportContext) -> bytes:
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
     from openpyxl.utils import get_column_letter
+    from openpyxl.writer.excel import ExcelWriter
 
     check_rows(len(frame))
     wb = Workbook(write_only=True)
@@ -228,9 +230,10 @@ def to_xlsx_bytes(frame: pd.DataFrame, context: ExportContext) -> bytes:
         ws.append(out)
     _notes_sheet(wb, context, len(frame))
     # The file's own dates are the generation time: two builds of one table are one file.
+    # (Workbook.save stamps "modified" with the clock, so two builds a second apart differed.)
     wb.properties.created = wb.properties.modified = context.generated_at
     buf = io.BytesIO()
-    wb.save(buf)
+    ExcelWriter(wb, zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, allowZip64=True)).save()  # closes the zip
     return buf.getvalue()
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import math
+from datetime import datetime
 
 import pandas as pd
 import pytest
@@ -70,3 +71,13 @@ def test_every_status_column_of_a_matrix_is_filled() -> None:
     sheet = load_workbook(io.BytesIO(exports.to_xlsx_bytes(frame, context))).worksheets[0]
     assert sheet.cell(3, 2).fill.fgColor.rgb.endswith(exports.STATUS_FILLS["green"])
     assert sheet.cell(3, 3).fill.fgColor.rgb.endswith(exports.STATUS_FILLS["red"])
+
+
+def test_an_xlsx_file_is_dated_by_its_generation_time_not_the_clock() -> None:
+    # Two builds of one table are one file (the overview's and the Export page's downloads are
+    # compared byte for byte); openpyxl's save stamped "modified" with the clock.
+    at = datetime(2024, 2, 1, 9, 30)
+    context = exports.ExportContext(title="表", scope="景东", period="2024年", generated_at=at)
+    data = exports.to_xlsx_bytes(pd.DataFrame({"乡镇": ["锦屏镇"], "出生数": [3]}), context)
+    properties = load_workbook(io.BytesIO(data)).properties
+    assert properties.created == at and properties.modified == at
