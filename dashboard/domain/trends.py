@@ -99,7 +99,7 @@ def evaluate(
         return pd.DataFrame()
     keys = sorted(rows)
     columns = rows[keys[0]].index
-    counts = np.stack([rows[k].reindex(columns).to_numpy(dtype="int64") for k in keys])
+    counts = np.stack([rows[k].reindex(columns, fill_value=0).to_numpy(dtype="int64") for k in keys])
     return _evaluate(keys, counts, columns, template, period_of, targets_of, indicators, quotas_of, coverage)
 
 
@@ -184,10 +184,8 @@ def series(
     months = range(1, period.end.month + 1)
 
     def run(keys: list[int], period_of: Callable[[int], Period]) -> pd.DataFrame:
-        rows = [counts_of(period_of(k)) for k in keys]
-        columns = rows[0].index
-        sums = np.stack([row.reindex(columns, fill_value=0).to_numpy(dtype="int64") for row in rows])
-        return _evaluate(keys, sums, columns, template, period_of, targets_of, indicators, quotas_of, coverage)
+        rows = {k: counts_of(period_of(k)) for k in keys}
+        return evaluate(rows, template, period_of, targets_of, indicators, quotas_of, coverage)
 
     this_year = run(list(months), lambda m: ytd_period(period.year, m))
     last_year = None
